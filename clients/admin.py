@@ -1,0 +1,41 @@
+from django.contrib import admin
+
+from clients.models import AccountItem, Client, Profile, WorkLog
+
+
+@admin.register(Profile)
+class ProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "business_name", "currency", "target_hourly_rate"]
+    list_select_related = ["user"]
+
+
+class WorkLogInline(admin.TabularInline):
+    model = WorkLog
+    extra = 0
+
+
+class AccountItemInline(admin.TabularInline):
+    model = AccountItem
+    extra = 0
+
+
+@admin.register(Client)
+class ClientAdmin(admin.ModelAdmin):
+    list_display = ["name", "ref", "owner", "status", "billing_mode", "currency"]
+    list_filter = ["status", "billing_mode"]
+    list_select_related = ["owner"]
+    search_fields = ["name", "ref", "company", "email"]
+    inlines = [AccountItemInline]
+
+
+@admin.register(WorkLog)
+class WorkLogAdmin(admin.ModelAdmin):
+    list_display = ["client", "worked_on", "hours", "billable"]
+    list_select_related = ["client"]
+    date_hierarchy = "worked_on"
+
+
+@admin.register(AccountItem)
+class AccountItemAdmin(admin.ModelAdmin):
+    list_display = ["name", "client", "handed_over"]
+    list_select_related = ["client"]

@@ -1,0 +1,190 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from clientwatch.money import validate_currency
+from clientwatch.tenancy import OwnedQuerySet
+
+LANGUAGE_CHOICES = settings.LANGUAGES
+
+
+class Profile(models.Model):
+    """A freelancer's own settings: business details, targets, reminder and rule tuning."""
+
+    class PaperSize(models.TextChoices):
+        A4 = "A4", "A4"
+        LETTER = "Letter", "US Letter"
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    business_name = models.CharField(max_length=120, blank=True)
+    business_details = models.TextField(
+        max_length=1000, blank=True, help_text=_("Address, tax number: printed on reports.")
+    )
+    payment_instructions = models.TextField(
+        max_length=1000, blank=True, help_text=_("How clients pay you: printed on reminders.")
+    )
+    currency = models.CharField(max_length=3, default="EUR", validators=[validate_currency])
+    target_hourly_rate = models.DecimalField(
+        max_digits=10, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text=_("What an hour of your time should earn; used to spot draining clients."),
+    )
+    default_payment_terms_days = models.PositiveSmallIntegerField(
+        default=14, validators=[MaxValueValidator(365)]
+    )
+    time_zone = models.CharField(max_length=64, default="UTC")
+    # The reminder ladder (DOMAIN.md: nudge, then pause work, then a final notice).
+    reminder_nudge_days = models.PositiveSmallIntegerField(default=1, validators=[MaxValueValidator(365)])
+    reminder_pause_days = models.PositiveSmallIntegerField(default=7, validators=[MaxValueValidator(365)])
+    reminder_final_days = models.PositiveSmallIntegerField(default=21, validators=[MaxValueValidator(365)])
+    reminder_bcc_me = models.BooleanField(default=False)
+    digest_enabled = models.BooleanField(default=True)
+    digest_hour = models.PositiveSmallIntegerField(default=8, validators=[MaxValueValidator(23)])
+    paper_size = models.CharField(max_length=6, choices=PaperSize.choices, default=PaperSize.A4)
+    # Only the rule weights/thresholds the freelancer changed; see redflags.rules.settings.
+    rule_overrides = models.JSONField(default=dict, blank=True)
+
+    def __str__(self) -> str:
+        return self.business_name or self.user.get_username()
+
+
+class ClientQuerySet(OwnedQuerySet):
+    def active(self):
+        return self.exclude(status=Client.Status.DROPPED)
+
+
+class Client(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        PAUSED = "paused", _("Paused")
+        DROPPED = "dropped", _("Dropped")
+
+    class Billing(models.TextChoices):
+        HOURLY = "hourly", _("Hourly")
+        FIXED = "fixed", _("Fixed fee")
+        RETAINER = "retainer", _("Retainer")
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="clients")
+    ref = models.SlugField(
+        _("reference"), max_length=40,
+        help_text=_("Your own short id for this client, unique among your clients."),
+    )
+    name = models.CharField(max_length=120)
+    company = models.CharField(max_length=120, blank=True)
+    email = models.EmailField(_("contact email"), max_length=254)
+    language = models.CharField(
+        _("preferred language"), max_length=5, choices=LANGUAGE_CHOICES, default="en"
+    )
+    currency = models.CharField(max_length=3, default="EUR", validators=[validate_currency])
+    billing_mode = models.CharField(max_length=10, choices=Billing.choices, default=Billing.HOURLY)
+    rate = models.DecimalField(
+        max_digits=10, decimal_places=2, default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("Hourly rate, fixed fee or monthly retainer, per billing mode."),
+    )
+    payment_terms_days = models.PositiveSmallIntegerField(default=14, validators=[MaxValueValidator(365)])
+    # The freelancer's written boundaries (DOMAIN.md: make "unreasonable" concrete).
+    boundaries = models.TextField(max_length=4000, blank=True)
+    business_hours = models.CharField(max_length=100, blank=True, help_text=_("e.g. Mon-Fri 9:00-17:00"))
+    response_time_hours = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(24 * 30)],
+        help_text=_("How quickly you answer, in hours."),
+    )
+    deposit_percent = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(100)]
+    )
+    payment_due_rule = models.CharField(
+        max_length=200, blank=True, help_text=_("e.g. the 1st of each month, 14 days net")
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    started_on = models.DateField(default=timezone.localdate)
+    ended_on = models.DateField(null=True, blank=True)
+    drop_reason = models.TextField(max_length=4000, blank=True)
+    reminders_enabled = models.BooleanField(_("automatic payment reminders"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ClientQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "ref"], name="client_ref_unique_per_owner"),
+            models.CheckConstraint(condition=Q(rate__gte=0), name="client_rate_not_negative"),
+            models.CheckConstraint(
+                condition=Q(deposit_percent__isnull=True) | Q(deposit_percent__lte=100),
+                name="client_deposit_percent_max_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("started_on")),
+                name="client_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.ended_on and self.started_on and self.ended_on < self.started_on:
+            raise ValidationError({"ended_on": _("The end date cannot be before the start date.")})
+
+
+class WorkLogQuerySet(OwnedQuerySet):
+    owner_path = "client__owner"
+
+
+class WorkLog(models.Model):
+    """Time spent for a client, billable or not: chasing and waiting count too."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="work_logs")
+    worked_on = models.DateField(_("date"), default=timezone.localdate)
+    hours = models.DecimalField(
+        max_digits=5, decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("24"))],
+    )
+    description = models.CharField(_("what was done"), max_length=500)
+    billable = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = WorkLogQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-worked_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(hours__gt=0) & Q(hours__lte=24), name="worklog_hours_in_a_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.worked_on}: {self.hours} h"
+
+
+class AccountItemQuerySet(OwnedQuerySet):
+    owner_path = "client__owner"
+
+
+class AccountItem(models.Model):
+    """An account or asset managed for the client, to hand back when the work ends."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="account_items")
+    name = models.CharField(max_length=200, help_text=_("e.g. Instagram business account"))
+    notes = models.TextField(max_length=2000, blank=True)
+    handed_over = models.BooleanField(_("handed back"), default=False)
+    handed_over_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AccountItemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["handed_over", "name", "id"]
+
+    def __str__(self) -> str:
+        return self.name

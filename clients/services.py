@@ -1,0 +1,89 @@
+"""Writes for clients, their work logs and managed accounts. Views call these, never .save()."""
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from clients.models import AccountItem, Client, Profile, WorkLog
+from clientwatch.services import model_save
+
+
+def profile_for(user: AbstractBaseUser) -> Profile:
+    profile, _ = Profile.objects.get_or_create(user=user)
+    return profile
+
+
+@transaction.atomic
+def profile_update(*, profile: Profile, fields: Mapping[str, Any]) -> Profile:
+    return model_save(profile, fields)
+
+
+def client_ref_suggest(*, owner: AbstractBaseUser, name: str) -> str:
+    """A free `ref` derived from the name: acme, acme-2, acme-3 ..."""
+    base = slugify(name)[:34] or "client"
+    taken = set(
+        Client.objects.for_owner(owner).filter(ref__startswith=base).values_list("ref", flat=True)
+    )
+    ref, n = base, 1
+    while ref in taken:
+        n += 1
+        ref = f"{base}-{n}"
+    return ref
+
+
+@transaction.atomic
+def client_create(*, owner: AbstractBaseUser, fields: Mapping[str, Any]) -> Client:
+    fields = dict(fields)
+    if not fields.get("ref"):
+        fields["ref"] = client_ref_suggest(owner=owner, name=fields.get("name", ""))
+    return model_save(Client(owner=owner), fields)
+
+
+@transaction.atomic
+def client_update(*, client: Client, fields: Mapping[str, Any]) -> Client:
+    return model_save(client, fields)
+
+
+@transaction.atomic
+def client_delete(*, client: Client) -> None:
+    client.delete()
+
+
+@transaction.atomic
+def work_log_add(*, client: Client, fields: Mapping[str, Any]) -> WorkLog:
+    return model_save(WorkLog(client=client), fields)
+
+
+@transaction.atomic
+def work_log_update(*, work_log: WorkLog, fields: Mapping[str, Any]) -> WorkLog:
+    return model_save(work_log, fields)
+
+
+@transaction.atomic
+def work_log_delete(*, work_log: WorkLog) -> None:
+    work_log.delete()
+
+
+@transaction.atomic
+def account_item_add(*, client: Client, fields: Mapping[str, Any]) -> AccountItem:
+    return account_item_update(account_item=AccountItem(client=client), fields=fields)
+
+
+@transaction.atomic
+def account_item_update(*, account_item: AccountItem, fields: Mapping[str, Any]) -> AccountItem:
+    fields = dict(fields)
+    # Remember when access went back, the exit report dates it.
+    if fields.get("handed_over") and not account_item.handed_over_on:
+        fields["handed_over_on"] = timezone.localdate()
+    elif fields.get("handed_over") is False:
+        fields["handed_over_on"] = None
+    return model_save(account_item, fields)
+
+
+@transaction.atomic
+def account_item_delete(*, account_item: AccountItem) -> None:
+    account_item.delete()

@@ -1,0 +1,150 @@
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from clients.models import Client
+from clientwatch.money import validate_currency
+from clientwatch.tenancy import OwnedQuerySet
+
+MAX_AMOUNT = Decimal("9999999999.99")
+
+
+class InvoiceStatus(models.TextChoices):
+    """What an invoice is now; derived from its state, payments and the date, never stored."""
+
+    DRAFT = "draft", _("Draft")
+    SENT = "sent", _("Sent")
+    PARTLY_PAID = "partly_paid", _("Partly paid")
+    PAID = "paid", _("Paid")
+    OVERDUE = "overdue", _("Overdue")
+    DISPUTED = "disputed", _("Disputed")
+    WRITTEN_OFF = "written_off", _("Written off")
+
+
+def invoice_status(
+    *, state: str, disputed: bool, amount: Decimal, paid: Decimal, due_on: date, today: date
+) -> InvoiceStatus:
+    if state == Invoice.State.WRITTEN_OFF:
+        return InvoiceStatus.WRITTEN_OFF
+    if state == Invoice.State.DRAFT:
+        return InvoiceStatus.DRAFT
+    if paid >= amount:
+        return InvoiceStatus.PAID
+    if disputed:
+        return InvoiceStatus.DISPUTED
+    if today > due_on:
+        return InvoiceStatus.OVERDUE
+    if paid > 0:
+        return InvoiceStatus.PARTLY_PAID
+    return InvoiceStatus.SENT
+
+
+class InvoiceQuerySet(OwnedQuerySet):
+    def with_paid(self):
+        return self.annotate(
+            paid_total=Coalesce(Sum("payments__amount"), Value(Decimal("0")), output_field=models.DecimalField())
+        )
+
+    def open(self):
+        """Sent, not written off, not yet fully paid (needs `with_paid`)."""
+        return self.filter(state=Invoice.State.SENT).filter(paid_total__lt=F("amount"))
+
+    def overdue(self, today: date):
+        return self.open().filter(due_on__lt=today, disputed=False)
+
+
+class Invoice(models.Model):
+    class State(models.TextChoices):
+        """What the freelancer decided; payments and dates do the rest (see invoice_status)."""
+
+        DRAFT = "draft", _("Draft")
+        SENT = "sent", _("Sent")
+        WRITTEN_OFF = "written_off", _("Written off")
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invoices")
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="invoices")
+    number = models.CharField(max_length=50)
+    issued_on = models.DateField(default=timezone.localdate)
+    due_on = models.DateField()
+    amount = models.DecimalField(
+        max_digits=12, decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    currency = models.CharField(max_length=3, validators=[validate_currency])
+    state = models.CharField(max_length=12, choices=State.choices, default=State.SENT)
+    disputed = models.BooleanField(default=False)
+    dispute_reason = models.TextField(_("client's stated reason"), max_length=2000, blank=True)
+    reminders_enabled = models.BooleanField(_("payment reminders"), default=True)
+    notes = models.TextField(max_length=2000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = InvoiceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-issued_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "number"], name="invoice_number_unique_per_owner"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="invoice_amount_positive"),
+            models.CheckConstraint(condition=Q(due_on__gte=F("issued_on")), name="invoice_due_after_issue"),
+        ]
+        indexes = [models.Index(fields=["owner", "due_on"])]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def clean(self) -> None:
+        if self.issued_on and self.due_on and self.due_on < self.issued_on:
+            raise ValidationError({"due_on": _("The due date cannot be before the issue date.")})
+        if self.disputed and not self.dispute_reason.strip():
+            raise ValidationError({"dispute_reason": _("Say what the client disputes.")})
+
+    def status(self, today: date | None = None) -> InvoiceStatus:
+        """Needs `paid_total` (from `with_paid()`), else it costs a query."""
+        paid = getattr(self, "paid_total", None)
+        if paid is None:
+            paid = self.payments.aggregate(total=Sum("amount"))["total"] or Decimal("0")
+        return invoice_status(
+            state=self.state, disputed=self.disputed, amount=self.amount, paid=paid,
+            due_on=self.due_on, today=today or timezone.localdate(),
+        )
+
+    @property
+    def balance(self) -> Decimal:
+        return max(self.amount - self.paid_total, Decimal("0"))
+
+
+class PaymentQuerySet(OwnedQuerySet):
+    owner_path = "invoice__owner"
+
+
+class Payment(models.Model):
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="payments")
+    paid_on = models.DateField(_("date paid"), default=timezone.localdate)
+    amount = models.DecimalField(
+        max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    is_overpayment = models.BooleanField(
+        _("overpayment"), default=False,
+        help_text=_("Tick when the client really paid more than the invoice is owed."),
+    )
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PaymentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-paid_on", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} on {self.paid_on}"

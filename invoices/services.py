@@ -1,0 +1,88 @@
+"""Writes for invoices and payments."""
+
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from clients.models import Client
+from clientwatch.services import model_save
+from invoices.models import Invoice, Payment
+
+
+@transaction.atomic
+def invoice_create(*, owner: AbstractBaseUser, client: Client, fields: Mapping[str, Any]) -> Invoice:
+    if client.owner_id != owner.pk:
+        raise ValidationError(_("That client is not yours."))
+    fields = dict(fields)
+    fields.setdefault("currency", client.currency)
+    fields["currency"] = fields["currency"] or client.currency
+    return model_save(Invoice(owner=owner, client=client), fields)
+
+
+@transaction.atomic
+def invoice_update(*, invoice: Invoice, fields: Mapping[str, Any]) -> Invoice:
+    return model_save(invoice, fields)
+
+
+@transaction.atomic
+def invoice_delete(*, invoice: Invoice) -> None:
+    invoice.delete()
+
+
+@transaction.atomic
+def payment_record(
+    *,
+    invoice: Invoice,
+    paid_on: date,
+    amount: Decimal,
+    is_overpayment: bool = False,
+    note: str = "",
+) -> Payment:
+    # Lock the invoice so two payments recorded at once cannot both squeeze under the balance.
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    payment = Payment(
+        invoice=invoice, paid_on=paid_on, amount=amount, is_overpayment=is_overpayment, note=note
+    )
+    _check_payment(payment)
+    payment.full_clean()
+    payment.save()
+    return payment
+
+
+@transaction.atomic
+def payment_update(*, payment: Payment, fields: Mapping[str, Any]) -> Payment:
+    Invoice.objects.select_for_update().get(pk=payment.invoice_id)
+    for name, value in fields.items():
+        setattr(payment, name, value)
+    _check_payment(payment)
+    return model_save(payment, {})
+
+
+@transaction.atomic
+def payment_delete(*, payment: Payment) -> None:
+    payment.delete()
+
+
+def _check_payment(payment: Payment) -> None:
+    invoice = payment.invoice
+    errors: dict[str, str] = {}
+    if payment.paid_on and payment.paid_on > timezone.localdate():
+        errors["paid_on"] = _("A payment cannot be dated in the future.")
+    if payment.amount is not None and payment.amount > 0 and not payment.is_overpayment:
+        others = invoice.payments.exclude(pk=payment.pk).aggregate(total=Sum("amount"))["total"]
+        owed = invoice.amount - (others or Decimal("0"))
+        if payment.amount > owed:
+            errors["amount"] = _(
+                "That is more than the %(owed)s %(currency)s still owed on this invoice. "
+                "Tick “overpayment” if the client really paid more."
+            ) % {"owed": max(owed, Decimal("0")), "currency": invoice.currency}
+    if errors:
+        raise ValidationError(errors)

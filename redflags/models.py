@@ -1,0 +1,72 @@
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from clients.models import Client
+from clientwatch.tenancy import OwnedQuerySet
+
+
+class Category(models.TextChoices):
+    """The red-flag kinds of DOMAIN.md. The slugs are stable: import/export uses them."""
+
+    PHYSICAL_ABUSE = "physical_abuse", _("Physical abuse")
+    VERBAL_ABUSE = "verbal_abuse", _("Verbal abuse")
+    LYING = "lying", _("Lying")
+    UNREASONABLE_DEMAND = "unreasonable_demand", _("Unreasonable demand")
+    INVOICE_DISPUTE = "invoice_dispute", _("Invoice dispute or haggling")
+    SCOPE_CHANGE = "scope_change", _("Scope change / changed their mind")
+    IGNORED_ADVICE = "ignored_advice", _("Ignored advice, then blamed you")
+    COMPETITOR_LEVERAGE = "competitor_leverage", _("Played you against a competitor")
+    LEGAL_RISK = "legal_risk", _("Legal risk")
+    UNRESPONSIVE = "unresponsive", _("Unresponsive")
+    MICROMANAGING = "micromanaging", _("Micromanaging")
+    PUBLIC_CRITICISM = "public_criticism", _("Public criticism")
+    OTHER = "other", _("Other")
+
+
+def evidence_upload_to(incident: "Incident", filename: str) -> str:
+    return f"evidence/{incident.client.owner_id}/{incident.client_id}/{filename}"
+
+
+class IncidentQuerySet(OwnedQuerySet):
+    owner_path = "client__owner"
+
+
+class Incident(models.Model):
+    """One dated entry in a client's red-flag log."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="incidents")
+    occurred_on = models.DateField(_("date it happened"), default=timezone.localdate)
+    category = models.CharField(max_length=24, choices=Category.choices)
+    severity = models.PositiveSmallIntegerField(
+        default=3, validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text=_("1 = minor, 5 = severe"),
+    )
+    description = models.TextField(_("what happened"), max_length=4000)
+    evidence = models.TextField(max_length=4000, blank=True, help_text=_("Quotes, links, message ids."))
+    evidence_file = models.FileField(upload_to=evidence_upload_to, blank=True, max_length=300)
+    client_was_warned = models.BooleanField(
+        _("client was told this is not acceptable"), default=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = IncidentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-occurred_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(severity__gte=1) & Q(severity__lte=5), name="incident_severity_1_to_5"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()} on {self.occurred_on}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.occurred_on and self.occurred_on > timezone.localdate():
+            raise ValidationError({"occurred_on": _("An incident cannot be in the future.")})

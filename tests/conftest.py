@@ -1,0 +1,66 @@
+import os
+import socket
+
+import pytest
+
+from tests.factories import (
+    AccountItemFactory,
+    ClientFactory,
+    IncidentFactory,
+    InvoiceFactory,
+    PaymentFactory,
+    UserFactory,
+    WorkLogFactory,
+)
+
+# CI sets this: a test that needs PostgreSQL or Redis must then fail, not skip.
+REQUIRE_SERVICES = os.environ.get("CLIENTWATCH_REQUIRE_SERVICES") == "1"
+
+
+def skip_or_fail(reason: str) -> None:
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{reason} (CLIENTWATCH_REQUIRE_SERVICES=1)")
+    pytest.skip(reason)
+
+
+def port_open(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+@pytest.fixture
+def alice(db):
+    return UserFactory(username="alice", email="alice@example.com")
+
+
+@pytest.fixture
+def bob(db):
+    return UserFactory(username="bob", email="bob@example.com")
+
+
+@pytest.fixture
+def alice_client(client, alice):
+    """The test browser, logged in as alice."""
+    client.force_login(alice)
+    return client
+
+
+@pytest.fixture
+def acme(alice):
+    """One of alice's clients."""
+    return ClientFactory(owner=alice, name="Acme Studio", ref="acme")
+
+
+@pytest.fixture
+def factories():
+    class F:
+        user = UserFactory
+        client = ClientFactory
+        invoice = InvoiceFactory
+        payment = PaymentFactory
+        incident = IncidentFactory
+        work_log = WorkLogFactory
+        account_item = AccountItemFactory
+
+    return F

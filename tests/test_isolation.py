@@ -1,0 +1,98 @@
+"""One freelancer never sees another's data: walk every URL with alice's ids as bob."""
+
+import pytest
+from django.core.files.base import ContentFile
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+pytestmark = pytest.mark.django_db
+
+# Which object a `pk` belongs to, by the URL name's prefix (longest match wins).
+PK_OWNERS = {
+    "client": "client",
+    "invoice": "invoice",
+    "payment": "payment",
+    "incident": "incident",
+    "work_log": "work_log",
+    "account_item": "account_item",
+}
+SKIPPED_NAMESPACES = {"admin"}
+
+
+def url_patterns(resolver: URLResolver | None = None, prefix: str = ""):
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace in SKIPPED_NAMESPACES:
+                continue
+            yield from url_patterns(entry, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield entry
+
+
+def object_kind(name: str, kwarg: str) -> str:
+    if kwarg.endswith("_pk"):
+        return kwarg.removesuffix("_pk")
+    matches = [prefix for prefix in PK_OWNERS if name.startswith(prefix + "_")]
+    if not matches:
+        raise AssertionError(f"URL {name!r} takes {kwarg!r}: add it to PK_OWNERS")
+    return PK_OWNERS[max(matches, key=len)]
+
+
+@pytest.fixture
+def alices_objects(alice, factories, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    client = factories.client(owner=alice)
+    invoice = factories.invoice(client=client)
+    return {
+        "client": client,
+        "invoice": invoice,
+        "payment": factories.payment(invoice=invoice, amount=invoice.amount / 2),
+        "incident": factories.incident(
+            client=client, evidence_file=ContentFile(b"%PDF-1.4 evidence", name="evidence.pdf")
+        ),
+        "work_log": factories.work_log(client=client),
+        "account_item": factories.account_item(client=client),
+    }
+
+
+def owned_urls(objects):
+    urls = []
+    for pattern in url_patterns():
+        kwargs = {}
+        for kwarg, converter in pattern.pattern.converters.items():
+            assert type(converter).__name__ == "IntConverter", (pattern.name, kwarg)
+            kwargs[kwarg] = objects[object_kind(pattern.name, kwarg)].pk
+        if kwargs:
+            urls.append((pattern.name, reverse(pattern.name, kwargs=kwargs)))
+    return urls
+
+
+def test_the_walk_covers_every_kind_of_object(alices_objects):
+    names = {name for name, _ in owned_urls(alices_objects)}
+    for kind in PK_OWNERS:
+        assert any(name.startswith(kind) for name in names), f"no URL walks {kind}"
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
+def test_another_freelancer_gets_404_on_every_url_with_an_id(client, bob, alices_objects, htmx):
+    client.force_login(bob)
+    headers = {"HX-Request": "true"} if htmx else {}
+    for name, url in owned_urls(alices_objects):
+        for method in (client.get, client.post):
+            response = method(url, headers=headers)
+            assert response.status_code in (404, 405), (name, url, method.__name__)
+            if response.status_code == 405:
+                continue
+            assert alices_objects["client"].name not in response.content.decode(), (name, url)
+
+
+def test_the_owner_reaches_the_same_urls(alice_client, alices_objects):
+    for name, url in owned_urls(alices_objects):
+        response = alice_client.get(url)
+        assert response.status_code in (200, 302, 405), (name, url, response.status_code)
+
+
+def test_the_admin_is_for_staff_only(alice_client):
+    response = alice_client.get("/admin/")
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]

@@ -1,0 +1,66 @@
+"""The project's own plumbing: settings readers, compose file, real services in CI."""
+
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+from django.db import connection
+
+from clientwatch.settings import email_settings
+from tests.conftest import REQUIRE_SERVICES
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_email_url_smtp_with_starttls():
+    config = email_settings("smtp+tls://me%40x.org:s3cret@mail.example.com:587")
+    assert config["EMAIL_HOST"] == "mail.example.com"
+    assert config["EMAIL_PORT"] == 587
+    assert config["EMAIL_HOST_USER"] == "me@x.org"
+    assert config["EMAIL_HOST_PASSWORD"] == "s3cret"
+    assert config["EMAIL_USE_TLS"] is True
+    assert config["EMAIL_USE_SSL"] is False
+
+
+def test_email_url_plain_smtp_and_file_folder():
+    assert email_settings("smtp://127.0.0.1:1025")["EMAIL_PORT"] == 1025
+    assert email_settings("file:///tmp/mail")["EMAIL_FILE_PATH"] == "/tmp/mail"
+
+
+@pytest.mark.parametrize("url", ["gopher://x", "smtp://", "nonsense"])
+def test_email_url_malformed_fails_loudly(url):
+    with pytest.raises(ValueError, match="EMAIL_URL"):
+        email_settings(url)
+
+
+def test_compose_file_defines_the_production_services_with_health_checks():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert {"web", "worker", "beat", "db", "redis"} <= set(services)
+    for name in ("web", "worker", "beat", "db", "redis"):
+        assert "healthcheck" in services[name], name
+    assert "gunicorn" in services["web"]["command"]
+    assert "beat" in services["beat"]["command"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_ci_runs_the_suite_on_postgresql():
+    if connection.vendor != "postgresql":
+        if REQUIRE_SERVICES:
+            pytest.fail("CI must run the suite on PostgreSQL (DATABASE_URL)")
+        pytest.skip("DATABASE_URL is not PostgreSQL")
+    with connection.cursor() as cursor:
+        cursor.execute("select version()")
+        assert "PostgreSQL" in cursor.fetchone()[0]
+
+
+def test_ci_has_redis_when_required():
+    if not os.environ.get("REDIS_URL"):
+        if REQUIRE_SERVICES:
+            pytest.fail("CI must set REDIS_URL")
+        pytest.skip("REDIS_URL not set")
+    import redis
+
+    assert redis.Redis.from_url(os.environ["REDIS_URL"]).ping()
