@@ -13,6 +13,12 @@ from clientwatch.tenancy import OwnedQuerySet
 LANGUAGE_CHOICES = settings.LANGUAGES
 
 
+class ProfileManager(models.Manager):
+    def for_user(self, user) -> "Profile":
+        profile, _ = self.get_or_create(user=user)
+        return profile
+
+
 class Profile(models.Model):
     """A freelancer's own settings: business details, targets, reminder and rule tuning."""
 
@@ -42,12 +48,18 @@ class Profile(models.Model):
     reminder_nudge_days = models.PositiveSmallIntegerField(default=1, validators=[MaxValueValidator(365)])
     reminder_pause_days = models.PositiveSmallIntegerField(default=7, validators=[MaxValueValidator(365)])
     reminder_final_days = models.PositiveSmallIntegerField(default=21, validators=[MaxValueValidator(365)])
-    reminder_bcc_me = models.BooleanField(default=False)
+    reminder_bcc_me = models.BooleanField(_("send me a copy (BCC) of each reminder"), default=False)
+    # Optional own words for each stage; blank keeps the default wording.
+    reminder_nudge_message = models.TextField(max_length=2000, blank=True)
+    reminder_pause_message = models.TextField(max_length=2000, blank=True)
+    reminder_final_message = models.TextField(max_length=2000, blank=True)
     digest_enabled = models.BooleanField(default=True)
     digest_hour = models.PositiveSmallIntegerField(default=8, validators=[MaxValueValidator(23)])
     paper_size = models.CharField(max_length=6, choices=PaperSize.choices, default=PaperSize.A4)
     # Only the rule weights/thresholds the freelancer changed; see redflags.rules.settings.
     rule_overrides = models.JSONField(default=dict, blank=True)
+
+    objects = ProfileManager()
 
     def __str__(self) -> str:
         return self.business_name or self.user.get_username()

@@ -10,16 +10,19 @@ from django.utils.text import slugify
 
 from clients.models import AccountItem, Client, Profile, WorkLog
 from clientwatch.services import model_save
+from redflags.assess import client_score_refresh, scores_refresh
 
 
 def profile_for(user: AbstractBaseUser) -> Profile:
-    profile, _ = Profile.objects.get_or_create(user=user)
-    return profile
+    return Profile.objects.for_user(user)
 
 
 @transaction.atomic
 def profile_update(*, profile: Profile, fields: Mapping[str, Any]) -> Profile:
-    return model_save(profile, fields)
+    model_save(profile, fields)
+    # The target rate and rule tuning change every client's score.
+    scores_refresh(profile.user)
+    return profile
 
 
 def client_ref_suggest(*, owner: AbstractBaseUser, name: str) -> str:
@@ -40,12 +43,16 @@ def client_create(*, owner: AbstractBaseUser, fields: Mapping[str, Any]) -> Clie
     fields = dict(fields)
     if not fields.get("ref"):
         fields["ref"] = client_ref_suggest(owner=owner, name=fields.get("name", ""))
-    return model_save(Client(owner=owner), fields)
+    client = model_save(Client(owner=owner), fields)
+    client_score_refresh(client)
+    return client
 
 
 @transaction.atomic
 def client_update(*, client: Client, fields: Mapping[str, Any]) -> Client:
-    return model_save(client, fields)
+    model_save(client, fields)
+    client_score_refresh(client)
+    return client
 
 
 @transaction.atomic
@@ -55,17 +62,23 @@ def client_delete(*, client: Client) -> None:
 
 @transaction.atomic
 def work_log_add(*, client: Client, fields: Mapping[str, Any]) -> WorkLog:
-    return model_save(WorkLog(client=client), fields)
+    work_log = model_save(WorkLog(client=client), fields)
+    client_score_refresh(client)
+    return work_log
 
 
 @transaction.atomic
 def work_log_update(*, work_log: WorkLog, fields: Mapping[str, Any]) -> WorkLog:
-    return model_save(work_log, fields)
+    model_save(work_log, fields)
+    client_score_refresh(work_log.client)
+    return work_log
 
 
 @transaction.atomic
 def work_log_delete(*, work_log: WorkLog) -> None:
+    client = work_log.client
     work_log.delete()
+    client_score_refresh(client)
 
 
 @transaction.atomic

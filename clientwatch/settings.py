@@ -197,7 +197,13 @@ CELERY_TASK_TIME_LIMIT = CELERY_TASK_HARD_TIME_LIMIT
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_HARD_TIME_LIMIT - 60
 CELERY_WORKER_MAX_TASKS_PER_CHILD = 50  # WeasyPrint keeps memory after a render
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE = {
+    # Hourly: starts each freelancer's day (reminders, then the digest) once their local
+    # digest hour has come; a day missed while beat was down is caught up.
+    "daily-runs": {"task": "invoices.tasks.dispatch_daily_runs", "schedule": 60 * 60},
+    # Sends whose back-off has passed, and sends abandoned by a worker that died.
+    "retry-reminders": {"task": "invoices.tasks.retry_pending_reminders", "schedule": 5 * 60},
+}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 
 # Production hardening: on whenever DEBUG is off.

@@ -148,3 +148,99 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount} on {self.paid_on}"
+
+
+class Stage(models.TextChoices):
+    """The reminder ladder of DOMAIN.md, in the order it is climbed."""
+
+    NUDGE = "nudge", _("Friendly nudge")
+    PAUSED = "paused", _("Work paused")
+    FINAL = "final", _("Final notice")
+
+
+class ReminderQuerySet(OwnedQuerySet):
+    owner_path = "invoice__owner"
+
+
+class Reminder(models.Model):
+    """One stage of the ladder for one invoice: claimed once, sent at most once, kept.
+
+    The unique (invoice, stage) row is the claim: whoever inserts it owns the send.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting to be sent")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Not needed any more")
+
+    class Trigger(models.TextChoices):
+        AUTOMATIC = "automatic", _("Automatic")
+        MANUAL = "manual", _("Sent by hand")
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="reminders")
+    stage = models.CharField(max_length=8, choices=Stage.choices)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    trigger = models.CharField(max_length=10, choices=Trigger.choices, default=Trigger.AUTOMATIC)
+    due_on = models.DateField(help_text=_("The day this stage fell due."))
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # A sender holds the row until then; past it, a crashed send may be taken over.
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    message_id = models.CharField(max_length=200, blank=True)
+    recipient = models.EmailField(blank=True)
+    subject = models.CharField(max_length=300, blank=True)
+    body_text = models.TextField(blank=True)
+    body_html = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ReminderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "stage"], name="reminder_once_per_stage"),
+        ]
+        indexes = [models.Index(fields=["state", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_stage_display()} for {self.invoice_id}"
+
+
+class DigestQuerySet(OwnedQuerySet):
+    pass
+
+
+class Digest(models.Model):
+    """The freelancer's daily summary; one row per local day is the claim against doubles."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting to be sent")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        EMPTY = "empty", _("Nothing to report")
+        FAILED = "failed", _("Failed")
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digests")
+    for_date = models.DateField()
+    state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    subject = models.CharField(max_length=300, blank=True)
+    body_text = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = DigestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-for_date"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "for_date"], name="digest_once_per_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Digest {self.for_date}"

@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 
 from clients.models import Client
 from clientwatch.services import model_save
-from invoices.models import Invoice, Payment
+from invoices.models import Invoice, Payment, Reminder, Stage
+from redflags.assess import client_score_refresh
 
 
 @transaction.atomic
@@ -24,17 +25,23 @@ def invoice_create(*, owner: AbstractBaseUser, client: Client, fields: Mapping[s
     fields = dict(fields)
     fields.setdefault("currency", client.currency)
     fields["currency"] = fields["currency"] or client.currency
-    return model_save(Invoice(owner=owner, client=client), fields)
+    invoice = model_save(Invoice(owner=owner, client=client), fields)
+    client_score_refresh(client)
+    return invoice
 
 
 @transaction.atomic
 def invoice_update(*, invoice: Invoice, fields: Mapping[str, Any]) -> Invoice:
-    return model_save(invoice, fields)
+    model_save(invoice, fields)
+    client_score_refresh(invoice.client)
+    return invoice
 
 
 @transaction.atomic
 def invoice_delete(*, invoice: Invoice) -> None:
+    client = invoice.client
     invoice.delete()
+    client_score_refresh(client)
 
 
 @transaction.atomic
@@ -54,6 +61,7 @@ def payment_record(
     _check_payment(payment)
     payment.full_clean()
     payment.save()
+    _after_payment_change(invoice)
     return payment
 
 
@@ -63,12 +71,36 @@ def payment_update(*, payment: Payment, fields: Mapping[str, Any]) -> Payment:
     for name, value in fields.items():
         setattr(payment, name, value)
     _check_payment(payment)
-    return model_save(payment, {})
+    model_save(payment, {})
+    _after_payment_change(payment.invoice)
+    return payment
 
 
 @transaction.atomic
 def payment_delete(*, payment: Payment) -> None:
+    invoice = payment.invoice
     payment.delete()
+    _after_payment_change(invoice)
+
+
+def _after_payment_change(invoice: Invoice) -> None:
+    client = invoice.client
+    # DOMAIN.md: work paused for non-payment resumes promptly once the money arrives.
+    if client.status == Client.Status.PAUSED and not (
+        Invoice.objects.with_paid()
+        .open()
+        .filter(
+            client=client,
+            pk__in=Reminder.objects.filter(stage=Stage.PAUSED, state=Reminder.State.SENT).values(
+                "invoice_id"
+            ),
+        )
+        .exists()
+    ):
+        Client.objects.filter(pk=client.pk, status=Client.Status.PAUSED).update(
+            status=Client.Status.ACTIVE
+        )
+    client_score_refresh(client)
 
 
 def _check_payment(payment: Payment) -> None:

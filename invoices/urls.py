@@ -1,3 +1,19 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from invoices import views
+
+urlpatterns = [
+    path("clients/<int:client_pk>/invoices/new/", views.invoice_create, name="invoice_create"),
+    path("invoices/<int:pk>/", views.invoice_detail, name="invoice_detail"),
+    path("invoices/<int:pk>/edit/", views.invoice_edit, name="invoice_edit"),
+    path("invoices/<int:pk>/delete/", views.invoice_delete, name="invoice_delete"),
+    path("invoices/<int:invoice_pk>/payments/new/", views.payment_create, name="payment_create"),
+    # From the client page, where the payment form offers the client's open invoices.
+    path(
+        "clients/<int:client_pk>/payments/new/",
+        views.client_payment_create,
+        name="client_payment_create",
+    ),
+    path("payments/<int:pk>/edit/", views.payment_edit, name="payment_edit"),
+    path("payments/<int:pk>/delete/", views.payment_delete, name="payment_delete"),
+]

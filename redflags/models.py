@@ -70,3 +70,44 @@ class Incident(models.Model):
 
         if self.occurred_on and self.occurred_on > timezone.localdate():
             raise ValidationError({"occurred_on": _("An incident cannot be in the future.")})
+
+
+class ClientScoreQuerySet(OwnedQuerySet):
+    owner_path = "client__owner"
+
+
+class ClientScore(models.Model):
+    """The latest assessment of a client, kept so the dashboard reads one row per client.
+
+    Written only by redflags.assess (after every change to the client's data, and each
+    day as time passes); the rules engine is the source of truth.
+    """
+
+    class Verdict(models.TextChoices):
+        KEEP = "keep", _("Keep")
+        WATCH = "watch", _("Watch")
+        FIRE = "fire", _("Fire")
+
+    client = models.OneToOneField(Client, on_delete=models.CASCADE, related_name="score")
+    as_of = models.DateField()
+    score = models.PositiveSmallIntegerField()
+    verdict = models.CharField(max_length=5, choices=Verdict.choices)
+    red_flag = models.BooleanField(default=False)
+    top_reason = models.CharField(max_length=200, blank=True)
+    top_advice = models.TextField(blank=True)
+    reasons = models.JSONField(default=list)
+    # Days late of the latest invoices, oldest first: the dashboard's small chart.
+    lateness = models.JSONField(default=list)
+    previous_verdict = models.CharField(max_length=5, choices=Verdict.choices, blank=True)
+    verdict_changed_on = models.DateField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ClientScoreQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(score__lte=100), name="client_score_at_most_100"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client_id}: {self.score} {self.verdict}"

@@ -7,19 +7,26 @@ from django.db import transaction
 
 from clients.models import Client
 from clientwatch.services import model_save
+from redflags.assess import client_score_refresh
 from redflags.models import Incident
 
 
 @transaction.atomic
 def incident_log(*, client: Client, fields: Mapping[str, Any]) -> Incident:
-    return model_save(Incident(client=client), fields)
+    incident = model_save(Incident(client=client), fields)
+    client_score_refresh(client)
+    return incident
 
 
 @transaction.atomic
 def incident_update(*, incident: Incident, fields: Mapping[str, Any]) -> Incident:
-    return model_save(incident, fields)
+    model_save(incident, fields)
+    client_score_refresh(incident.client)
+    return incident
 
 
 @transaction.atomic
 def incident_delete(*, incident: Incident) -> None:
+    client = incident.client
     incident.delete()
+    client_score_refresh(client)

@@ -1,3 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from redflags import views
+
+urlpatterns = [
+    path("clients/<int:client_pk>/incidents/new/", views.incident_create, name="incident_create"),
+    path("incidents/<int:pk>/edit/", views.incident_edit, name="incident_edit"),
+    path("incidents/<int:pk>/delete/", views.incident_delete, name="incident_delete"),
+    path("incidents/<int:pk>/evidence/", views.incident_evidence, name="incident_evidence"),
+]

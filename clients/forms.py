@@ -1,0 +1,153 @@
+"""Forms for clients, work logs and managed accounts.
+
+Forms validate and hand `service_fields()` to a service; they never save. `owner` and
+`client` are never form fields: views take them from the URL and the logged-in user.
+"""
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from clients.models import AccountItem, Client, WorkLog
+from clientwatch.money import currency_choices
+
+UNKNOWN_CURRENCY = _("“%(value)s” is not a currency we know. Pick one from the list.")
+
+
+class DateInput(forms.DateInput):
+    """The browser's date picker; ISO dates are what it sends and expects."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+def currency_field(**kwargs: Any) -> forms.ChoiceField:
+    return forms.ChoiceField(
+        choices=currency_choices,
+        error_messages={"invalid_choice": UNKNOWN_CURRENCY},
+        **kwargs,
+    )
+
+
+class ServiceModelForm(forms.ModelForm):
+    """A ModelForm whose cleaned data a service writes; `save()` is not used.
+
+    `id_prefix` keeps element ids unique when several forms share a page while the
+    field names (what is posted) stay plain.
+    """
+
+    id_prefix = "id"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"{self.id_prefix}-%s")
+        super().__init__(*args, **kwargs)
+
+    def service_fields(self) -> dict[str, Any]:
+        """The cleaned model fields, ready for `setattr` in a service."""
+        fields = {}
+        for name in self._meta.fields:
+            if name not in self.cleaned_data:
+                continue
+            value = self.cleaned_data[name]
+            if isinstance(self.fields[name], forms.FileField):
+                if value is None:  # no new upload: keep the stored file
+                    continue
+                if value is False:  # "clear" ticked
+                    value = ""
+            fields[name] = value
+        return fields
+
+    def add_service_error(self, error: ValidationError) -> None:
+        """Show a service's ValidationError next to the fields it names."""
+        if hasattr(error, "error_dict"):
+            for name, errors in error.error_dict.items():
+                self.add_error(name if name in self.fields else None, errors)
+        else:
+            self.add_error(None, error)
+
+    def save(self, commit: bool = True) -> Any:
+        raise NotImplementedError("Write through the app's service functions.")
+
+
+class ClientForm(ServiceModelForm):
+    id_prefix = "client"
+    currency = currency_field()
+
+    class Meta:
+        model = Client
+        fields = [
+            "name",
+            "ref",
+            "company",
+            "email",
+            "language",
+            "currency",
+            "billing_mode",
+            "rate",
+            "payment_terms_days",
+            "deposit_percent",
+            "payment_due_rule",
+            "business_hours",
+            "response_time_hours",
+            "boundaries",
+            "status",
+            "started_on",
+            "ended_on",
+            "reminders_enabled",
+        ]
+        widgets = {
+            "started_on": DateInput(),
+            "ended_on": DateInput(),
+            "boundaries": forms.Textarea(attrs={"rows": 4}),
+        }
+        help_texts = {
+            "boundaries": _(
+                "What you will and will not do, in writing: it makes “unreasonable” concrete."
+            ),
+        }
+
+    def __init__(self, *args: Any, owner: Any, **kwargs: Any) -> None:
+        self.owner = owner
+        super().__init__(*args, **kwargs)
+        self.fields["ref"].required = False
+        self.fields["ref"].help_text = _(
+            "Your own short id for this client. Leave it empty to make one from the name."
+        )
+
+    def clean_ref(self) -> str:
+        ref = self.cleaned_data["ref"]
+        taken = Client.objects.for_owner(self.owner).filter(ref=ref).exclude(pk=self.instance.pk)
+        if ref and taken.exists():
+            raise ValidationError(
+                _("You already have a client with the reference “%(ref)s”."),
+                code="duplicate_ref",
+                params={"ref": ref},
+            )
+        return ref
+
+
+class WorkLogForm(ServiceModelForm):
+    id_prefix = "work"
+
+    class Meta:
+        model = WorkLog
+        fields = ["worked_on", "hours", "description", "billable"]
+        widgets = {
+            "worked_on": DateInput(),
+        }
+        help_texts = {
+            "billable": _("Untick for chasing, waiting and meetings you cannot bill."),
+        }
+
+
+class AccountItemForm(ServiceModelForm):
+    id_prefix = "account"
+
+    class Meta:
+        model = AccountItem
+        fields = ["name", "notes", "handed_over"]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 2})}

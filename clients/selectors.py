@@ -1,0 +1,279 @@
+"""Reads for the client pages. Each costs a fixed number of queries, whatever the row count."""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    DecimalField,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest, Lower, NullIf
+
+from clients.models import AccountItem, Client, WorkLog
+from invoices.models import Invoice, InvoiceStatus, Payment
+from redflags.models import Incident
+
+RECENT_INCIDENT_DAYS = 90
+DASHBOARD_PAGE_SIZE = 50
+DASHBOARD_SORTS = ("name", "overdue", "status")
+TIMELINE_PAGE_SIZE = 25
+TIMELINE_MAX_PAGE = 40  # "show more" stops at 1,000 entries; older history is in the exports
+
+_NO_DATE = date(1, 1, 1)  # stands in for "never" inside GREATEST, which NULL would poison on SQLite
+_MONEY = DecimalField(max_digits=14, decimal_places=2)
+
+
+# Dashboard
+
+
+def _paid_on_invoice() -> Subquery:
+    """Total paid on the invoice of the enclosing query (for use inside an invoice queryset)."""
+    return Subquery(
+        Payment.objects.filter(invoice=OuterRef("pk"))
+        .order_by()
+        .values("invoice")
+        .annotate(total=Sum("amount"))
+        .values("total"),
+        output_field=_MONEY,
+    )
+
+
+def _overdue_invoices(today: date) -> QuerySet[Invoice]:
+    """Sent, not disputed, past due and not fully paid: the money that is late."""
+    return (
+        Invoice.objects.filter(state=Invoice.State.SENT, disputed=False, due_on__lt=today)
+        .annotate(paid=Coalesce(_paid_on_invoice(), Value(Decimal("0")), output_field=_MONEY))
+        .filter(paid__lt=F("amount"))
+    )
+
+
+def _latest(queryset: QuerySet, date_field: str) -> Coalesce:
+    newest = queryset.order_by(f"-{date_field}").values(date_field)[:1]
+    return Coalesce(Subquery(newest, output_field=DateField()), Value(_NO_DATE))
+
+
+def clients_for_dashboard(
+    *, owner: AbstractBaseUser, today: date, include_dropped: bool = False, sort: str = "name"
+) -> QuerySet[Client]:
+    """The owner's clients, each annotated with what the dashboard row shows.
+
+    Annotations: `recent_incidents` (count over the last RECENT_INCIDENT_DAYS days),
+    `oldest_overdue_on` (due date of the longest-overdue invoice, or None) and
+    `last_activity_on` (newest invoice, payment, incident or work log, or None).
+    Overdue amounts per currency come from `overdue_by_client`, for one page at a time.
+    """
+    clients = Client.objects.for_owner(owner)
+    if not include_dropped:
+        clients = clients.active()
+    client = OuterRef("pk")
+    recent = (
+        Incident.objects.filter(
+            client=client, occurred_on__gte=today - timedelta(days=RECENT_INCIDENT_DAYS)
+        )
+        .order_by()
+        .values("client")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    oldest_overdue = _overdue_invoices(today).filter(client=client).order_by("due_on")
+    clients = clients.annotate(
+        recent_incidents=Coalesce(Subquery(recent), Value(0)),
+        oldest_overdue_on=Subquery(oldest_overdue.values("due_on")[:1]),
+        last_activity_on=NullIf(
+            Greatest(
+                _latest(Invoice.objects.filter(client=client), "issued_on"),
+                _latest(Payment.objects.filter(invoice__client=client), "paid_on"),
+                _latest(Incident.objects.filter(client=client), "occurred_on"),
+                _latest(WorkLog.objects.filter(client=client), "worked_on"),
+            ),
+            Value(_NO_DATE),
+        ),
+    )
+    if sort == "overdue":
+        # Amounts in different currencies cannot be compared, so "most overdue" means
+        # the oldest unpaid due date first; clients with nothing overdue come last.
+        return clients.order_by(F("oldest_overdue_on").asc(nulls_last=True), Lower("name"), "pk")
+    if sort == "status":
+        rank = Case(
+            When(status=Client.Status.ACTIVE, then=Value(0)),
+            When(status=Client.Status.PAUSED, then=Value(1)),
+            default=Value(2),
+        )
+        return clients.order_by(rank, Lower("name"), "pk")
+    return clients.order_by(Lower("name"), "pk")
+
+
+def overdue_by_client(
+    *, owner: AbstractBaseUser, client_ids: Iterable[int], today: date
+) -> dict[int, list[tuple[str, Decimal]]]:
+    """{client id: [(currency, overdue balance), ...]} in one grouped query.
+
+    Each currency is summed on its own: amounts are never added across currencies.
+    """
+    rows = (
+        _overdue_invoices(today)
+        .filter(owner=owner, client_id__in=list(client_ids))
+        .order_by()
+        .values("client_id", "currency")
+        .annotate(overdue=Sum(F("amount") - F("paid"), output_field=_MONEY))
+        .order_by("client_id", "currency")
+    )
+    result: dict[int, list[tuple[str, Decimal]]] = defaultdict(list)
+    for row in rows:
+        result[row["client_id"]].append((row["currency"], row["overdue"]))
+    return dict(result)
+
+
+# Client page
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    kind: str  # "invoice", "payment", "incident" or "work"
+    on: date
+    obj: Any
+    status: InvoiceStatus | None = None  # invoices only: what the invoice is today
+
+    @property
+    def sort_key(self) -> tuple:
+        return (self.on, self.obj.created_at, self.obj.pk)
+
+
+@dataclass(frozen=True)
+class TimelinePage:
+    entries: list[TimelineEntry]
+    page: int
+    has_more: bool
+
+    @property
+    def next_page(self) -> int:
+        return self.page + 1
+
+
+def client_timeline(
+    *, client: Client, today: date, page: int = 1, per_page: int = TIMELINE_PAGE_SIZE
+) -> TimelinePage:
+    """Invoices, payments, incidents and work logs in one list, newest first: four queries.
+
+    Page n needs at most n * per_page + 1 rows of each kind to know its entries and
+    whether more follow, so deeper pages cost more rows but never more queries.
+    """
+    page = max(1, min(page, TIMELINE_MAX_PAGE))
+    start, end = (page - 1) * per_page, page * per_page
+    limit = end + 1
+    invoices = (
+        Invoice.objects.filter(client=client)
+        .with_paid()
+        .order_by("-issued_on", "-created_at", "-pk")[:limit]
+    )
+    payments = (
+        Payment.objects.filter(invoice__client=client)
+        .select_related("invoice")
+        .order_by("-paid_on", "-created_at", "-pk")[:limit]
+    )
+    incidents = Incident.objects.filter(client=client).order_by(
+        "-occurred_on", "-created_at", "-pk"
+    )[:limit]
+    work_logs = WorkLog.objects.filter(client=client).order_by("-worked_on", "-created_at", "-pk")[
+        :limit
+    ]
+    entries = [
+        *(TimelineEntry("invoice", i.issued_on, i, i.status(today)) for i in invoices),
+        *(TimelineEntry("payment", p.paid_on, p) for p in payments),
+        *(TimelineEntry("incident", i.occurred_on, i) for i in incidents),
+        *(TimelineEntry("work", w.worked_on, w) for w in work_logs),
+    ]
+    entries.sort(key=lambda entry: entry.sort_key, reverse=True)
+    return TimelinePage(entries=entries[start:end], page=page, has_more=len(entries) > end)
+
+
+@dataclass(frozen=True)
+class CurrencyTotals:
+    currency: str
+    invoiced: Decimal = Decimal("0")
+    received: Decimal = Decimal("0")
+    per_hour: Decimal | None = None  # received / all hours worked; single-currency clients only
+
+
+@dataclass(frozen=True)
+class ClientTotals:
+    billable_hours: Decimal
+    non_billable_hours: Decimal
+    money: list[CurrencyTotals] = field(default_factory=list)
+
+    @property
+    def hours(self) -> Decimal:
+        return self.billable_hours + self.non_billable_hours
+
+
+def client_totals(*, client: Client) -> ClientTotals:
+    """Hours worked and money invoiced/received per currency: three queries."""
+    zero = Value(Decimal("0"))
+    hours = WorkLog.objects.filter(client=client).aggregate(
+        billable=Coalesce(Sum("hours", filter=Q(billable=True)), zero),
+        non_billable=Coalesce(Sum("hours", filter=Q(billable=False)), zero),
+    )
+    invoiced = dict(
+        Invoice.objects.filter(client=client)
+        .exclude(state=Invoice.State.DRAFT)
+        .order_by()
+        .values("currency")
+        .annotate(total=Sum("amount"))
+        .values_list("currency", "total")
+    )
+    received = dict(
+        Payment.objects.filter(invoice__client=client)
+        .order_by()
+        .values("invoice__currency")
+        .annotate(total=Sum("amount"))
+        .values_list("invoice__currency", "total")
+    )
+    all_hours = hours["billable"] + hours["non_billable"]
+    currencies = sorted(invoiced.keys() | received.keys())
+    money = []
+    for currency in currencies:
+        got = received.get(currency, Decimal("0"))
+        # An hourly yield only means something when all the money is in one currency.
+        per_hour = None
+        if all_hours and len(currencies) == 1:
+            per_hour = (got / all_hours).quantize(Decimal("0.01"))
+        money.append(
+            CurrencyTotals(
+                currency=currency,
+                invoiced=invoiced.get(currency, Decimal("0")),
+                received=got,
+                per_hour=per_hour,
+            )
+        )
+    return ClientTotals(
+        billable_hours=hours["billable"], non_billable_hours=hours["non_billable"], money=money
+    )
+
+
+def account_items_for(*, client: Client) -> QuerySet[AccountItem]:
+    return AccountItem.objects.filter(client=client).order_by("handed_over", Lower("name"), "pk")
+
+
+def open_invoices_for(*, client: Client) -> QuerySet[Invoice]:
+    """The client's invoices that can still take a payment, oldest due first."""
+    return (
+        Invoice.objects.filter(client=client, owner_id=client.owner_id)
+        .with_paid()
+        .open()
+        .order_by("due_on", "pk")
+    )

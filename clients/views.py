@@ -1,0 +1,371 @@
+"""Pages for clients: the dashboard, the client page, and client/work log/account forms.
+
+The client page's inline forms (incident, payment, work log, invoice) post with htmx
+and get the timeline back; without JavaScript they post normally and redirect. The
+helpers under "Shared with the other apps" give every app's views the same endings.
+"""
+
+from copy import copy
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
+from django_htmx.middleware import HtmxDetails
+
+from clients import services
+from clients.forms import AccountItemForm, ClientForm, WorkLogForm
+from clients.models import AccountItem, Client, WorkLog
+from clients.selectors import (
+    DASHBOARD_PAGE_SIZE,
+    DASHBOARD_SORTS,
+    RECENT_INCIDENT_DAYS,
+    account_items_for,
+    client_timeline,
+    client_totals,
+    clients_for_dashboard,
+    overdue_by_client,
+)
+from invoices.forms import ClientPaymentForm, InvoiceForm
+from redflags.forms import IncidentForm
+
+CLIENT_PAGE = "clients/client_detail.html"
+INLINE_FORMS = ("incident", "payment", "work", "invoice")
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+# Shared with the other apps
+
+
+def page_number(request: HttpRequest) -> int:
+    try:
+        return max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        return 1
+
+
+def saved(request: HtmxHttpRequest, url: str) -> HttpResponse:
+    """After a successful full-page form: redirect (client-side for htmx)."""
+    if request.htmx:
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
+
+
+def form_page(request: HtmxHttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    """A full-page form. A rejected htmx submit gets only the form partial back, with
+    status 422 (base.html tells htmx to swap it)."""
+    if request.method == "POST" and request.htmx:
+        return render(request, f"{template}#form", context, status=422)
+    return render(request, template, context)
+
+
+def client_forms(client: Client) -> dict[str, Any]:
+    """The client page's inline forms, blank."""
+    return {
+        "incident_form": IncidentForm(),
+        "payment_form": ClientPaymentForm(client=client),
+        "work_form": WorkLogForm(),
+        "invoice_form": InvoiceForm(owner=client.owner, client=client),
+    }
+
+
+def inline_form_rejected(
+    request: HttpRequest, client: Client, name: str, form: Any
+) -> HttpResponse:
+    """An inline form of the client page, re-rendered in place with its errors."""
+    context = {"client": client, f"{name}_form": form, "open_form": name}
+    response = render(request, f"{CLIENT_PAGE}#{name}_form", context, status=422)
+    return reswap(retarget(response, f"#add-{name}"), "outerHTML")
+
+
+def client_changed(
+    request: HttpRequest, client: Client, *, fresh: str | None = None, money: bool = False
+) -> HttpResponse:
+    """The htmx answer to a change on the client page: the timeline from the top, with
+    the totals, the messages, a blank copy of the form just used (`fresh`) and, when
+    invoices or payments changed (`money`), the payment form (its open invoices may
+    differ now) all swapped out of band."""
+    today = timezone.localdate()
+    context = {
+        "client": client,
+        "timeline": client_timeline(client=client, today=today),
+        "totals": client_totals(client=client),
+        "oob": True,
+        "open_form": fresh,
+        "refresh": [n for n in INLINE_FORMS if n == fresh or (money and n == "payment")],
+        **client_forms(client),
+    }
+    return render(request, f"{CLIENT_PAGE}#client_changed", context)
+
+
+def timeline_entry_deleted(
+    request: HtmxHttpRequest, client: Client, *, money: bool = False
+) -> HttpResponse:
+    if request.htmx:
+        return client_changed(request, client, money=money)
+    return redirect("client_detail", pk=client.pk)
+
+
+def owned_client(request: HttpRequest, pk: int) -> Client:
+    return get_object_or_404(Client.objects.for_owner(request.user), pk=pk)
+
+
+# Dashboard
+
+
+@login_required
+@require_GET
+def dashboard(request: HtmxHttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    sort = request.GET.get("sort", "name")
+    if sort not in DASHBOARD_SORTS:
+        sort = "name"
+    show_dropped = request.GET.get("dropped") == "1"
+    clients = clients_for_dashboard(
+        owner=request.user, today=today, include_dropped=show_dropped, sort=sort
+    )
+    page = Paginator(clients, DASHBOARD_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "sort": sort,
+        "recent_days": RECENT_INCIDENT_DAYS,
+        "show_dropped": show_dropped,
+        "overdue": overdue_by_client(
+            owner=request.user, client_ids=[c.pk for c in page], today=today
+        ),
+    }
+    template = "clients/dashboard.html#client_list" if request.htmx else "clients/dashboard.html"
+    return render(request, template, context)
+
+
+# Clients
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def client_create(request: HtmxHttpRequest) -> HttpResponse:
+    form = ClientForm(owner=request.user)
+    if request.method == "POST":
+        form = ClientForm(request.POST, owner=request.user)
+        if form.is_valid():
+            try:
+                client = services.client_create(owner=request.user, fields=form.service_fields())
+            except ValidationError as exc:
+                form.add_service_error(exc)
+            else:
+                messages.success(request, _("%(name)s added.") % {"name": client.name})
+                return saved(request, reverse("client_detail", args=[client.pk]))
+    return form_page(request, "clients/client_form.html", {"form": form})
+
+
+@login_required
+@require_GET
+def client_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    client = owned_client(request, pk)
+    today = timezone.localdate()
+    context = {
+        "client": client,
+        "timeline": client_timeline(client=client, today=today, page=page_number(request)),
+        "totals": client_totals(client=client),
+        "account_items": account_items_for(client=client),
+        "account_form": AccountItemForm(),
+        **client_forms(client),
+    }
+    return render(request, CLIENT_PAGE, context)
+
+
+@login_required
+@require_GET
+def client_timeline_partial(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The timeline section; with ?page=n only that page's rows, which "show more" appends.
+    Without htmx, the client page at that page."""
+    client = owned_client(request, pk)
+    page = page_number(request)
+    if not request.htmx:
+        url = reverse("client_detail", args=[client.pk])
+        return redirect(f"{url}?page={page}#timeline" if page > 1 else f"{url}#timeline")
+    context = {
+        "client": client,
+        "timeline": client_timeline(client=client, today=timezone.localdate(), page=page),
+    }
+    partial = "timeline_rows" if "page" in request.GET else "timeline"
+    return render(request, f"{CLIENT_PAGE}#{partial}", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def client_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    client = owned_client(request, pk)
+    form = ClientForm(instance=client, owner=request.user)
+    if request.method == "POST":
+        # The form fills in its own copy, so a rejected edit leaves the page heading alone.
+        form = ClientForm(request.POST, instance=copy(client), owner=request.user)
+        if form.is_valid():
+            try:
+                services.client_update(client=client, fields=form.service_fields())
+            except ValidationError as exc:
+                form.add_service_error(exc)
+            else:
+                messages.success(request, _("Changes to %(name)s saved.") % {"name": client.name})
+                return saved(request, reverse("client_detail", args=[client.pk]))
+    return form_page(request, "clients/client_form.html", {"form": form, "client": client})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def client_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    client = owned_client(request, pk)
+    if request.method == "POST":
+        services.client_delete(client=client)
+        messages.success(request, _("%(name)s deleted.") % {"name": client.name})
+        return saved(request, reverse("dashboard"))
+    return render(request, "clients/client_delete.html", {"client": client})
+
+
+# Work logs
+
+
+def _owned_work_log(request: HttpRequest, pk: int) -> WorkLog:
+    return get_object_or_404(
+        WorkLog.objects.for_owner(request.user).select_related("client"), pk=pk
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def work_log_create(request: HtmxHttpRequest, client_pk: int) -> HttpResponse:
+    client = owned_client(request, client_pk)
+    form = WorkLogForm()
+    if request.method == "POST":
+        form = WorkLogForm(request.POST)
+        if form.is_valid():
+            try:
+                services.work_log_add(client=client, fields=form.service_fields())
+            except ValidationError as exc:
+                form.add_service_error(exc)
+            else:
+                messages.success(request, _("Work logged."))
+                if request.htmx:
+                    return client_changed(request, client, fresh="work")
+                return redirect("client_detail", pk=client.pk)
+        if request.htmx:
+            return inline_form_rejected(request, client, "work", form)
+    return render(request, "clients/work_log_form.html", {"client": client, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def work_log_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    work_log = _owned_work_log(request, pk)
+    form = WorkLogForm(instance=work_log)
+    if request.method == "POST":
+        form = WorkLogForm(request.POST, instance=copy(work_log))
+        if form.is_valid():
+            try:
+                services.work_log_update(work_log=work_log, fields=form.service_fields())
+            except ValidationError as exc:
+                form.add_service_error(exc)
+            else:
+                messages.success(request, _("Work log saved."))
+                return saved(request, reverse("client_detail", args=[work_log.client_id]))
+    context = {"client": work_log.client, "work_log": work_log, "form": form}
+    return form_page(request, "clients/work_log_form.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def work_log_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    work_log = _owned_work_log(request, pk)
+    if request.method == "POST":
+        services.work_log_delete(work_log=work_log)
+        messages.success(request, _("Work log deleted."))
+        return timeline_entry_deleted(request, work_log.client)
+    context = {"client": work_log.client, "work_log": work_log}
+    return render(request, "clients/work_log_delete.html", context)
+
+
+# Managed accounts
+
+
+def _owned_account_item(request: HttpRequest, pk: int) -> AccountItem:
+    return get_object_or_404(
+        AccountItem.objects.for_owner(request.user).select_related("client"), pk=pk
+    )
+
+
+def _accounts_changed(
+    request: HttpRequest, client: Client, form: AccountItemForm, status: int = 200
+) -> HttpResponse:
+    context = {
+        "client": client,
+        "account_items": account_items_for(client=client),
+        "account_form": form,
+        "oob": True,
+    }
+    return render(request, f"{CLIENT_PAGE}#accounts_changed", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_item_create(request: HtmxHttpRequest, client_pk: int) -> HttpResponse:
+    client = owned_client(request, client_pk)
+    form = AccountItemForm()
+    if request.method == "POST":
+        form = AccountItemForm(request.POST)
+        if form.is_valid():
+            try:
+                services.account_item_add(client=client, fields=form.service_fields())
+            except ValidationError as exc:
+                form.add_service_error(exc)
+            else:
+                messages.success(request, _("Account added."))
+                if request.htmx:
+                    return _accounts_changed(request, client, AccountItemForm())
+                return redirect("client_detail", pk=client.pk)
+        if request.htmx:
+            return _accounts_changed(request, client, form, status=422)
+    return render(request, "clients/account_item_form.html", {"client": client, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_item_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    item = _owned_account_item(request, pk)
+    form = AccountItemForm(instance=item)
+    if request.method == "POST":
+        form = AccountItemForm(request.POST, instance=copy(item))
+        if form.is_valid():
+            try:
+                services.account_item_update(account_item=item, fields=form.service_fields())
+            except ValidationError as exc:
+                form.add_service_error(exc)
+            else:
+                messages.success(request, _("Account saved."))
+                return saved(request, reverse("client_detail", args=[item.client_id]))
+    context = {"client": item.client, "account_item": item, "form": form}
+    return form_page(request, "clients/account_item_form.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_item_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    item = _owned_account_item(request, pk)
+    if request.method == "POST":
+        services.account_item_delete(account_item=item)
+        messages.success(request, _("%(name)s removed from the list.") % {"name": item.name})
+        if request.htmx:
+            return _accounts_changed(request, item.client, AccountItemForm())
+        return redirect("client_detail", pk=item.client_id)
+    context = {"client": item.client, "account_item": item}
+    return render(request, "clients/account_item_delete.html", context)

@@ -1,0 +1,41 @@
+from datetime import date
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from clients.models import Profile
+from invoices import reminders
+from redflags.assess import today_for
+
+
+class Command(BaseCommand):
+    help = "Send the payment reminders that are due, now (the daily job, for cron users)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--as-of", type=date.fromisoformat, help="judge as on this day (YYYY-MM-DD)")
+        parser.add_argument("--user", help="only this freelancer (username)")
+        parser.add_argument("--dry-run", action="store_true", help="list what would go out, send nothing")
+
+    def handle(self, *args, as_of, user, dry_run, **options):
+        users = get_user_model().objects.filter(
+            pk__in=Profile.objects.values("user_id")
+        ).order_by("pk")
+        if user:
+            users = users.filter(username=user)
+            if not users.exists():
+                raise CommandError(f"No freelancer with username {user!r}.")
+        totals: dict[str, int] = {}
+        for owner in users.iterator():
+            day = as_of or today_for(owner)
+            if dry_run:
+                for due in reminders.reminders_due(owner=owner, as_of=day):
+                    self.stdout.write(
+                        f"{owner.username}: {due.invoice.client.name} <{due.invoice.client.email}> "
+                        f"invoice {due.invoice.number}, {due.days_overdue} days overdue: {due.stage.label}"
+                    )
+                continue
+            for key, count in reminders.freelancer_reminders_run(owner=owner, as_of=day).items():
+                totals[key] = totals.get(key, 0) + count
+        if not dry_run:
+            summary = ", ".join(f"{key}: {count}" for key, count in sorted(totals.items())) or "nothing due"
+            self.stdout.write(self.style.SUCCESS(f"Reminders: {summary}"))

@@ -1,0 +1,315 @@
+"""The payment-reminder ladder: which stage is due, claiming it once, sending it once.
+
+Safety against doubles and losses rests on the database, not on Celery:
+- a stage is *claimed* by inserting the unique (invoice, stage) Reminder row;
+- it is *sent* by whoever moves that row from pending to sending with a conditional
+  UPDATE (one winner), holding it until `claimed_until`;
+- a failed send goes back to pending with a later `next_attempt_at`, so the next
+  sweep retries it; a worker that died mid-send leaves a lease that runs out, and the
+  row is taken over (the fixed Message-ID makes such a rare resend recognisable).
+"""
+
+import logging
+import smtplib
+import socket
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from clients.models import Client, Profile
+from clients.services import profile_for
+from clientwatch.money import format_money
+from invoices.models import Invoice, Reminder, Stage
+
+logger = logging.getLogger(__name__)
+
+LADDER = (Stage.NUDGE, Stage.PAUSED, Stage.FINAL)
+MAX_ATTEMPTS = 6
+LEASE = timedelta(minutes=10)  # longer than one SMTP send can take (EMAIL_TIMEOUT)
+
+
+def backoff(attempts: int) -> timedelta:
+    """1, 4, 16, 64 ... minutes after each failed try, capped at six hours."""
+    return timedelta(minutes=min(4 ** (attempts - 1), 360))
+
+
+def stage_days(profile: Profile) -> dict[Stage, int]:
+    return {
+        Stage.NUDGE: profile.reminder_nudge_days,
+        Stage.PAUSED: profile.reminder_pause_days,
+        Stage.FINAL: profile.reminder_final_days,
+    }
+
+
+def next_stage(*, days_overdue: int, already: set[str], days: dict[Stage, int]) -> Stage | None:
+    """The lowest stage that is due and not yet claimed: the ladder is climbed one rung a
+    day at most, so a job that missed days catches up without skipping the nudge."""
+    for stage in LADDER:
+        if stage in already:
+            continue
+        return stage if days_overdue >= days[stage] else None
+    return None
+
+
+def message_id(reminder: Reminder) -> str:
+    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(">") or "clientwatch.local"
+    return f"<reminder-{reminder.invoice_id}-{reminder.stage}@{domain}>"
+
+
+def remindable_invoices(owner: AbstractBaseUser):
+    """Invoices the ladder may act on: sent, unpaid, not disputed, reminders on for the
+    invoice and the client."""
+    return (
+        Invoice.objects.for_owner(owner)
+        .with_paid()
+        .open()
+        .filter(disputed=False, reminders_enabled=True, client__reminders_enabled=True)
+    )
+
+
+def still_remindable(invoice: Invoice) -> bool:
+    return remindable_invoices(invoice.owner).filter(pk=invoice.pk).exists()
+
+
+# --- Claiming -----------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class DueReminder:
+    invoice: Invoice
+    stage: Stage
+    days_overdue: int
+
+
+def reminders_due(*, owner: AbstractBaseUser, as_of: date) -> list[DueReminder]:
+    """What the ladder says should go out on `as_of`; two queries whatever the count."""
+    days = stage_days(profile_for(owner))
+    invoices = list(
+        remindable_invoices(owner)
+        .filter(due_on__lt=as_of - timedelta(days=min(days.values()) - 1))
+        .select_related("client")
+        .order_by("due_on", "id")
+    )
+    claimed: dict[int, set[str]] = {}
+    climbed_today: set[int] = set()
+    for invoice_id, stage, claimed_on in Reminder.objects.filter(
+        invoice__in=[i.pk for i in invoices]
+    ).values_list("invoice_id", "stage", "due_on"):
+        claimed.setdefault(invoice_id, set()).add(stage)
+        if claimed_on >= as_of:
+            climbed_today.add(invoice_id)
+    due = []
+    for invoice in invoices:
+        if invoice.pk in climbed_today:
+            continue  # one rung a day, however often the job runs
+        overdue = (as_of - invoice.due_on).days
+        stage = next_stage(days_overdue=overdue, already=claimed.get(invoice.pk, set()), days=days)
+        if stage:
+            due.append(DueReminder(invoice, stage, overdue))
+    return due
+
+
+def reminders_claim_due(*, owner: AbstractBaseUser, as_of: date) -> int:
+    """Insert the pending rows for today's due stages; rows already there are left alone,
+    so two runs at once or one run twice claim each stage once."""
+    due = reminders_due(owner=owner, as_of=as_of)
+    rows = [Reminder(invoice=d.invoice, stage=d.stage, due_on=as_of) for d in due]
+    before = Reminder.objects.for_owner(owner).count()
+    Reminder.objects.bulk_create(rows, ignore_conflicts=True)
+    return Reminder.objects.for_owner(owner).count() - before
+
+
+# --- Rendering ----------------------------------------------------------------------
+
+def _format_date(day: date, language: str) -> str:
+    from babel.dates import format_date
+
+    return format_date(day, format="long", locale=language)
+
+
+def reminder_context(invoice: Invoice, stage: Stage, profile: Profile) -> dict[str, object]:
+    client: Client = invoice.client
+    language = client.language
+    paid = getattr(invoice, "paid_total", None)
+    if paid is None:
+        paid = sum((p.amount for p in invoice.payments.all()), Decimal("0"))
+    own_words = {
+        Stage.NUDGE: profile.reminder_nudge_message,
+        Stage.PAUSED: profile.reminder_pause_message,
+        Stage.FINAL: profile.reminder_final_message,
+    }[stage]
+    return {
+        "stage": stage,
+        "client": client,
+        "invoice": invoice,
+        "freelancer_name": profile.business_name or profile.user.get_full_name() or profile.user.username,
+        "payment_instructions": profile.payment_instructions,
+        "own_words": own_words,
+        "amount": format_money(invoice.amount, invoice.currency, language),
+        "balance": format_money(max(invoice.amount - paid, Decimal("0")), invoice.currency, language),
+        "partly_paid": paid > 0,
+        "due_on": _format_date(invoice.due_on, language),
+        "issued_on": _format_date(invoice.issued_on, language),
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedEmail:
+    subject: str
+    text: str
+    html: str
+    language: str
+
+
+def reminder_render(invoice: Invoice, stage: Stage, profile: Profile) -> RenderedEmail:
+    """The email for one stage, in the client's language where a translation exists."""
+    language = invoice.client.language
+    context = reminder_context(invoice, stage, profile)
+    with translation.override(language):
+        subject = render_to_string(f"invoices/email/reminder_{stage}_subject.txt", context)
+        text = render_to_string(f"invoices/email/reminder_{stage}_body.txt", context)
+        html = render_to_string(f"invoices/email/reminder_{stage}_body.html", context)
+    return RenderedEmail(" ".join(subject.split()), text.strip() + "\n", html, language)
+
+
+def build_message(reminder: Reminder, rendered: RenderedEmail, profile: Profile) -> EmailMultiAlternatives:
+    owner = profile.user
+    message = EmailMultiAlternatives(
+        subject=rendered.subject,
+        body=rendered.text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[reminder.invoice.client.email],
+        bcc=[owner.email] if profile.reminder_bcc_me and owner.email else [],
+        reply_to=[owner.email] if owner.email else [],
+        headers={"Message-ID": message_id(reminder), "Content-Language": rendered.language},
+    )
+    message.attach_alternative(rendered.html, "text/html")
+    return message
+
+
+# --- Sending ------------------------------------------------------------------------
+
+class PermanentSendError(Exception):
+    pass
+
+
+def is_transient(exc: Exception) -> bool:
+    """4xx answers and connection trouble pass; a 5xx answer will not get better."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code < 500 for code, _ in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return exc.smtp_code < 500
+    return isinstance(exc, (smtplib.SMTPException, socket.error, TimeoutError))
+
+
+def _take(reminder_id: int, now: datetime) -> bool:
+    """Move the row to `sending` if it is ours to send: one winner among racing workers."""
+    free = Q(state=Reminder.State.PENDING) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+    stale = Q(state=Reminder.State.SENDING, claimed_until__lt=now)
+    return bool(
+        Reminder.objects.filter(free | stale, pk=reminder_id).update(
+            state=Reminder.State.SENDING, claimed_until=now + LEASE
+        )
+    )
+
+
+def reminder_deliver(*, reminder_id: int, connection=None) -> str:
+    """Send one claimed reminder. Returns its state afterwards. Safe to call twice."""
+    now = timezone.now()
+    if not _take(reminder_id, now):
+        return "skipped"
+    reminder = Reminder.objects.select_related("invoice__client", "invoice__owner__profile").get(
+        pk=reminder_id
+    )
+    invoice = reminder.invoice
+    if not still_remindable(invoice):
+        # Paid, disputed, written off or switched off since the claim: the ladder stops.
+        Reminder.objects.filter(pk=reminder_id).update(state=Reminder.State.CANCELLED)
+        return Reminder.State.CANCELLED
+    profile = profile_for(invoice.owner)
+    rendered = reminder_render(invoice, Stage(reminder.stage), profile)
+    message = build_message(reminder, rendered, profile)
+    try:
+        message.send(fail_silently=False) if connection is None else connection.send_messages([message])
+    except Exception as exc:
+        if not isinstance(exc, (smtplib.SMTPException, OSError)):
+            raise
+        return _record_failure(reminder, exc, now)
+    with transaction.atomic():
+        Reminder.objects.filter(pk=reminder_id).update(
+            state=Reminder.State.SENT, sent_at=timezone.now(), claimed_until=None,
+            attempts=reminder.attempts + 1, last_error="", message_id=message_id(reminder),
+            recipient=invoice.client.email, subject=rendered.subject, body_text=rendered.text,
+            body_html=rendered.html,
+        )
+        if reminder.stage == Stage.PAUSED:
+            # DOMAIN.md: once work is paused, say so everywhere until payment arrives.
+            Client.objects.filter(pk=invoice.client_id, status=Client.Status.ACTIVE).update(
+                status=Client.Status.PAUSED
+            )
+    return Reminder.State.SENT
+
+
+def _record_failure(reminder: Reminder, exc: Exception, now: datetime) -> str:
+    attempts = reminder.attempts + 1
+    transient = is_transient(exc)
+    give_up = not transient or attempts >= MAX_ATTEMPTS
+    state = Reminder.State.FAILED if give_up else Reminder.State.PENDING
+    logger.warning("reminder %s attempt %s failed (%s): %s", reminder.pk, attempts, state, exc)
+    Reminder.objects.filter(pk=reminder.pk).update(
+        state=state, attempts=attempts, claimed_until=None, last_error=str(exc)[:500],
+        next_attempt_at=None if give_up else now + backoff(attempts),
+    )
+    return state
+
+
+def reminders_deliver_pending(*, owner: AbstractBaseUser | None = None, connection=None) -> dict[str, int]:
+    """Send every reminder that is ready (new, due for a retry, or abandoned mid-send)."""
+    now = timezone.now()
+    ready = Reminder.objects.filter(
+        (Q(state=Reminder.State.PENDING) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)))
+        | Q(state=Reminder.State.SENDING, claimed_until__lt=now)
+    )
+    if owner is not None:
+        ready = ready.for_owner(owner)
+    counts: dict[str, int] = {}
+    for reminder_id in ready.order_by("id").values_list("id", flat=True):
+        state = reminder_deliver(reminder_id=reminder_id, connection=connection)
+        counts[state] = counts.get(state, 0) + 1
+    return counts
+
+
+def freelancer_reminders_run(*, owner: AbstractBaseUser, as_of: date, connection=None) -> dict[str, int]:
+    """Claim today's due stages and send everything ready: the daily job for one freelancer."""
+    claimed = reminders_claim_due(owner=owner, as_of=as_of)
+    counts = reminders_deliver_pending(owner=owner, connection=connection)
+    counts["claimed"] = claimed
+    return counts
+
+
+def reminder_send_now(*, invoice: Invoice, stage: Stage) -> Reminder:
+    """The freelancer sends one stage by hand, e.g. before the automatic day comes."""
+    if not still_remindable(invoice):
+        raise ValidationError(_("This invoice is paid, disputed, written off or has reminders off."))
+    reminder, created = Reminder.objects.get_or_create(
+        invoice=invoice, stage=stage,
+        defaults={"trigger": Reminder.Trigger.MANUAL, "due_on": timezone.localdate()},
+    )
+    if not created and reminder.state in (Reminder.State.SENT, Reminder.State.SENDING):
+        raise ValidationError(_("This stage was already sent for this invoice."))
+    if not created:
+        Reminder.objects.filter(pk=reminder.pk).update(
+            state=Reminder.State.PENDING, next_attempt_at=None, trigger=Reminder.Trigger.MANUAL
+        )
+    reminder_deliver(reminder_id=reminder.pk)
+    reminder.refresh_from_db()
+    return reminder

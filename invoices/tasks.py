@@ -1,0 +1,55 @@
+"""Celery tasks for reminders and digests: thin, id-based, safe to run twice."""
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from celery import shared_task
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from clients.models import Profile
+from invoices import digest, reminders
+from invoices.models import Digest
+
+
+def local_now(time_zone: str, now: datetime) -> datetime:
+    try:
+        return now.astimezone(ZoneInfo(time_zone))
+    except (KeyError, ValueError):
+        return now
+
+
+@shared_task
+def dispatch_daily_runs() -> int:
+    """Hourly: start the day's run for every freelancer whose local run hour has come and
+    whose day is not done yet. Catches up after downtime; doubles are harmless."""
+    now = timezone.now()
+    profiles = Profile.objects.values_list("user_id", "time_zone", "digest_hour")
+    done = set(
+        Digest.objects.exclude(state=Digest.State.PENDING)
+        .filter(for_date__gte=now.date() - timedelta(days=1))  # local dates trail UTC by < 1 day
+        .values_list("owner_id", "for_date")
+    )
+    started = 0
+    for user_id, time_zone, hour in profiles.iterator(chunk_size=2000):
+        local = local_now(time_zone, now)
+        if local.hour >= hour and (user_id, local.date()) not in done:
+            freelancer_daily_run.delay(user_id, local.date().isoformat())
+            started += 1
+    return started
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=60, retry_backoff_max=3600, max_retries=5)
+def freelancer_daily_run(user_id: int, for_date: str) -> None:
+    owner = get_user_model().objects.filter(pk=user_id).first()
+    if owner is None:
+        return
+    day = date.fromisoformat(for_date)
+    reminders.freelancer_reminders_run(owner=owner, as_of=day)
+    digest.digest_send(owner=owner, for_date=day)
+
+
+@shared_task
+def retry_pending_reminders() -> dict[str, int]:
+    """Every few minutes: sends whose back-off has passed, and sends abandoned by a dead worker."""
+    return reminders.reminders_deliver_pending()

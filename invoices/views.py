@@ -1,0 +1,227 @@
+"""Pages for invoices and payments.
+
+Invoices are added from the client page; payments from the invoice page (against that
+invoice) or from the client page (choosing one of the client's open invoices).
+"""
+
+from copy import copy
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from clients.views import (
+    HtmxHttpRequest,
+    client_changed,
+    form_page,
+    inline_form_rejected,
+    owned_client,
+    saved,
+    timeline_entry_deleted,
+)
+from invoices import services
+from invoices.forms import ClientPaymentForm, InvoiceForm, PaymentForm
+from invoices.models import Invoice, Payment
+from invoices.selectors import invoices_for_page, payments_for
+
+INVOICE_PAGE = "invoices/invoice_detail.html"
+
+
+def _owned_invoice(request: HttpRequest, pk: int) -> Invoice:
+    return get_object_or_404(invoices_for_page(owner=request.user), pk=pk)
+
+
+def _owned_payment(request: HttpRequest, pk: int) -> Payment:
+    return get_object_or_404(
+        Payment.objects.for_owner(request.user).select_related("invoice__client"), pk=pk
+    )
+
+
+def _invoice_context(invoice: Invoice, payment_form: PaymentForm | None = None) -> dict[str, Any]:
+    if payment_form is None:
+        payment_form = PaymentForm(initial={"amount": invoice.balance or None})
+    return {
+        "invoice": invoice,
+        "client": invoice.client,
+        "status": invoice.status(timezone.localdate()),
+        "payments": payments_for(invoice=invoice),
+        "payment_form": payment_form,
+    }
+
+
+def _invoice_body(
+    request: HttpRequest,
+    invoice_pk: int,
+    payment_form: PaymentForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The invoice page's status, payments and payment form: what a payment changes."""
+    invoice = _owned_invoice(request, invoice_pk)  # again: the paid total has changed
+    context = _invoice_context(invoice, payment_form) | {"oob": True}
+    return render(request, f"{INVOICE_PAGE}#invoice_body", context, status=status)
+
+
+# Invoices
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def invoice_create(request: HtmxHttpRequest, client_pk: int) -> HttpResponse:
+    client = owned_client(request, client_pk)
+    form = InvoiceForm(owner=request.user, client=client)
+    if request.method == "POST":
+        form = InvoiceForm(request.POST, owner=request.user, client=client)
+        if form.is_valid():
+            try:
+                invoice = services.invoice_create(
+                    owner=request.user, client=client, fields=form.service_fields()
+                )
+            except ValidationError as exc:
+                form.add_service_error(exc)
+            else:
+                messages.success(request, _("Invoice %(number)s added.") % {"number": invoice})
+                if request.htmx:
+                    return client_changed(request, client, fresh="invoice", money=True)
+                return redirect("client_detail", pk=client.pk)
+        if request.htmx:
+            return inline_form_rejected(request, client, "invoice", form)
+    return render(request, "invoices/invoice_form.html", {"client": client, "form": form})
+
+
+@login_required
+@require_GET
+def invoice_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    invoice = _owned_invoice(request, pk)
+    return render(request, INVOICE_PAGE, _invoice_context(invoice))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def invoice_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    invoice = _owned_invoice(request, pk)
+    form = InvoiceForm(instance=invoice, owner=request.user, client=invoice.client)
+    if request.method == "POST":
+        form = InvoiceForm(
+            request.POST, instance=copy(invoice), owner=request.user, client=invoice.client
+        )
+        if form.is_valid():
+            try:
+                services.invoice_update(invoice=invoice, fields=form.service_fields())
+            except ValidationError as exc:
+                form.add_service_error(exc)
+            else:
+                messages.success(request, _("Invoice %(number)s saved.") % {"number": invoice})
+                return saved(request, reverse("invoice_detail", args=[invoice.pk]))
+    context = {"client": invoice.client, "invoice": invoice, "form": form}
+    return form_page(request, "invoices/invoice_form.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def invoice_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    invoice = _owned_invoice(request, pk)
+    if request.method == "POST":
+        services.invoice_delete(invoice=invoice)
+        messages.success(request, _("Invoice %(number)s deleted.") % {"number": invoice})
+        if request.htmx and request.htmx.target != "timeline":
+            return saved(request, reverse("client_detail", args=[invoice.client_id]))
+        return timeline_entry_deleted(request, invoice.client, money=True)
+    context = {"client": invoice.client, "invoice": invoice}
+    return render(request, "invoices/invoice_delete.html", context)
+
+
+# Payments
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def payment_create(request: HtmxHttpRequest, invoice_pk: int) -> HttpResponse:
+    invoice = _owned_invoice(request, invoice_pk)
+    form = PaymentForm(initial={"amount": invoice.balance or None})
+    if request.method == "POST":
+        form = PaymentForm(request.POST)
+        if form.is_valid():
+            try:
+                services.payment_record(invoice=invoice, **form.service_fields())
+            except ValidationError as exc:
+                form.add_service_error(exc)
+            else:
+                messages.success(request, _("Payment recorded."))
+                if request.htmx:
+                    return _invoice_body(request, invoice.pk)
+                return redirect("invoice_detail", pk=invoice.pk)
+        if request.htmx:
+            return _invoice_body(request, invoice.pk, form, status=422)
+    context = {"client": invoice.client, "invoice": invoice, "form": form}
+    return render(request, "invoices/payment_form.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def client_payment_create(request: HtmxHttpRequest, client_pk: int) -> HttpResponse:
+    client = owned_client(request, client_pk)
+    form = ClientPaymentForm(client=client)
+    if request.method == "POST":
+        form = ClientPaymentForm(request.POST, client=client)
+        if form.is_valid():
+            fields = form.service_fields()
+            try:
+                services.payment_record(invoice=fields.pop("invoice"), **fields)
+            except ValidationError as exc:
+                form.add_service_error(exc)
+            else:
+                messages.success(request, _("Payment recorded."))
+                if request.htmx:
+                    return client_changed(request, client, fresh="payment", money=True)
+                return redirect("client_detail", pk=client.pk)
+        if request.htmx:
+            return inline_form_rejected(request, client, "payment", form)
+    return render(request, "invoices/payment_form.html", {"client": client, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def payment_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    payment = _owned_payment(request, pk)
+    form = PaymentForm(instance=payment)
+    if request.method == "POST":
+        form = PaymentForm(request.POST, instance=copy(payment))
+        if form.is_valid():
+            try:
+                services.payment_update(payment=payment, fields=form.service_fields())
+            except ValidationError as exc:
+                form.add_service_error(exc)
+            else:
+                messages.success(request, _("Payment saved."))
+                return saved(request, reverse("invoice_detail", args=[payment.invoice_id]))
+    context = {
+        "client": payment.invoice.client,
+        "invoice": payment.invoice,
+        "payment": payment,
+        "form": form,
+    }
+    return form_page(request, "invoices/payment_form.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def payment_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    payment = _owned_payment(request, pk)
+    invoice = payment.invoice
+    if request.method == "POST":
+        services.payment_delete(payment=payment)
+        messages.success(request, _("Payment deleted."))
+        if request.htmx and request.htmx.target == "timeline":
+            return timeline_entry_deleted(request, invoice.client, money=True)
+        if request.htmx:
+            return _invoice_body(request, invoice.pk)
+        return redirect("invoice_detail", pk=invoice.pk)
+    context = {"client": invoice.client, "invoice": invoice, "payment": payment}
+    return render(request, "invoices/payment_delete.html", context)

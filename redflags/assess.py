@@ -1,0 +1,203 @@
+"""The bridge between the database and the rules engine.
+
+Loads plain facts for many clients in a fixed number of queries (one per table, never one
+per client), runs the engine, and keeps each client's latest assessment in ClientScore.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from clients.models import Client, Profile, WorkLog
+from invoices.models import Invoice, Payment
+from redflags.models import ClientScore, Incident
+from redflags.rules import (
+    Assessment,
+    ClientFacts,
+    IncidentFacts,
+    InvoiceFacts,
+    PaymentFacts,
+    RuleSettings,
+    WorkLogFacts,
+    assess,
+)
+from redflags.rules.settings import InvalidSettings
+
+LATENESS_BARS = 12  # invoices shown in the dashboard's small chart
+
+
+def today_for(owner: AbstractBaseUser) -> date:
+    """The freelancer's own date, in their time zone."""
+    try:
+        zone = ZoneInfo(Profile.objects.for_user(owner).time_zone)
+    except (KeyError, ValueError):
+        return timezone.localdate()
+    return timezone.now().astimezone(zone).date()
+
+
+def rule_settings_for(profile: Profile) -> RuleSettings:
+    """The freelancer's tuning on top of the defaults; a bad stored value falls back."""
+    overrides = dict(profile.rule_overrides or {})
+    overrides["target_hourly_rate"] = (
+        str(profile.target_hourly_rate) if profile.target_hourly_rate else None
+    )
+    overrides["target_currency"] = profile.currency
+    try:
+        return RuleSettings.from_overrides(overrides)
+    except InvalidSettings:
+        return RuleSettings.from_overrides(
+            {k: overrides[k] for k in ("target_hourly_rate", "target_currency")}
+        )
+
+
+def client_facts(owner: AbstractBaseUser, client_ids: Iterable[int] | None = None) -> dict[int, ClientFacts]:
+    """Facts for the owner's clients (or some of them): five queries, whatever the count."""
+    clients = Client.objects.for_owner(owner)
+    if client_ids is not None:
+        clients = clients.filter(pk__in=list(client_ids))
+    rows = list(clients.values_list("id", "name", "billing_mode", "currency"))
+    ids = [row[0] for row in rows]
+
+    payments: dict[int, list[PaymentFacts]] = defaultdict(list)
+    for invoice_id, paid_on, amount in Payment.objects.filter(invoice__client__in=ids).values_list(
+        "invoice_id", "paid_on", "amount"
+    ):
+        payments[invoice_id].append(PaymentFacts(paid_on, amount))
+
+    invoices: dict[int, list[InvoiceFacts]] = defaultdict(list)
+    for pk, client_id, number, issued, due, amount, currency, state, disputed in (
+        Invoice.objects.filter(client__in=ids)
+        .order_by("due_on", "id")
+        .values_list("id", "client_id", "number", "issued_on", "due_on", "amount", "currency",
+                     "state", "disputed")
+    ):
+        invoices[client_id].append(
+            InvoiceFacts(
+                id=pk, number=number, issued_on=issued, due_on=due, amount=amount,
+                currency=currency, payments=tuple(payments.get(pk, ())), disputed=disputed,
+                written_off=state == Invoice.State.WRITTEN_OFF, is_draft=state == Invoice.State.DRAFT,
+            )
+        )
+
+    incidents: dict[int, list[IncidentFacts]] = defaultdict(list)
+    for pk, client_id, category, occurred, severity, note, warned in (
+        Incident.objects.filter(client__in=ids)
+        .order_by("occurred_on", "id")
+        .values_list("id", "client_id", "category", "occurred_on", "severity", "description",
+                     "client_was_warned")
+    ):
+        incidents[client_id].append(IncidentFacts(pk, category, occurred, severity, note, warned))
+
+    work: dict[int, list[WorkLogFacts]] = defaultdict(list)
+    for client_id, worked_on, hours, billable in WorkLog.objects.filter(client__in=ids).values_list(
+        "client_id", "worked_on", "hours", "billable"
+    ):
+        work[client_id].append(WorkLogFacts(worked_on, hours, billable))
+
+    return {
+        pk: ClientFacts(
+            id=pk, name=name, billing_mode=billing, currency=currency,
+            invoices=tuple(invoices.get(pk, ())), incidents=tuple(incidents.get(pk, ())),
+            work_logs=tuple(work.get(pk, ())),
+        )
+        for pk, name, billing, currency in rows
+    }
+
+
+def assess_clients(
+    owner: AbstractBaseUser, *, as_of: date, client_ids: Iterable[int] | None = None
+) -> dict[int, Assessment]:
+    settings = rule_settings_for(Profile.objects.for_user(owner))
+    return {pk: assess(facts, settings, as_of) for pk, facts in client_facts(owner, client_ids).items()}
+
+
+def score_history(
+    owner: AbstractBaseUser, client: Client, *, as_of: date, months: int = 12
+) -> list[tuple[date, Assessment]]:
+    """The client's assessment at the end of each past month: recomputed, never stored."""
+    settings = rule_settings_for(Profile.objects.for_user(owner))
+    facts = client_facts(owner, [client.pk])[client.pk]
+    points = []
+    day = as_of
+    for _ in range(months):
+        if day < client.started_on:
+            break
+        points.append((day, assess(facts, settings, day)))
+        day = day.replace(day=1) - timedelta(days=1)
+    return points[::-1]
+
+
+def lateness_bars(facts: ClientFacts, as_of: date) -> list[int]:
+    """Days late of the latest invoices (unpaid ones count up to as_of), oldest first."""
+    bars = [
+        invoice.days_late(as_of)
+        for invoice in facts.invoices
+        if not invoice.is_draft and not invoice.written_off and invoice.issued_on <= as_of
+    ]
+    return bars[-LATENESS_BARS:]
+
+
+@transaction.atomic
+def scores_refresh(
+    owner: AbstractBaseUser, *, client_ids: Iterable[int] | None = None, as_of: date | None = None
+) -> dict[int, Assessment]:
+    """Re-assess the owner's clients (or some of them) and store the results."""
+    as_of = as_of or today_for(owner)
+    settings = rule_settings_for(Profile.objects.for_user(owner))
+    facts = client_facts(owner, client_ids)
+    stored = {
+        pk: (verdict, previous, changed_on)
+        for pk, verdict, previous, changed_on in ClientScore.objects.filter(
+            client__in=list(facts)
+        ).values_list("client_id", "verdict", "previous_verdict", "verdict_changed_on")
+    }
+    now = timezone.now()
+    results: dict[int, Assessment] = {}
+    rows = []
+    for pk, client in facts.items():
+        result = assess(client, settings, as_of)
+        results[pk] = result
+        top = result.top_reason
+        old, previous, changed_on = stored.get(pk, ("", "", None))
+        if old and old != result.verdict:
+            previous, changed_on = old, as_of
+        rows.append(
+            ClientScore(
+                client_id=pk, as_of=as_of, score=result.score, verdict=result.verdict.value,
+                red_flag=result.red_flag, top_reason=top.title if top else "",
+                top_advice=top.advice if top else "",
+                reasons=[reason.to_dict() for reason in result.reasons],
+                lateness=lateness_bars(client, as_of),
+                previous_verdict=previous, verdict_changed_on=changed_on, updated_at=now,
+            )
+        )
+    ClientScore.objects.bulk_create(
+        rows,
+        batch_size=500,
+        update_conflicts=True,
+        unique_fields=["client"],
+        update_fields=[
+            "as_of", "score", "verdict", "red_flag", "top_reason", "top_advice", "reasons",
+            "lateness", "previous_verdict", "verdict_changed_on", "updated_at",
+        ],
+    )
+    return results
+
+
+def client_score_refresh(client: Client) -> Assessment:
+    """After any change to one client's data: a handful of queries."""
+    return scores_refresh(client.owner, client_ids=[client.pk])[client.pk]
+
+
+def stale_scores(owner: AbstractBaseUser, as_of: date) -> bool:
+    return (
+        Client.objects.for_owner(owner)
+        .filter(Q(score__isnull=True) | Q(score__as_of__lt=as_of))
+        .exists()
+    )

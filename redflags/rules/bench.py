@@ -1,0 +1,106 @@
+"""Throughput of the rules engine on synthetic clients (`make bench`).
+
+Run directly: python -m redflags.rules.bench
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from datetime import date, timedelta
+from decimal import Decimal
+
+from redflags.rules.engine import assess
+from redflags.rules.facts import (
+    CATEGORIES,
+    BillingMode,
+    ClientFacts,
+    IncidentFacts,
+    InvoiceFacts,
+    PaymentFacts,
+    WorkLogFacts,
+)
+from redflags.rules.settings import RuleSettings
+
+AS_OF = date(2025, 6, 30)
+# Red flags would end every assessment early in real life; leave them out of the mix so the
+# benchmark exercises the scored rules.
+_SCORED_CATEGORIES = tuple(
+    category for category in CATEGORIES if category not in {"physical_abuse", "lying", "legal_risk"}
+)
+
+
+def synthetic_client(
+    seed: int, invoices: int = 40, incidents: int = 10, work_logs: int = 100
+) -> ClientFacts:
+    """A client with monthly invoices (one payment each), incidents and work logs."""
+    rng = random.Random(seed)  # noqa: S311 (repeatable synthetic data, not secrets)
+    habit = rng.choice((0, 0, 3, 10))  # typical days late: most clients pay on time
+    drift = rng.choice((0, 0, 0, 1))  # some pay a little later every cycle
+    invoice_list = []
+    for index in range(invoices):
+        issued_on = AS_OF - timedelta(days=30 * (invoices - index))
+        due_on = issued_on + timedelta(days=14)
+        late = max(0, habit + drift * index + rng.randint(-3, 3))
+        amount = Decimal(rng.randrange(200, 3000))
+        paid_on = due_on + timedelta(days=late)
+        payments = (PaymentFacts(paid_on, amount),) if paid_on <= AS_OF else ()
+        invoice_list.append(
+            InvoiceFacts(
+                id=seed * 1000 + index,
+                number=f"{issued_on.year}-{index:03d}",
+                issued_on=issued_on,
+                due_on=due_on,
+                amount=amount,
+                currency="EUR",
+                payments=payments,
+                disputed=rng.random() < 0.02,
+                written_off=False,
+                is_draft=False,
+            )
+        )
+    incident_list = tuple(
+        IncidentFacts(
+            id=seed * 1000 + index,
+            category=rng.choice(_SCORED_CATEGORIES),
+            occurred_on=AS_OF - timedelta(days=rng.randrange(0, 720)),
+            severity=rng.randint(1, 5),
+            note="",
+            client_was_warned=rng.random() < 0.5,
+        )
+        for index in range(incidents)
+    )
+    log_list = tuple(
+        WorkLogFacts(
+            worked_on=AS_OF - timedelta(days=rng.randrange(0, 365)),
+            hours=Decimal(rng.randrange(1, 16)) / 2,
+            billable=rng.random() < 0.8,
+        )
+        for _ in range(work_logs)
+    )
+    return ClientFacts(
+        id=seed,
+        name=f"Client {seed}",
+        billing_mode=rng.choice(tuple(BillingMode)).value,
+        currency="EUR",
+        invoices=tuple(invoice_list),
+        incidents=incident_list,
+        work_logs=log_list,
+    )
+
+
+def engine_throughput(n_clients: int = 2000, repeats: int = 3) -> float:
+    """Client assessments per second on one core (best of `repeats` runs)."""
+    clients = [synthetic_client(seed) for seed in range(n_clients)]
+    settings = RuleSettings(target_hourly_rate=Decimal(60), target_currency="EUR")
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        for client in clients:
+            assess(client, settings, AS_OF)
+        best = min(best, time.perf_counter() - started)
+    return n_clients / best
+
+
+if __name__ == "__main__":
+    print(f"{engine_throughput():,.0f} client assessments per second")

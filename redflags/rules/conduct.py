@@ -1,0 +1,253 @@
+"""Conduct rules: the immediate red flags, verbal abuse, changes of mind, everyday friction
+and patterns of it."""
+
+from __future__ import annotations
+
+from redflags.rules.assessment import LazyEvidence, Reason, round_points
+from redflags.rules.facts import BillingMode, Category
+from redflags.rules.settings import RuleSettings
+from redflags.rules.snapshot import IncidentState, Snapshot
+from redflags.rules.wording import CATEGORY_LABELS, fill, incidents_evidence
+
+# Red flags do not fade: an apology afterwards does not undo what happened.
+
+
+def physical_abuse(snap: Snapshot, settings: RuleSettings) -> tuple[Reason, ...]:
+    return _red_flag(
+        snap.incidents.get(Category.PHYSICAL_ABUSE),
+        settings,
+        "physical_abuse",
+        "Physical abuse or threats",
+        "No working relationship survives this, and an apology afterwards changes nothing. "
+        "Finish only what you must, end the work quickly and in writing, and keep the dated "
+        "record of what happened.",
+    )
+
+
+def lying(snap: Snapshot, settings: RuleSettings) -> tuple[Reason, ...]:
+    return _red_flag(
+        snap.incidents.get(Category.LYING),
+        settings,
+        "lying",
+        "Lied to you",
+        "Working together needs trust, and you cannot trust someone who lies to you. Close "
+        "what is open, hand over what is theirs, and end the relationship politely.",
+    )
+
+
+def legal_risk(snap: Snapshot, settings: RuleSettings) -> tuple[Reason, ...]:
+    return _red_flag(
+        snap.incidents.get(Category.LEGAL_RISK),
+        settings,
+        "legal_risk",
+        "Could drag you into legal trouble",
+        "Stop supplying anything that could be used for unlawful or unsafe work, keep dated "
+        "records of what you learned, and end the relationship. Ask a lawyer if you are unsure.",
+    )
+
+
+def repeated_verbal_abuse(snap: Snapshot, settings: RuleSettings) -> tuple[Reason, ...]:
+    """Abuse again after they were told it is not acceptable (only on a later day counts)."""
+    incidents = snap.incidents.get(Category.VERBAL_ABUSE)
+    if not incidents:
+        return ()
+    warnings = [state for state in incidents if state[0].client_was_warned]
+    if not warnings:
+        return ()
+    first_warning = min(warnings, key=_incident_order)
+    warned_on = first_warning[0].occurred_on
+    repeats = [state for state in incidents if state[0].occurred_on > warned_on]
+    if not repeats:
+        return ()
+    return _red_flag(
+        [first_warning, *repeats],
+        settings,
+        "repeated_verbal_abuse",
+        "Abusive again after a warning",
+        "You told them it was not acceptable and it happened again. Part ways, and say it "
+        "plainly: their language crossed a line and you will no longer work with them. Step "
+        "away from any abusive conversation until then.",
+    )
+
+
+def verbal_abuse(snap: Snapshot, settings: RuleSettings) -> tuple[Reason, ...]:
+    incidents = snap.incidents.get(Category.VERBAL_ABUSE)
+    if not incidents:
+        return ()
+    points = round_points(settings.verbal_abuse_points * _total(incidents, 2))
+    if not points:
+        return ()
+    return (
+        Reason(
+            "verbal_abuse",
+            "Verbal abuse",
+            points,
+            "Tell them calmly, and in writing, that insults and belittling remarks are not "
+            "acceptable, then mark the incident as warned: if it happens again, you part ways. "
+            "Step away from an abusive conversation (\"let's take a break; I'll send a status "
+            'update within the hour").',
+            _evidence(incidents),
+        ),
+    )
+
+
+def scope_changes(snap: Snapshot, settings: RuleSettings) -> tuple[Reason, ...]:
+    """Changes of mind: paid time when billing by the hour, unpaid work on a fixed fee."""
+    incidents = snap.incidents.get(Category.SCOPE_CHANGE)
+    if not incidents:
+        return ()
+    mode = snap.client.billing_mode
+    if mode == BillingMode.HOURLY:
+        weight = settings.scope_hourly_points
+        advice = (
+            "Billed by the hour, each change is paid time, so this costs you little. Still "
+            "confirm each change in writing, so the bill is no surprise."
+        )
+    elif mode == BillingMode.RETAINER:
+        weight = settings.scope_retainer_points
+        advice = (
+            "Every change eats into the hours the retainer covers. Agree in writing what the "
+            "retainer includes, and quote changes beyond it separately."
+        )
+    else:
+        weight = settings.scope_fixed_points
+        advice = (
+            "On a fixed fee every change of mind is unpaid work. Decide where your cut-off is, "
+            "write it down, and quote extra work before you do it."
+        )
+    points = round_points(weight * _total(incidents, 3))
+    if not points:
+        return ()
+    return (
+        Reason(
+            "scope_changes",
+            "Keeps changing their mind",
+            points,
+            advice,
+            _evidence(incidents),
+        ),
+    )
+
+
+# Everyday friction: (category, settings field with its points, title, advice).
+_FRICTION: tuple[tuple[Category, str, str, str], ...] = (
+    (
+        Category.UNRESPONSIVE,
+        "unresponsive_points",
+        "Slow to answer",
+        "Tell them, firmly and kindly, at every step that the work cannot move without timely "
+        "answers, and that their delays delay their own project. Note the time spent waiting.",
+    ),
+    (
+        Category.MICROMANAGING,
+        "micromanaging_points",
+        "Wants to control every step",
+        "Explain that approving every small change makes the agreed work impossible, and agree "
+        "what you decide alone. If they will not listen, walk away before they blame you for "
+        "the results.",
+    ),
+    (
+        Category.IGNORED_ADVICE,
+        "ignored_advice_points",
+        "Ignores your advice",
+        "Put your recommendation and its risks in writing before they decide, so that the cost "
+        "of going against it is theirs, not yours to absorb.",
+    ),
+    (
+        Category.COMPETITOR_LEVERAGE,
+        "competitor_leverage_points",
+        "Plays you against competitors",
+        "Quotes before agreeing are fine; using a rival's price to pay less for agreed work is "
+        "not. Hold to the agreed price and scope.",
+    ),
+    (
+        Category.PUBLIC_CRITICISM,
+        "public_criticism_points",
+        "Criticises you in public",
+        "Answer calmly and in private, ask them to bring concerns to you directly, and keep "
+        "dated records in case it escalates.",
+    ),
+    (
+        Category.UNREASONABLE_DEMAND,
+        "unreasonable_demand_points",
+        "Unreasonable demands",
+        "Decide what you will and will not do (business hours, response times, what counts as "
+        "urgent), send it to them in writing, and hold to it.",
+    ),
+    (
+        Category.OTHER,
+        "other_points",
+        "Other trouble",
+        "Write down what happened and what you expect instead, and talk it through with them "
+        "before it becomes a pattern.",
+    ),
+)
+
+
+def everyday_friction(snap: Snapshot, settings: RuleSettings) -> tuple[Reason, ...]:
+    """One reason per kind of friction, by count, severity and recency."""
+    reasons = []
+    for category, field, title, advice in _FRICTION:
+        incidents = snap.incidents.get(category)
+        if not incidents:
+            continue
+        points = round_points(getattr(settings, field) * _total(incidents, 3))
+        if points:
+            reasons.append(Reason(category.value, title, points, advice, _evidence(incidents)))
+    return tuple(reasons)
+
+
+# Red flags are judged on their own; every other kind can form a pattern.
+_RED_FLAG_ONLY = frozenset({Category.PHYSICAL_ABUSE, Category.LYING, Category.LEGAL_RISK})
+
+
+def patterns(snap: Snapshot, settings: RuleSettings) -> tuple[Reason, ...]:
+    """Several incidents of one kind in a short time: how they work, not a bad week."""
+    window = settings.pattern_window_days
+    reasons = []
+    for category, incidents in snap.incidents.items():
+        if len(incidents) < settings.pattern_count or category in _RED_FLAG_ONLY:
+            continue
+        recent = [state for state in incidents if state[1] < window]
+        if len(recent) < settings.pattern_count or not settings.pattern_points:
+            continue
+        reasons.append(
+            Reason(
+                f"pattern:{category}",
+                fill("{kind}, again and again", kind=CATEGORY_LABELS[category]),
+                settings.pattern_points,
+                "Once is a bad week; this often is how they work. Name the pattern to them, put "
+                "in writing what you need instead, and decide now what you will do if it goes on.",
+                _evidence(recent),
+            )
+        )
+    return tuple(reasons)
+
+
+def _red_flag(
+    incidents: list[IncidentState] | None,
+    settings: RuleSettings,
+    rule: str,
+    title: str,
+    advice: str,
+) -> tuple[Reason, ...]:
+    if not incidents:
+        return ()
+    evidence = _evidence(incidents)
+    return (Reason(rule, title, settings.red_flag_points, advice, evidence, red_flag=True),)
+
+
+def _evidence(incidents: list[IncidentState]) -> LazyEvidence:
+    return LazyEvidence(lambda: incidents_evidence(state[0] for state in incidents))
+
+
+def _incident_order(state: IncidentState) -> tuple:
+    return state[0].occurred_on, state[0].id
+
+
+def _total(incidents: list[IncidentState], index: int) -> float:
+    """Sum of one number of the incidents' states: 2 the faded weight, 3 with severity."""
+    total = 0.0
+    for state in incidents:
+        total += state[index]
+    return total

@@ -1,0 +1,67 @@
+"""Effort against reward: the hours a client takes against the money they actually pay."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from redflags.rules.assessment import Evidence, LazyEvidence, Reason, round_points
+from redflags.rules.facts import ZERO
+from redflags.rules.settings import RuleSettings
+from redflags.rules.snapshot import Snapshot
+from redflags.rules.wording import fill, format_money
+
+
+def effort_against_reward(snap: Snapshot, settings: RuleSettings) -> tuple[Reason, ...]:
+    """Effective hourly rate over the recent window, against the freelancer's target.
+
+    Money counts when received by as_of on invoices issued in the window, in the client's
+    currency: tying it to the invoice date rather than the payment date means a payment
+    coming later can never raise the rate.
+    """
+    target = settings.target_hourly_rate
+    client = snap.client
+    if target is None or target <= 0:
+        return ()
+    if settings.target_currency and settings.target_currency != client.currency:
+        return ()  # no exchange rates here: comparing across currencies would be noise
+    as_of = snap.as_of
+    start = as_of - timedelta(days=settings.effort_window_days)
+    hours = sum(
+        [log.hours for log in client.work_logs if start < log.worked_on <= as_of], start=ZERO
+    )
+    if hours <= 0:
+        return ()
+    received = snap.received
+    rate = received / hours
+    points = round_points(settings.effort_points * (1 - float(rate / target)))
+    if not points:
+        return ()
+    return (
+        Reason(
+            "effort",
+            "Takes more time than they pay for",
+            points,
+            "Track every hour you spend on them, billable or not: chasing, meetings, revisions. "
+            "Bill the hidden time, raise your rate, or let them go; your time is worth more "
+            "elsewhere.",
+            LazyEvidence(lambda: _evidence(snap, settings, hours, received, rate)),
+        ),
+    )
+
+
+def _evidence(
+    snap: Snapshot, settings: RuleSettings, hours: Decimal, received: Decimal, rate: Decimal
+) -> tuple[Evidence, ...]:
+    currency = snap.client.currency
+    target = settings.target_hourly_rate or ZERO
+    label = fill(
+        "{hours} hours logged in the last {days} days, {received} received: "
+        "{rate} an hour against a target of {target}",
+        hours=f"{hours.normalize():f}",
+        days=settings.effort_window_days,
+        received=format_money(received, currency),
+        rate=format_money(rate, currency),
+        target=format_money(target, currency),
+    )
+    return (Evidence("work", None, snap.as_of, label, received, currency),)

@@ -1,0 +1,221 @@
+"""Payment rules: paying late, paying later every cycle, money overdue, disputed invoices."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from math import exp
+
+from redflags.rules.assessment import Evidence, LazyEvidence, Reason, round_points
+from redflags.rules.facts import Category, IncidentFacts, InvoiceFacts
+from redflags.rules.settings import RuleSettings
+from redflags.rules.snapshot import LN2, InvoiceState, Snapshot
+from redflags.rules.wording import (
+    MAX_EVIDENCE,
+    days_text,
+    fill,
+    format_date,
+    format_money,
+    incident_evidence,
+    invoice_evidence,
+)
+
+# The trend is only named apart when there are enough invoices to speak of cycles; below
+# that its points stay inside "Pays late". This changes the wording, never the score.
+_TREND_MIN_INVOICES = 3
+
+
+def late_payment(snap: Snapshot, settings: RuleSettings) -> tuple[Reason, ...]:
+    """Share of invoices paid late and how late on average, leaning on the recent ones.
+
+    Both parts only grow when any payment comes later, so paying later never helps. That
+    is why the trend is an average weighted towards recent invoices rather than a slope: a
+    slope would reward having been late long ago.
+    """
+    window = settings.late_window_days
+    grace = settings.late_grace_days
+    decay = LN2 / settings.trend_half_life_days
+    judged = 0
+    late: list[InvoiceState] = []
+    day_sum = 0
+    weight_sum = weighted_days = 0.0
+    for state in snap.judged:
+        due_age = state[4]
+        if due_age >= window:
+            continue
+        judged += 1
+        weight = exp(-decay * due_age) if due_age > 0 else 1.0
+        weight_sum += weight
+        days = state[3] - grace
+        if days > 0:
+            late.append(state)
+            day_sum += days
+            weighted_days += weight * days
+    if not late:
+        return ()
+
+    per_day = float(settings.late_day_points)
+    trend_weight = float(settings.trend_weight)
+    plain = day_sum / judged
+    rise = weighted_days / weight_sum - plain  # > 0 when recent invoices are later
+    days_part = min(settings.late_days_max_points, per_day * (plain + trend_weight * rise))
+    share_part = settings.late_share_points * len(late) / (judged + settings.late_benefit_invoices)
+    total = round_points(share_part + days_part)
+    trend = round_points(min(days_part, per_day * trend_weight * rise))
+    if judged < _TREND_MIN_INVOICES or len(late) < 2:
+        trend = 0
+
+    reasons = []
+    if total > trend:
+        reasons.append(
+            Reason(
+                "late_payment",
+                "Pays late",
+                total - trend,
+                "When a due date passes, send a polite reminder that lets them save face "
+                '("you may have overlooked this invoice"). Restate your payment terms, and '
+                "ask for a deposit before new work starts.",
+                LazyEvidence(lambda: _lateness_evidence(late)),
+            )
+        )
+    if trend:
+        cycles = [state for state in snap.judged if state[4] < window]
+        reasons.append(
+            Reason(
+                "later_every_cycle",
+                "Pays later every cycle",
+                trend,
+                "Each cycle the money comes a little later, and working on tells them that is "
+                "fine. Point to the due date in your contract now; if the next payment is late, "
+                "pause the work until it arrives.",
+                LazyEvidence(lambda: _lateness_evidence(cycles, oldest_first=True)),
+            )
+        )
+    return tuple(reasons)
+
+
+def overdue(snap: Snapshot, settings: RuleSettings) -> tuple[Reason, ...]:
+    """Money owed now: unpaid past the due date, not disputed, not written off."""
+    if not snap.overdue:
+        return ()
+    full_days = settings.overdue_full_days
+    raw = 0.0
+    for invoice, paid, _, days, _ in snap.overdue:
+        unpaid = 1.0 - float(paid) / float(invoice.amount)
+        raw += unpaid * (days / full_days if days < full_days else 1.0)
+    points = round_points(settings.overdue_points * raw)
+    if not points:
+        return ()
+    return (
+        Reason(
+            "overdue",
+            "Money overdue",
+            points,
+            'Send a polite note that lets them save face ("you may have overlooked this '
+            'invoice"). If it stays unpaid, stop work and tell them it is paused until payment '
+            "arrives, and will resume promptly once it does.",
+            LazyEvidence(lambda: _overdue_evidence(snap.overdue)),
+        ),
+    )
+
+
+def disputes(snap: Snapshot, settings: RuleSettings) -> tuple[Reason, ...]:
+    """Disputed invoices and logged haggling, each dispute counted once."""
+    disputed = snap.disputed
+    incidents = snap.incidents.get(Category.INVOICE_DISPUTE, ())
+    if not disputed and not incidents:
+        return ()
+    as_of = snap.as_of
+    decay = LN2 / settings.half_life_days
+    window = settings.dispute_window_days
+    weight = 0.0
+    repeats = 0
+    for invoice in disputed:
+        age = max(0, (as_of - invoice.issued_on).days)
+        weight += exp(-decay * age)
+        repeats += age < window
+    match = timedelta(days=settings.dispute_match_days)
+    separate: list[IncidentFacts] = []
+    for incident, age, fade, _ in incidents:
+        day = incident.occurred_on
+        if disputed and any(
+            invoice.issued_on <= day <= invoice.due_on + match for invoice in disputed
+        ):
+            continue  # the same dispute as a disputed invoice
+        separate.append(incident)
+        weight += fade
+        repeats += age < window
+    raw = settings.dispute_points * weight
+    if repeats >= 2:
+        raw += settings.dispute_repeat_points
+    points = round_points(raw)
+    if not points:
+        return ()
+    return (
+        Reason(
+            "disputes",
+            "Disputes or haggles over invoices",
+            points,
+            "They agreed the price up front. Stay firm and collect what is owed; a client who "
+            "haggles once will do it again, so plan to let them go once they have paid.",
+            LazyEvidence(lambda: _dispute_evidence(disputed, separate)),
+        ),
+    )
+
+
+def _lateness_evidence(
+    states: list[InvoiceState], oldest_first: bool = False
+) -> tuple[Evidence, ...]:
+    """The latest invoices by due date; oldest first to show a trend."""
+    latest = sorted(states, key=_due_order)[-MAX_EVIDENCE:]
+    if not oldest_first:
+        latest.reverse()
+    evidence = []
+    for invoice, _paid, paid_on, days, _ in latest:
+        if paid_on is None:
+            status = fill("unpaid, {days} late", days=days_text(days))
+        elif days:
+            status = fill("paid {days} late", days=days_text(days))
+        else:
+            status = "paid on time"
+        evidence.append(invoice_evidence(invoice, status))
+    return tuple(evidence)
+
+
+def _overdue_evidence(states: list[InvoiceState]) -> tuple[Evidence, ...]:
+    latest = sorted(states, key=_due_order, reverse=True)[:MAX_EVIDENCE]
+    return tuple(
+        invoice_evidence(
+            invoice,
+            fill("{days} overdue", days=days_text(days)),
+            amount=invoice.amount - paid,
+        )
+        for invoice, paid, _, days, _ in latest
+    )
+
+
+def _dispute_evidence(
+    invoices: list[InvoiceFacts], incidents: list[IncidentFacts]
+) -> tuple[Evidence, ...]:
+    evidence = [incident_evidence(incident) for incident in incidents]
+    for invoice in invoices:
+        label = fill(
+            "Invoice {number}, issued {issued}, disputed, {money}",
+            number=invoice.number,
+            issued=format_date(invoice.issued_on),
+            money=format_money(invoice.amount, invoice.currency),
+        )
+        evidence.append(
+            Evidence(
+                "invoice", invoice.id, invoice.issued_on, label, invoice.amount, invoice.currency
+            )
+        )
+    evidence.sort(key=_evidence_order, reverse=True)
+    return tuple(evidence[:MAX_EVIDENCE])
+
+
+def _due_order(state: InvoiceState) -> tuple:
+    return state[0].due_on, state[0].id
+
+
+def _evidence_order(evidence: Evidence) -> tuple:
+    return evidence.on, evidence.kind, evidence.id or 0

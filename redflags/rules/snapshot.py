@@ -1,0 +1,102 @@
+"""The client's facts as they stood on one date, worked out once for all the rules.
+
+Judging a client at a past date (for score history) must not see what came later, so
+drafts, invoices issued after `as_of`, payments after it and incidents after it are left
+out here, and no rule has to think about it again. The invoices are sorted into the groups
+the rules read in a single pass, since that pass is most of the engine's time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from math import exp, log
+
+from redflags.rules.facts import CATEGORIES, ZERO, ClientFacts, IncidentFacts, InvoiceFacts, settle
+from redflags.rules.settings import RuleSettings
+
+# Plain tuples rather than objects: a client has dozens of invoices and building an object
+# for each would cost more than the rules that read them.
+# (invoice, paid by as_of, day fully paid or None, days late as in InvoiceFacts.days_late,
+#  days since the due date: negative when not due yet)
+InvoiceState = tuple[InvoiceFacts, Decimal, date | None, int, int]
+# (incident, age in days, weight left after fading, that weight times severity / 3)
+IncidentState = tuple[IncidentFacts, int, float, float]
+
+LN2 = log(2)
+_KNOWN = frozenset(CATEGORIES)
+
+
+@dataclass(slots=True)  # not frozen: it lives for one assessment, and frozen init is slow
+class Snapshot:
+    client: ClientFacts
+    as_of: date
+    # Invoices whose payment can be judged: paid, or unpaid past due. Disputed and
+    # written-off ones are not (the dispute rule judges the former; the latter are settled).
+    judged: list[InvoiceState]
+    overdue: list[InvoiceState]  # the judged ones still unpaid
+    disputed: list[InvoiceFacts]
+    # Money received by as_of on invoices issued within the effort window, in the client's
+    # currency (zero when the effort rule is off). Summed here to save a pass.
+    received: Decimal
+    incidents: dict[str, list[IncidentState]]  # by category, in the given order; unknown: other
+
+
+def take_snapshot(client: ClientFacts, as_of: date, settings: RuleSettings) -> Snapshot:
+    judged: list[InvoiceState] = []
+    overdue: list[InvoiceState] = []
+    disputed: list[InvoiceFacts] = []
+    received = ZERO
+    currency = client.currency
+    if settings.target_hourly_rate is None:
+        effort_start = date.max
+    else:
+        effort_start = as_of - timedelta(days=settings.effort_window_days)
+    today = as_of.toordinal()
+    for invoice in client.invoices:
+        if invoice.is_draft or invoice.issued_on > as_of:
+            continue
+        payments = invoice.payments
+        if len(payments) == 1:  # the usual shape, inlined from settle()
+            payment = payments[0]
+            paid_on = payment.paid_on
+            if paid_on > as_of:
+                paid, paid_on = ZERO, None
+            else:
+                paid = payment.amount
+                if paid < invoice.amount:
+                    paid_on = None
+        else:
+            paid, paid_on = settle(invoice, as_of)
+        if invoice.issued_on > effort_start and invoice.currency == currency:
+            received += paid
+        due = invoice.due_on.toordinal()
+        due_age = today - due
+        if invoice.disputed:
+            disputed.append(invoice)
+        elif invoice.written_off or (paid_on is None and due_age <= 0) or invoice.amount <= ZERO:
+            continue
+        elif paid_on is None:
+            state = (invoice, paid, None, due_age, due_age)
+            judged.append(state)
+            overdue.append(state)
+        else:
+            days = paid_on.toordinal() - due
+            judged.append((invoice, paid, paid_on, days if days > 0 else 0, due_age))
+
+    decay = LN2 / settings.half_life_days
+    incidents: dict[str, list[IncidentState]] = {}
+    for incident in client.incidents:
+        if incident.occurred_on > as_of:
+            continue
+        age = today - incident.occurred_on.toordinal()
+        fade = exp(-decay * age)
+        severity = min(5, max(1, incident.severity))
+        state = (incident, age, fade, fade * severity / 3)
+        category = incident.category if incident.category in _KNOWN else "other"
+        if category in incidents:
+            incidents[category].append(state)
+        else:
+            incidents[category] = [state]
+    return Snapshot(client, as_of, judged, overdue, disputed, received, incidents)
