@@ -10,7 +10,16 @@ class PaymentInline(admin.TabularInline):
 
 @admin.register(Invoice)
 class InvoiceAdmin(admin.ModelAdmin):
-    list_display = ["number", "client", "owner", "issued_on", "due_on", "amount", "currency", "state"]
+    list_display = [
+        "number",
+        "client",
+        "owner",
+        "issued_on",
+        "due_on",
+        "amount",
+        "currency",
+        "state",
+    ]
     list_filter = ["state", "disputed"]
     list_select_related = ["client", "owner"]
     search_fields = ["number", "client__name"]

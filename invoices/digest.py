@@ -37,29 +37,37 @@ def digest_content(*, owner: AbstractBaseUser, for_date: date) -> DigestContent:
     content = DigestContent()
     scores_refresh(owner, as_of=for_date)
     last_sent = (
-        Digest.objects.for_owner(owner).filter(state=Digest.State.SENT, for_date__lt=for_date)
+        Digest.objects.for_owner(owner)
+        .filter(state=Digest.State.SENT, for_date__lt=for_date)
         .aggregate(at=Max("sent_at"))["at"]
     )
     since = last_sent or timezone.now() - timedelta(days=1)
 
     stage_reached = {}
-    for invoice_id, stage in Reminder.objects.for_owner(owner).filter(
-        state=Reminder.State.SENT
-    ).values_list("invoice_id", "stage"):
+    for invoice_id, stage in (
+        Reminder.objects.for_owner(owner)
+        .filter(state=Reminder.State.SENT)
+        .values_list("invoice_id", "stage")
+    ):
         if STAGE_ORDER[stage] > STAGE_ORDER.get(stage_reached.get(invoice_id), 0):
             stage_reached[invoice_id] = stage
     for invoice in (
-        Invoice.objects.for_owner(owner).with_paid().overdue(for_date)
-        .select_related("client").order_by("due_on")
+        Invoice.objects.for_owner(owner)
+        .with_paid()
+        .overdue(for_date)
+        .select_related("client")
+        .order_by("due_on")
     ):
         stage = stage_reached.get(invoice.pk)
-        content.overdue.append({
-            "invoice": invoice,
-            "client": invoice.client,
-            "days": (for_date - invoice.due_on).days,
-            "balance": invoice.amount - invoice.paid_total,
-            "stage": Stage(stage).label if stage else None,
-        })
+        content.overdue.append(
+            {
+                "invoice": invoice,
+                "client": invoice.client,
+                "days": (for_date - invoice.due_on).days,
+                "balance": invoice.amount - invoice.paid_total,
+                "stage": Stage(stage).label if stage else None,
+            }
+        )
         if stage == Stage.FINAL:
             content.suggestions.append(
                 f"{invoice.client.name}: the final notice for {invoice.number} has gone out. "
@@ -67,15 +75,20 @@ def digest_content(*, owner: AbstractBaseUser, for_date: date) -> DigestContent:
             )
 
     content.reminders_sent = list(
-        Reminder.objects.for_owner(owner).filter(state=Reminder.State.SENT, sent_at__gte=since)
-        .select_related("invoice__client").order_by("sent_at")
+        Reminder.objects.for_owner(owner)
+        .filter(state=Reminder.State.SENT, sent_at__gte=since)
+        .select_related("invoice__client")
+        .order_by("sent_at")
     )
-    scores = ClientScore.objects.for_owner(owner).select_related("client").exclude(
-        client__status=Client.Status.DROPPED
+    scores = (
+        ClientScore.objects.for_owner(owner)
+        .select_related("client")
+        .exclude(client__status=Client.Status.DROPPED)
     )
     content.verdict_changes = list(
-        scores.filter(verdict_changed_on__gt=for_date - timedelta(days=1), verdict_changed_on__lte=for_date)
-        .exclude(previous_verdict="")
+        scores.filter(
+            verdict_changed_on__gt=for_date - timedelta(days=1), verdict_changed_on__lte=for_date
+        ).exclude(previous_verdict="")
     )
     content.fire = list(scores.filter(verdict=ClientScore.Verdict.FIRE).order_by("score"))
     for score in content.fire:
@@ -119,8 +132,12 @@ def digest_send(*, owner: AbstractBaseUser, for_date: date) -> str:
         )
         raise
     Digest.objects.filter(pk=digest.pk).update(
-        state=Digest.State.SENT, sent_at=timezone.now(), claimed_until=None, subject=subject,
-        body_text=text, attempts=digest.attempts + 1,
+        state=Digest.State.SENT,
+        sent_at=timezone.now(),
+        claimed_until=None,
+        subject=subject,
+        body_text=text,
+        attempts=digest.attempts + 1,
     )
     return Digest.State.SENT
 

@@ -50,7 +50,9 @@ def invoice_status(
 class InvoiceQuerySet(OwnedQuerySet):
     def with_paid(self):
         return self.annotate(
-            paid_total=Coalesce(Sum("payments__amount"), Value(Decimal("0")), output_field=models.DecimalField())
+            paid_total=Coalesce(
+                Sum("payments__amount"), Value(Decimal("0")), output_field=models.DecimalField()
+            )
         )
 
     def open(self):
@@ -69,13 +71,16 @@ class Invoice(models.Model):
         SENT = "sent", _("Sent")
         WRITTEN_OFF = "written_off", _("Written off")
 
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invoices")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invoices"
+    )
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="invoices")
     number = models.CharField(max_length=50)
     issued_on = models.DateField(default=timezone.localdate)
     due_on = models.DateField()
     amount = models.DecimalField(
-        max_digits=12, decimal_places=2,
+        max_digits=12,
+        decimal_places=2,
         validators=[MinValueValidator(Decimal("0.01"))],
     )
     currency = models.CharField(max_length=3, validators=[validate_currency])
@@ -91,9 +96,13 @@ class Invoice(models.Model):
     class Meta:
         ordering = ["-issued_on", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["owner", "number"], name="invoice_number_unique_per_owner"),
+            models.UniqueConstraint(
+                fields=["owner", "number"], name="invoice_number_unique_per_owner"
+            ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="invoice_amount_positive"),
-            models.CheckConstraint(condition=Q(due_on__gte=F("issued_on")), name="invoice_due_after_issue"),
+            models.CheckConstraint(
+                condition=Q(due_on__gte=F("issued_on")), name="invoice_due_after_issue"
+            ),
         ]
         indexes = [models.Index(fields=["owner", "due_on"])]
 
@@ -112,8 +121,12 @@ class Invoice(models.Model):
         if paid is None:
             paid = self.payments.aggregate(total=Sum("amount"))["total"] or Decimal("0")
         return invoice_status(
-            state=self.state, disputed=self.disputed, amount=self.amount, paid=paid,
-            due_on=self.due_on, today=today or timezone.localdate(),
+            state=self.state,
+            disputed=self.disputed,
+            amount=self.amount,
+            paid=paid,
+            due_on=self.due_on,
+            today=today or timezone.localdate(),
         )
 
     @property
@@ -132,7 +145,8 @@ class Payment(models.Model):
         max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
     )
     is_overpayment = models.BooleanField(
-        _("overpayment"), default=False,
+        _("overpayment"),
+        default=False,
         help_text=_("Tick when the client really paid more than the invoice is owed."),
     )
     note = models.CharField(max_length=200, blank=True)
@@ -188,6 +202,7 @@ class Reminder(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     # A sender holds the row until then; past it, a crashed send may be taken over.
     claimed_until = models.DateTimeField(null=True, blank=True)
+    claim_token = models.CharField(max_length=32, blank=True, db_index=True)
     last_error = models.CharField(max_length=500, blank=True)
     message_id = models.CharField(max_length=200, blank=True)
     recipient = models.EmailField(blank=True)
@@ -224,7 +239,9 @@ class Digest(models.Model):
         EMPTY = "empty", _("Nothing to report")
         FAILED = "failed", _("Failed")
 
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digests")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digests"
+    )
     for_date = models.DateField()
     state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)

@@ -10,6 +10,7 @@ Safety against doubles and losses rests on the database, not on Celery:
 """
 
 import logging
+from uuid import uuid4
 import smtplib
 import socket
 from dataclasses import dataclass
@@ -66,12 +67,12 @@ def message_id(reminder: Reminder) -> str:
     return f"<reminder-{reminder.invoice_id}-{reminder.stage}@{domain}>"
 
 
-def remindable_invoices(owner: AbstractBaseUser):
+def remindable_invoices(owner: AbstractBaseUser | None = None):
     """Invoices the ladder may act on: sent, unpaid, not disputed, reminders on for the
     invoice and the client."""
+    invoices = Invoice.objects.all() if owner is None else Invoice.objects.for_owner(owner)
     return (
-        Invoice.objects.for_owner(owner)
-        .with_paid()
+        invoices.with_paid()
         .open()
         .filter(disputed=False, reminders_enabled=True, client__reminders_enabled=True)
     )
@@ -82,6 +83,7 @@ def still_remindable(invoice: Invoice) -> bool:
 
 
 # --- Claiming -----------------------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True)
 class DueReminder:
@@ -130,6 +132,7 @@ def reminders_claim_due(*, owner: AbstractBaseUser, as_of: date) -> int:
 
 # --- Rendering ----------------------------------------------------------------------
 
+
 def _format_date(day: date, language: str) -> str:
     from babel.dates import format_date
 
@@ -151,11 +154,15 @@ def reminder_context(invoice: Invoice, stage: Stage, profile: Profile) -> dict[s
         "stage": stage,
         "client": client,
         "invoice": invoice,
-        "freelancer_name": profile.business_name or profile.user.get_full_name() or profile.user.username,
+        "freelancer_name": profile.business_name
+        or profile.user.get_full_name()
+        or profile.user.username,
         "payment_instructions": profile.payment_instructions,
         "own_words": own_words,
         "amount": format_money(invoice.amount, invoice.currency, language),
-        "balance": format_money(max(invoice.amount - paid, Decimal("0")), invoice.currency, language),
+        "balance": format_money(
+            max(invoice.amount - paid, Decimal("0")), invoice.currency, language
+        ),
         "partly_paid": paid > 0,
         "due_on": _format_date(invoice.due_on, language),
         "issued_on": _format_date(invoice.issued_on, language),
@@ -181,7 +188,9 @@ def reminder_render(invoice: Invoice, stage: Stage, profile: Profile) -> Rendere
     return RenderedEmail(" ".join(subject.split()), text.strip() + "\n", html, language)
 
 
-def build_message(reminder: Reminder, rendered: RenderedEmail, profile: Profile) -> EmailMultiAlternatives:
+def build_message(
+    reminder: Reminder, rendered: RenderedEmail, profile: Profile
+) -> EmailMultiAlternatives:
     owner = profile.user
     message = EmailMultiAlternatives(
         subject=rendered.subject,
@@ -198,9 +207,6 @@ def build_message(reminder: Reminder, rendered: RenderedEmail, profile: Profile)
 
 # --- Sending ------------------------------------------------------------------------
 
-class PermanentSendError(Exception):
-    pass
-
 
 def is_transient(exc: Exception) -> bool:
     """4xx answers and connection trouble pass; a 5xx answer will not get better."""
@@ -211,87 +217,168 @@ def is_transient(exc: Exception) -> bool:
     return isinstance(exc, (smtplib.SMTPException, socket.error, TimeoutError))
 
 
-def _take(reminder_id: int, now: datetime) -> bool:
-    """Move the row to `sending` if it is ours to send: one winner among racing workers."""
-    free = Q(state=Reminder.State.PENDING) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-    stale = Q(state=Reminder.State.SENDING, claimed_until__lt=now)
-    return bool(
-        Reminder.objects.filter(free | stale, pk=reminder_id).update(
-            state=Reminder.State.SENDING, claimed_until=now + LEASE
+BATCH = 200  # reminders taken at once: small enough to send well within the lease
+
+
+def _ready(now: datetime) -> Q:
+    free = Q(state=Reminder.State.PENDING) & (
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    )
+    abandoned = Q(state=Reminder.State.SENDING, claimed_until__lt=now)
+    return free | abandoned
+
+
+def _take_batch(owner: AbstractBaseUser | None, reminder_ids: list[int] | None) -> list[Reminder]:
+    """Mark up to BATCH ready reminders as ours with one conditional UPDATE: among racing
+    workers each row goes to exactly one, the others' UPDATE no longer matches it."""
+    now = timezone.now()
+    ready = Reminder.objects.filter(_ready(now))
+    if owner is not None:
+        ready = ready.for_owner(owner)
+    if reminder_ids is not None:
+        ready = ready.filter(pk__in=reminder_ids)
+    token = uuid4().hex
+    ids = list(ready.order_by("id").values_list("id", flat=True)[:BATCH])
+    if not ids or not Reminder.objects.filter(_ready(now), pk__in=ids).update(
+        state=Reminder.State.SENDING, claimed_until=now + LEASE, claim_token=token
+    ):
+        return []
+    return list(
+        Reminder.objects.filter(claim_token=token, state=Reminder.State.SENDING)
+        .select_related("invoice__client", "invoice__owner")
+        .order_by("id")
+    )
+
+
+def reminders_deliver(
+    *, owner: AbstractBaseUser | None = None, reminder_ids: list[int] | None = None, connection=None
+) -> dict[str, int]:
+    """Send every ready reminder (new, due for a retry, or abandoned mid-send), a batch at a
+    time, in a fixed number of queries per batch. Safe to run twice, or twice at once."""
+    counts: dict[str, int] = {}
+    while batch := _take_batch(owner, reminder_ids):
+        for state in _deliver_batch(batch, connection).values():
+            counts[state] = counts.get(state, 0) + 1
+        if reminder_ids is not None:
+            break
+    return counts
+
+
+def _deliver_batch(batch: list[Reminder], connection) -> dict[int, str]:
+    invoices = {
+        invoice.pk: invoice
+        for invoice in remindable_invoices()
+        .filter(pk__in=[r.invoice_id for r in batch])
+        .select_related("client", "owner")
+    }
+    profiles = {
+        profile.user_id: profile
+        for profile in Profile.objects.filter(
+            user__in={r.invoice.owner_id for r in batch}
+        ).select_related("user")
+    }
+    outcome: dict[int, str] = {}
+    now = timezone.now()
+    connection = connection or get_connection()
+    try:
+        connection.open()
+    except (smtplib.SMTPException, OSError) as exc:
+        for reminder in batch:
+            reminder.attempts += 1
+            _note_failure(reminder, exc, now)
+            outcome[reminder.pk] = reminder.state
+        batch_failed = True
+    else:
+        batch_failed = False
+    try:
+        for reminder in [] if batch_failed else batch:
+            invoice = invoices.get(reminder.invoice_id)
+            if invoice is None:
+                # Paid, disputed, written off or switched off since the claim: the ladder stops.
+                reminder.state = Reminder.State.CANCELLED
+                outcome[reminder.pk] = reminder.state
+                continue
+            profile = profiles.get(invoice.owner_id) or Profile.objects.for_user(invoice.owner)
+            rendered = reminder_render(invoice, Stage(reminder.stage), profile)
+            message = build_message(reminder, rendered, profile)
+            reminder.attempts += 1
+            try:
+                connection.send_messages([message])
+            except (smtplib.SMTPException, OSError) as exc:
+                _note_failure(reminder, exc, now)
+            else:
+                reminder.state = Reminder.State.SENT
+                reminder.sent_at = timezone.now()
+                reminder.last_error = ""
+                reminder.next_attempt_at = None
+                reminder.message_id = message_id(reminder)
+                reminder.recipient = invoice.client.email
+                reminder.subject = rendered.subject
+                reminder.body_text = rendered.text
+                reminder.body_html = rendered.html
+            outcome[reminder.pk] = reminder.state
+    finally:
+        connection.close()
+    for reminder in batch:
+        reminder.claimed_until = None
+        reminder.claim_token = ""
+    with transaction.atomic():
+        Reminder.objects.bulk_update(
+            batch,
+            [
+                "state",
+                "attempts",
+                "sent_at",
+                "last_error",
+                "next_attempt_at",
+                "message_id",
+                "recipient",
+                "subject",
+                "body_text",
+                "body_html",
+                "claimed_until",
+                "claim_token",
+            ],
         )
+        paused = [
+            r.invoice.client_id
+            for r in batch
+            if r.stage == Stage.PAUSED and r.state == Reminder.State.SENT
+        ]
+        if paused:
+            # DOMAIN.md: once work is paused, say so everywhere until payment arrives.
+            Client.objects.filter(pk__in=paused, status=Client.Status.ACTIVE).update(
+                status=Client.Status.PAUSED
+            )
+    return outcome
+
+
+def _note_failure(reminder: Reminder, exc: Exception, now: datetime) -> None:
+    give_up = not is_transient(exc) or reminder.attempts >= MAX_ATTEMPTS
+    reminder.state = Reminder.State.FAILED if give_up else Reminder.State.PENDING
+    reminder.last_error = str(exc)[:500]
+    reminder.next_attempt_at = None if give_up else now + backoff(reminder.attempts)
+    logger.warning(
+        "reminder %s attempt %s failed (%s): %s",
+        reminder.pk,
+        reminder.attempts,
+        reminder.state,
+        exc,
     )
 
 
 def reminder_deliver(*, reminder_id: int, connection=None) -> str:
-    """Send one claimed reminder. Returns its state afterwards. Safe to call twice."""
-    now = timezone.now()
-    if not _take(reminder_id, now):
-        return "skipped"
-    reminder = Reminder.objects.select_related("invoice__client", "invoice__owner__profile").get(
-        pk=reminder_id
-    )
-    invoice = reminder.invoice
-    if not still_remindable(invoice):
-        # Paid, disputed, written off or switched off since the claim: the ladder stops.
-        Reminder.objects.filter(pk=reminder_id).update(state=Reminder.State.CANCELLED)
-        return Reminder.State.CANCELLED
-    profile = profile_for(invoice.owner)
-    rendered = reminder_render(invoice, Stage(reminder.stage), profile)
-    message = build_message(reminder, rendered, profile)
-    try:
-        message.send(fail_silently=False) if connection is None else connection.send_messages([message])
-    except Exception as exc:
-        if not isinstance(exc, (smtplib.SMTPException, OSError)):
-            raise
-        return _record_failure(reminder, exc, now)
-    with transaction.atomic():
-        Reminder.objects.filter(pk=reminder_id).update(
-            state=Reminder.State.SENT, sent_at=timezone.now(), claimed_until=None,
-            attempts=reminder.attempts + 1, last_error="", message_id=message_id(reminder),
-            recipient=invoice.client.email, subject=rendered.subject, body_text=rendered.text,
-            body_html=rendered.html,
-        )
-        if reminder.stage == Stage.PAUSED:
-            # DOMAIN.md: once work is paused, say so everywhere until payment arrives.
-            Client.objects.filter(pk=invoice.client_id, status=Client.Status.ACTIVE).update(
-                status=Client.Status.PAUSED
-            )
-    return Reminder.State.SENT
+    """Send one claimed reminder now; returns its state afterwards ("skipped" if not ready)."""
+    counts = reminders_deliver(reminder_ids=[reminder_id], connection=connection)
+    return next(iter(counts), "skipped")
 
 
-def _record_failure(reminder: Reminder, exc: Exception, now: datetime) -> str:
-    attempts = reminder.attempts + 1
-    transient = is_transient(exc)
-    give_up = not transient or attempts >= MAX_ATTEMPTS
-    state = Reminder.State.FAILED if give_up else Reminder.State.PENDING
-    logger.warning("reminder %s attempt %s failed (%s): %s", reminder.pk, attempts, state, exc)
-    Reminder.objects.filter(pk=reminder.pk).update(
-        state=state, attempts=attempts, claimed_until=None, last_error=str(exc)[:500],
-        next_attempt_at=None if give_up else now + backoff(attempts),
-    )
-    return state
-
-
-def reminders_deliver_pending(*, owner: AbstractBaseUser | None = None, connection=None) -> dict[str, int]:
-    """Send every reminder that is ready (new, due for a retry, or abandoned mid-send)."""
-    now = timezone.now()
-    ready = Reminder.objects.filter(
-        (Q(state=Reminder.State.PENDING) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)))
-        | Q(state=Reminder.State.SENDING, claimed_until__lt=now)
-    )
-    if owner is not None:
-        ready = ready.for_owner(owner)
-    counts: dict[str, int] = {}
-    for reminder_id in ready.order_by("id").values_list("id", flat=True):
-        state = reminder_deliver(reminder_id=reminder_id, connection=connection)
-        counts[state] = counts.get(state, 0) + 1
-    return counts
-
-
-def freelancer_reminders_run(*, owner: AbstractBaseUser, as_of: date, connection=None) -> dict[str, int]:
+def freelancer_reminders_run(
+    *, owner: AbstractBaseUser, as_of: date, connection=None
+) -> dict[str, int]:
     """Claim today's due stages and send everything ready: the daily job for one freelancer."""
     claimed = reminders_claim_due(owner=owner, as_of=as_of)
-    counts = reminders_deliver_pending(owner=owner, connection=connection)
+    counts = reminders_deliver(owner=owner, connection=connection)
     counts["claimed"] = claimed
     return counts
 
@@ -299,9 +386,12 @@ def freelancer_reminders_run(*, owner: AbstractBaseUser, as_of: date, connection
 def reminder_send_now(*, invoice: Invoice, stage: Stage) -> Reminder:
     """The freelancer sends one stage by hand, e.g. before the automatic day comes."""
     if not still_remindable(invoice):
-        raise ValidationError(_("This invoice is paid, disputed, written off or has reminders off."))
+        raise ValidationError(
+            _("This invoice is paid, disputed, written off or has reminders off.")
+        )
     reminder, created = Reminder.objects.get_or_create(
-        invoice=invoice, stage=stage,
+        invoice=invoice,
+        stage=stage,
         defaults={"trigger": Reminder.Trigger.MANUAL, "due_on": timezone.localdate()},
     )
     if not created and reminder.state in (Reminder.State.SENT, Reminder.State.SENDING):

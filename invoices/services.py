@@ -19,7 +19,9 @@ from redflags.assess import client_score_refresh
 
 
 @transaction.atomic
-def invoice_create(*, owner: AbstractBaseUser, client: Client, fields: Mapping[str, Any]) -> Invoice:
+def invoice_create(
+    *, owner: AbstractBaseUser, client: Client, fields: Mapping[str, Any]
+) -> Invoice:
     if client.owner_id != owner.pk:
         raise ValidationError(_("That client is not yours."))
     fields = dict(fields)

@@ -52,4 +52,4 @@ def freelancer_daily_run(user_id: int, for_date: str) -> None:
 @shared_task
 def retry_pending_reminders() -> dict[str, int]:
     """Every few minutes: sends whose back-off has passed, and sends abandoned by a dead worker."""
-    return reminders.reminders_deliver_pending()
+    return reminders.reminders_deliver()

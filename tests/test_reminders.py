@@ -170,13 +170,13 @@ def test_an_smtp_server_that_refuses_at_first_still_gets_the_email_once(smtp_ser
     assert reminder.attempts == 1
     assert "421" in reminder.last_error
     # Not before its back-off: the next sweep leaves it alone.
-    reminders.reminders_deliver_pending()
+    reminders.reminders_deliver()
     assert smtp_server.mailbox.messages == []
     with time_machine.travel(timezone.now() + timedelta(minutes=2)):
-        reminders.reminders_deliver_pending()  # refused again
+        reminders.reminders_deliver()  # refused again
     with time_machine.travel(timezone.now() + timedelta(minutes=30)):
-        reminders.reminders_deliver_pending()
-        reminders.reminders_deliver_pending()
+        reminders.reminders_deliver()
+        reminders.reminders_deliver()
     reminder.refresh_from_db()
     assert reminder.state == Reminder.State.SENT
     assert reminder.attempts == 3
@@ -191,7 +191,7 @@ def test_a_permanent_refusal_marks_the_reminder_failed(smtp_server, alice, overd
     assert reminder.state == Reminder.State.FAILED
     assert "550" in reminder.last_error
     with time_machine.travel(timezone.now() + timedelta(hours=7)):
-        reminders.reminders_deliver_pending()
+        reminders.reminders_deliver()
     assert smtp_server.mailbox.messages == []
 
 
@@ -202,10 +202,10 @@ def test_a_send_abandoned_by_a_dead_worker_is_taken_over_after_its_lease(smtp_se
     Reminder.objects.filter(pk=reminder.pk).update(
         state=Reminder.State.SENDING, claimed_until=timezone.now() + reminders.LEASE
     )
-    reminders.reminders_deliver_pending()
+    reminders.reminders_deliver()
     assert smtp_server.mailbox.messages == []
     with time_machine.travel(timezone.now() + reminders.LEASE + timedelta(minutes=1)):
-        reminders.reminders_deliver_pending()
+        reminders.reminders_deliver()
     assert len(smtp_server.mailbox.messages) == 1
 
 
@@ -256,3 +256,27 @@ def test_reminders_of_one_freelancer_never_touch_another(smtp_server, alice, bob
     )
     run_day(alice, overdue_invoice, 1)
     assert not Reminder.objects.filter(invoice=bobs).exists()
+
+
+def _queries_for_a_day_with(n_invoices, factories, settings, username):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    owner = factories.user(username=username)
+    profile_for(owner)
+    for n in range(n_invoices):
+        factories.invoice(
+            client=factories.client(owner=owner), issued_on=TODAY - timedelta(days=30),
+            due_on=TODAY - timedelta(days=2 + n % 5),
+        )
+    with CaptureQueriesContext(connection) as queries:
+        counts = reminders.freelancer_reminders_run(owner=owner, as_of=TODAY)
+    assert counts["sent"] == n_invoices
+    return len(queries)
+
+
+def test_a_day_of_reminders_costs_the_same_queries_for_3_or_30_invoices(factories, settings, db):
+    assert _queries_for_a_day_with(3, factories, settings, "few") == _queries_for_a_day_with(
+        30, factories, settings, "many"
+    )

@@ -12,14 +12,18 @@ class Command(BaseCommand):
     help = "Send the payment reminders that are due, now (the daily job, for cron users)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--as-of", type=date.fromisoformat, help="judge as on this day (YYYY-MM-DD)")
+        parser.add_argument(
+            "--as-of", type=date.fromisoformat, help="judge as on this day (YYYY-MM-DD)"
+        )
         parser.add_argument("--user", help="only this freelancer (username)")
-        parser.add_argument("--dry-run", action="store_true", help="list what would go out, send nothing")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="list what would go out, send nothing"
+        )
 
     def handle(self, *args, as_of, user, dry_run, **options):
-        users = get_user_model().objects.filter(
-            pk__in=Profile.objects.values("user_id")
-        ).order_by("pk")
+        users = (
+            get_user_model().objects.filter(pk__in=Profile.objects.values("user_id")).order_by("pk")
+        )
         if user:
             users = users.filter(username=user)
             if not users.exists():
@@ -37,5 +41,8 @@ class Command(BaseCommand):
             for key, count in reminders.freelancer_reminders_run(owner=owner, as_of=day).items():
                 totals[key] = totals.get(key, 0) + count
         if not dry_run:
-            summary = ", ".join(f"{key}: {count}" for key, count in sorted(totals.items())) or "nothing due"
+            summary = (
+                ", ".join(f"{key}: {count}" for key, count in sorted(totals.items()))
+                or "nothing due"
+            )
             self.stdout.write(self.style.SUCCESS(f"Reminders: {summary}"))
