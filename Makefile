@@ -46,6 +46,14 @@ run: $(VENV)/.installed-runtime check-system
 test: $(VENV)/.installed-dev check-system
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# Figures for BENCHMARKS.md, on a throwaway database (BENCH_DATABASE_URL to use PostgreSQL).
+BENCH_DATABASE_URL ?= sqlite:///$(CURDIR)/var/bench.sqlite3
+bench: $(VENV)/.installed-dev check-system
+	rm -f var/bench.sqlite3
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(MANAGE) migrate --no-input -v 0
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(MANAGE) flush --no-input -v 0
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m clientwatch.bench
+
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

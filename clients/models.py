@@ -26,7 +26,9 @@ class Profile(models.Model):
         A4 = "A4", "A4"
         LETTER = "Letter", "US Letter"
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
     business_name = models.CharField(max_length=120, blank=True)
     business_details = models.TextField(
         max_length=1000, blank=True, help_text=_("Address, tax number: printed on reports.")
@@ -36,7 +38,10 @@ class Profile(models.Model):
     )
     currency = models.CharField(max_length=3, default="EUR", validators=[validate_currency])
     target_hourly_rate = models.DecimalField(
-        max_digits=10, decimal_places=2, null=True, blank=True,
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(Decimal("0.01"))],
         help_text=_("What an hour of your time should earn; used to spot draining clients."),
     )
@@ -45,9 +50,15 @@ class Profile(models.Model):
     )
     time_zone = models.CharField(max_length=64, default="UTC")
     # The reminder ladder (DOMAIN.md: nudge, then pause work, then a final notice).
-    reminder_nudge_days = models.PositiveSmallIntegerField(default=1, validators=[MaxValueValidator(365)])
-    reminder_pause_days = models.PositiveSmallIntegerField(default=7, validators=[MaxValueValidator(365)])
-    reminder_final_days = models.PositiveSmallIntegerField(default=21, validators=[MaxValueValidator(365)])
+    reminder_nudge_days = models.PositiveSmallIntegerField(
+        default=1, validators=[MaxValueValidator(365)]
+    )
+    reminder_pause_days = models.PositiveSmallIntegerField(
+        default=7, validators=[MaxValueValidator(365)]
+    )
+    reminder_final_days = models.PositiveSmallIntegerField(
+        default=21, validators=[MaxValueValidator(365)]
+    )
     reminder_bcc_me = models.BooleanField(_("send me a copy (BCC) of each reminder"), default=False)
     # Optional own words for each stage; blank keeps the default wording.
     reminder_nudge_message = models.TextField(max_length=2000, blank=True)
@@ -81,9 +92,12 @@ class Client(models.Model):
         FIXED = "fixed", _("Fixed fee")
         RETAINER = "retainer", _("Retainer")
 
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="clients")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="clients"
+    )
     ref = models.SlugField(
-        _("reference"), max_length=40,
+        _("reference"),
+        max_length=40,
         help_text=_("Your own short id for this client, unique among your clients."),
     )
     name = models.CharField(max_length=120)
@@ -95,16 +109,24 @@ class Client(models.Model):
     currency = models.CharField(max_length=3, default="EUR", validators=[validate_currency])
     billing_mode = models.CharField(max_length=10, choices=Billing.choices, default=Billing.HOURLY)
     rate = models.DecimalField(
-        max_digits=10, decimal_places=2, default=Decimal("0"),
+        max_digits=10,
+        decimal_places=2,
+        default=Decimal("0"),
         validators=[MinValueValidator(Decimal("0"))],
         help_text=_("Hourly rate, fixed fee or monthly retainer, per billing mode."),
     )
-    payment_terms_days = models.PositiveSmallIntegerField(default=14, validators=[MaxValueValidator(365)])
+    payment_terms_days = models.PositiveSmallIntegerField(
+        default=14, validators=[MaxValueValidator(365)]
+    )
     # The freelancer's written boundaries (DOMAIN.md: make "unreasonable" concrete).
     boundaries = models.TextField(max_length=4000, blank=True)
-    business_hours = models.CharField(max_length=100, blank=True, help_text=_("e.g. Mon-Fri 9:00-17:00"))
+    business_hours = models.CharField(
+        max_length=100, blank=True, help_text=_("e.g. Mon-Fri 9:00-17:00")
+    )
     response_time_hours = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MaxValueValidator(24 * 30)],
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(24 * 30)],
         help_text=_("How quickly you answer, in hours."),
     )
     deposit_percent = models.PositiveSmallIntegerField(
@@ -158,7 +180,8 @@ class WorkLog(models.Model):
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="work_logs")
     worked_on = models.DateField(_("date"), default=timezone.localdate)
     hours = models.DecimalField(
-        max_digits=5, decimal_places=2,
+        max_digits=5,
+        decimal_places=2,
         validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("24"))],
     )
     description = models.CharField(_("what was done"), max_length=500)

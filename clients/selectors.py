@@ -225,8 +225,8 @@ def client_totals(*, client: Client) -> ClientTotals:
     """Hours worked and money invoiced/received per currency: three queries."""
     zero = Value(Decimal("0"))
     hours = WorkLog.objects.filter(client=client).aggregate(
-        billable=Coalesce(Sum("hours", filter=Q(billable=True)), zero),
-        non_billable=Coalesce(Sum("hours", filter=Q(billable=False)), zero),
+        billable_hours=Coalesce(Sum("hours", filter=Q(billable=True)), zero),
+        non_billable_hours=Coalesce(Sum("hours", filter=Q(billable=False)), zero),
     )
     invoiced = dict(
         Invoice.objects.filter(client=client)
@@ -243,7 +243,7 @@ def client_totals(*, client: Client) -> ClientTotals:
         .annotate(total=Sum("amount"))
         .values_list("invoice__currency", "total")
     )
-    all_hours = hours["billable"] + hours["non_billable"]
+    all_hours = hours["billable_hours"] + hours["non_billable_hours"]
     currencies = sorted(invoiced.keys() | received.keys())
     money = []
     for currency in currencies:
@@ -260,9 +260,7 @@ def client_totals(*, client: Client) -> ClientTotals:
                 per_hour=per_hour,
             )
         )
-    return ClientTotals(
-        billable_hours=hours["billable"], non_billable_hours=hours["non_billable"], money=money
-    )
+    return ClientTotals(**hours, money=money)
 
 
 def account_items_for(*, client: Client) -> QuerySet[AccountItem]:

@@ -70,13 +70,13 @@ def form_page(request: HtmxHttpRequest, template: str, context: dict[str, Any]) 
     return render(request, template, context)
 
 
-def client_forms(client: Client) -> dict[str, Any]:
+def client_forms(client: Client, *, owner: Any) -> dict[str, Any]:
     """The client page's inline forms, blank."""
     return {
         "incident_form": IncidentForm(),
         "payment_form": ClientPaymentForm(client=client),
         "work_form": WorkLogForm(),
-        "invoice_form": InvoiceForm(owner=client.owner, client=client),
+        "invoice_form": InvoiceForm(owner=owner, client=client),
     }
 
 
@@ -104,7 +104,7 @@ def client_changed(
         "oob": True,
         "open_form": fresh,
         "refresh": [n for n in INLINE_FORMS if n == fresh or (money and n == "payment")],
-        **client_forms(client),
+        **client_forms(client, owner=request.user),
     }
     return render(request, f"{CLIENT_PAGE}#client_changed", context)
 
@@ -180,7 +180,7 @@ def client_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "totals": client_totals(client=client),
         "account_items": account_items_for(client=client),
         "account_form": AccountItemForm(),
-        **client_forms(client),
+        **client_forms(client, owner=request.user),
     }
     return render(request, CLIENT_PAGE, context)
 

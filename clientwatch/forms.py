@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.models import Profile
 from clientwatch.money import currency_choices
+from redflags.rules.settings import TUNABLES, InvalidSettings, RuleSettings
 
 
 class SignupForm(UserCreationForm):
@@ -55,9 +56,53 @@ class ProfileForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        days = [data.get(f) for f in ("reminder_nudge_days", "reminder_pause_days", "reminder_final_days")]
+        days = [
+            data.get(f)
+            for f in ("reminder_nudge_days", "reminder_pause_days", "reminder_final_days")
+        ]
         if None not in days and not days[0] < days[1] < days[2]:
             raise forms.ValidationError(
                 _("Reminder stages must come in order: nudge, then work paused, then final notice.")
             )
         return data
+
+
+# Set on the profile form itself (target rate, currency), not among the rule weights.
+PROFILE_DRIVEN = {"target_hourly_rate", "target_currency"}
+
+
+class RuleSettingsForm(forms.Form):
+    """Every weight and threshold of the rules engine, built from its own description."""
+
+    def __init__(self, *args, current: RuleSettings, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for tunable in TUNABLES:
+            if tunable.name in PROFILE_DRIVEN:
+                continue
+            field_class = forms.IntegerField if tunable.kind == "int" else forms.DecimalField
+            self.fields[tunable.name] = field_class(
+                label=tunable.label,
+                help_text=tunable.help,
+                min_value=tunable.min,
+                max_value=tunable.max,
+                required=not tunable.optional,
+                initial=getattr(current, tunable.name),
+            )
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            self.rule_settings = RuleSettings.from_overrides(data)
+        except InvalidSettings as exc:
+            for key in exc.keys:
+                if key in self.fields:
+                    self.add_error(key, _("This does not fit with the other values."))
+            raise forms.ValidationError(
+                _("The keep score must be at least the watch score.")
+            ) from None
+        return data
+
+    def overrides(self) -> dict:
+        return {k: v for k, v in self.rule_settings.overrides().items() if k not in PROFILE_DRIVEN}

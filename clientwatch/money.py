@@ -20,7 +20,9 @@ def currency_codes() -> frozenset[str]:
 
 @cache
 def currency_choices() -> list[tuple[str, str]]:
-    return sorted((code, f"{code} – {get_currency_name(code, locale='en')}") for code in currency_codes())
+    return sorted(
+        (code, f"{code}: {get_currency_name(code, locale='en')}") for code in currency_codes()
+    )
 
 
 def validate_currency(code: str) -> None:

@@ -56,8 +56,10 @@ def email_settings(url: str) -> dict[str, object]:
 DEBUG = env.bool("DEBUG", default=True)
 
 # Development gets a fixed key so a bare checkout runs; production must set its own.
-SECRET_KEY = env.str("SECRET_KEY") if not DEBUG else env.str(
-    "SECRET_KEY", default="django-insecure-development-only-key-do-not-deploy"
+SECRET_KEY = (
+    env.str("SECRET_KEY")
+    if not DEBUG
+    else env.str("SECRET_KEY", default="django-insecure-development-only-key-do-not-deploy")
 )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -224,5 +226,11 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
-for _folder in (VAR_DIR, MAIL_DIR, STATIC_ROOT, VAR_DIR / "celery" / "queue", VAR_DIR / "celery" / "control"):
+for _folder in (
+    VAR_DIR,
+    MAIL_DIR,
+    STATIC_ROOT,
+    VAR_DIR / "celery" / "queue",
+    VAR_DIR / "celery" / "control",
+):
     _folder.mkdir(parents=True, exist_ok=True)

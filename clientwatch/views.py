@@ -13,10 +13,11 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clients.services import profile_for, profile_update
-from clientwatch.forms import ProfileForm, SignupForm
+from clientwatch.forms import ProfileForm, RuleSettingsForm, SignupForm
+from redflags.assess import rule_settings_for
 
 
 @require_http_methods(["GET", "POST"])
@@ -38,6 +39,7 @@ def signup(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def profile_settings(request: HttpRequest) -> HttpResponse:
     profile = profile_for(request.user)
+    rules_form = RuleSettingsForm(current=rule_settings_for(profile))
     form = ProfileForm(request.POST or None, instance=profile)
     if request.method == "POST" and form.is_valid():
         try:
@@ -47,7 +49,27 @@ def profile_settings(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Settings saved."))
             return redirect("profile_settings")
-    return render(request, "clientwatch/settings.html", {"form": form})
+    return render(request, "clientwatch/settings.html", {"form": form, "rules_form": rules_form})
+
+
+@login_required
+@require_POST
+def rule_settings(request: HttpRequest) -> HttpResponse:
+    """The rules' weights and thresholds; "restore defaults" clears every override."""
+    profile = profile_for(request.user)
+    if "restore_defaults" in request.POST:
+        profile_update(profile=profile, fields={"rule_overrides": {}})
+        messages.success(request, _("Rule weights restored to their defaults."))
+        return redirect("profile_settings")
+    rules_form = RuleSettingsForm(request.POST, current=rule_settings_for(profile))
+    if rules_form.is_valid():
+        profile_update(profile=profile, fields={"rule_overrides": rules_form.overrides()})
+        messages.success(request, _("Rule weights saved; every client was scored again."))
+        return redirect("profile_settings")
+    form = ProfileForm(instance=profile)
+    return render(
+        request, "clientwatch/settings.html", {"form": form, "rules_form": rules_form}, status=422
+    )
 
 
 def _mail_files() -> list[Path]:
@@ -55,30 +77,52 @@ def _mail_files() -> list[Path]:
     return sorted(folder.glob("*.log"), key=lambda p: p.stat().st_mtime, reverse=True)
 
 
+def _mails_for(email: str) -> list[dict]:
+    """Messages the file backend wrote that this freelancer sent (Reply-To) or received."""
+    parser = BytesParser(policy=policy.default)
+    found = []
+    for path in _mail_files()[:500]:
+        # The file backend appends messages to one file per connection, each followed by
+        # a line of 79 dashes.
+        for index, raw in enumerate(path.read_bytes().split(b"-" * 79)):
+            if not raw.strip():
+                continue
+            msg = parser.parsebytes(raw.strip())
+            people = " ".join(str(msg.get(h, "")) for h in ("To", "Reply-To", "Bcc")).lower()
+            if email and email.lower() in people:
+                found.append(
+                    {
+                        "file": path.name,
+                        "index": index,
+                        "message": msg,
+                        "subject": msg["subject"],
+                        "to": msg["to"],
+                        "date": msg["date"],
+                    }
+                )
+    return found
+
+
+def _dev_mail_enabled() -> None:
+    if not settings.DEBUG or "filebased" not in settings.EMAIL_BACKEND:
+        raise Http404
+
+
 @login_required
 @require_GET
 def dev_mail(request: HttpRequest) -> HttpResponse:
-    """Development only: the mail the file backend wrote, newest first."""
-    if not settings.DEBUG or "filebased" not in settings.EMAIL_BACKEND:
-        raise Http404
-    parser = BytesParser(policy=policy.default)
-    mails = []
-    for path in _mail_files()[:200]:
-        # The file backend appends several messages per file, separated by a line of dashes.
-        for raw in path.read_bytes().split(b"\n" + b"-" * 79 + b"\n"):
-            if raw.strip():
-                msg = parser.parsebytes(raw.strip())
-                mails.append({"file": path.name, "subject": msg["subject"], "to": msg["to"],
-                              "date": msg["date"]})
-    return render(request, "clientwatch/dev_mail.html", {"mails": mails})
+    """Development only: the mail written to var/mail that concerns you, newest first."""
+    _dev_mail_enabled()
+    return render(request, "clientwatch/dev_mail.html", {"mails": _mails_for(request.user.email)})
 
 
 @login_required
 @require_GET
-def dev_mail_message(request: HttpRequest, name: str) -> HttpResponse:
-    if not settings.DEBUG or "filebased" not in settings.EMAIL_BACKEND:
-        raise Http404
-    path = next((p for p in _mail_files() if p.name == name), None)
-    if path is None:
-        raise Http404
-    return HttpResponse(path.read_bytes(), content_type="text/plain; charset=utf-8")
+def dev_mail_message(request: HttpRequest, name: str, index: int) -> HttpResponse:
+    _dev_mail_enabled()
+    for mail in _mails_for(request.user.email):
+        if mail["file"] == name and mail["index"] == index:
+            return HttpResponse(
+                mail["message"].as_bytes(), content_type="text/plain; charset=utf-8"
+            )
+    raise Http404

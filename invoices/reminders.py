@@ -10,12 +10,12 @@ Safety against doubles and losses rests on the database, not on Celery:
 """
 
 import logging
-from uuid import uuid4
 import smtplib
 import socket
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from uuid import uuid4
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser

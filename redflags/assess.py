@@ -50,13 +50,19 @@ def rule_settings_for(profile: Profile) -> RuleSettings:
     overrides["target_currency"] = profile.currency
     try:
         return RuleSettings.from_overrides(overrides)
-    except InvalidSettings:
-        return RuleSettings.from_overrides(
-            {k: overrides[k] for k in ("target_hourly_rate", "target_currency")}
-        )
+    except InvalidSettings as exc:
+        # A stored value that no longer fits (say, after a limit changed) falls back to
+        # its default rather than breaking every page.
+        kept = {k: v for k, v in overrides.items() if k not in exc.keys}
+        try:
+            return RuleSettings.from_overrides(kept)
+        except InvalidSettings:
+            return RuleSettings()
 
 
-def client_facts(owner: AbstractBaseUser, client_ids: Iterable[int] | None = None) -> dict[int, ClientFacts]:
+def client_facts(
+    owner: AbstractBaseUser, client_ids: Iterable[int] | None = None
+) -> dict[int, ClientFacts]:
     """Facts for the owner's clients (or some of them): five queries, whatever the count."""
     clients = Client.objects.for_owner(owner)
     if client_ids is not None:
@@ -74,14 +80,30 @@ def client_facts(owner: AbstractBaseUser, client_ids: Iterable[int] | None = Non
     for pk, client_id, number, issued, due, amount, currency, state, disputed in (
         Invoice.objects.filter(client__in=ids)
         .order_by("due_on", "id")
-        .values_list("id", "client_id", "number", "issued_on", "due_on", "amount", "currency",
-                     "state", "disputed")
+        .values_list(
+            "id",
+            "client_id",
+            "number",
+            "issued_on",
+            "due_on",
+            "amount",
+            "currency",
+            "state",
+            "disputed",
+        )
     ):
         invoices[client_id].append(
             InvoiceFacts(
-                id=pk, number=number, issued_on=issued, due_on=due, amount=amount,
-                currency=currency, payments=tuple(payments.get(pk, ())), disputed=disputed,
-                written_off=state == Invoice.State.WRITTEN_OFF, is_draft=state == Invoice.State.DRAFT,
+                id=pk,
+                number=number,
+                issued_on=issued,
+                due_on=due,
+                amount=amount,
+                currency=currency,
+                payments=tuple(payments.get(pk, ())),
+                disputed=disputed,
+                written_off=state == Invoice.State.WRITTEN_OFF,
+                is_draft=state == Invoice.State.DRAFT,
             )
         )
 
@@ -89,8 +111,15 @@ def client_facts(owner: AbstractBaseUser, client_ids: Iterable[int] | None = Non
     for pk, client_id, category, occurred, severity, note, warned in (
         Incident.objects.filter(client__in=ids)
         .order_by("occurred_on", "id")
-        .values_list("id", "client_id", "category", "occurred_on", "severity", "description",
-                     "client_was_warned")
+        .values_list(
+            "id",
+            "client_id",
+            "category",
+            "occurred_on",
+            "severity",
+            "description",
+            "client_was_warned",
+        )
     ):
         incidents[client_id].append(IncidentFacts(pk, category, occurred, severity, note, warned))
 
@@ -102,8 +131,12 @@ def client_facts(owner: AbstractBaseUser, client_ids: Iterable[int] | None = Non
 
     return {
         pk: ClientFacts(
-            id=pk, name=name, billing_mode=billing, currency=currency,
-            invoices=tuple(invoices.get(pk, ())), incidents=tuple(incidents.get(pk, ())),
+            id=pk,
+            name=name,
+            billing_mode=billing,
+            currency=currency,
+            invoices=tuple(invoices.get(pk, ())),
+            incidents=tuple(incidents.get(pk, ())),
             work_logs=tuple(work.get(pk, ())),
         )
         for pk, name, billing, currency in rows
@@ -114,7 +147,9 @@ def assess_clients(
     owner: AbstractBaseUser, *, as_of: date, client_ids: Iterable[int] | None = None
 ) -> dict[int, Assessment]:
     settings = rule_settings_for(Profile.objects.for_user(owner))
-    return {pk: assess(facts, settings, as_of) for pk, facts in client_facts(owner, client_ids).items()}
+    return {
+        pk: assess(facts, settings, as_of) for pk, facts in client_facts(owner, client_ids).items()
+    }
 
 
 def score_history(
@@ -169,12 +204,18 @@ def scores_refresh(
             previous, changed_on = old, as_of
         rows.append(
             ClientScore(
-                client_id=pk, as_of=as_of, score=result.score, verdict=result.verdict.value,
-                red_flag=result.red_flag, top_reason=top.title if top else "",
+                client_id=pk,
+                as_of=as_of,
+                score=result.score,
+                verdict=result.verdict.value,
+                red_flag=result.red_flag,
+                top_reason=top.title if top else "",
                 top_advice=top.advice if top else "",
                 reasons=[reason.to_dict() for reason in result.reasons],
                 lateness=lateness_bars(client, as_of),
-                previous_verdict=previous, verdict_changed_on=changed_on, updated_at=now,
+                previous_verdict=previous,
+                verdict_changed_on=changed_on,
+                updated_at=now,
             )
         )
     ClientScore.objects.bulk_create(
@@ -183,8 +224,17 @@ def scores_refresh(
         update_conflicts=True,
         unique_fields=["client"],
         update_fields=[
-            "as_of", "score", "verdict", "red_flag", "top_reason", "top_advice", "reasons",
-            "lateness", "previous_verdict", "verdict_changed_on", "updated_at",
+            "as_of",
+            "score",
+            "verdict",
+            "red_flag",
+            "top_reason",
+            "top_advice",
+            "reasons",
+            "lateness",
+            "previous_verdict",
+            "verdict_changed_on",
+            "updated_at",
         ],
     )
     return results

@@ -41,11 +41,14 @@ class Incident(models.Model):
     occurred_on = models.DateField(_("date it happened"), default=timezone.localdate)
     category = models.CharField(max_length=24, choices=Category.choices)
     severity = models.PositiveSmallIntegerField(
-        default=3, validators=[MinValueValidator(1), MaxValueValidator(5)],
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
         help_text=_("1 = minor, 5 = severe"),
     )
     description = models.TextField(_("what happened"), max_length=4000)
-    evidence = models.TextField(max_length=4000, blank=True, help_text=_("Quotes, links, message ids."))
+    evidence = models.TextField(
+        max_length=4000, blank=True, help_text=_("Quotes, links, message ids.")
+    )
     evidence_file = models.FileField(upload_to=evidence_upload_to, blank=True, max_length=300)
     client_was_warned = models.BooleanField(
         _("client was told this is not acceptable"), default=False

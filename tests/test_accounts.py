@@ -30,8 +30,12 @@ def test_signup_creates_a_freelancer_with_a_profile_and_logs_them_in(client):
 def test_signup_rejects_mismatched_passwords_and_saves_nothing(client):
     response = client.post(
         reverse("signup"),
-        {"username": "carol", "email": "carol@example.com", "password1": "x-long-phrase-1",
-         "password2": "x-long-phrase-2"},
+        {
+            "username": "carol",
+            "email": "carol@example.com",
+            "password1": "x-long-phrase-1",
+            "password2": "x-long-phrase-2",
+        },
     )
     assert response.status_code == 200
     assert "password2" in response.context["form"].errors
@@ -41,8 +45,12 @@ def test_signup_rejects_mismatched_passwords_and_saves_nothing(client):
 def test_signup_rejects_an_email_already_in_use(client, alice):
     response = client.post(
         reverse("signup"),
-        {"username": "alice2", "email": "ALICE@example.com",
-         "password1": "a-long-unusual-passphrase", "password2": "a-long-unusual-passphrase"},
+        {
+            "username": "alice2",
+            "email": "ALICE@example.com",
+            "password1": "a-long-unusual-passphrase",
+            "password2": "a-long-unusual-passphrase",
+        },
     )
     assert "email" in response.context["form"].errors
 
@@ -72,8 +80,11 @@ def test_wrong_password_shows_an_error(client, alice):
 def test_password_change(alice_client, alice):
     response = alice_client.post(
         reverse("password_change"),
-        {"old_password": "correct horse battery staple", "new_password1": "another-long-phrase-9",
-         "new_password2": "another-long-phrase-9"},
+        {
+            "old_password": "correct horse battery staple",
+            "new_password1": "another-long-phrase-9",
+            "new_password2": "another-long-phrase-9",
+        },
     )
     assert response.status_code == 302
     alice.refresh_from_db()
@@ -104,10 +115,19 @@ def test_password_reset_for_unknown_email_sends_nothing_and_says_the_same(client
 
 def test_settings_page_saves_the_freelancer_profile(alice_client, alice):
     data = {
-        "business_name": "Alice Design", "business_details": "", "payment_instructions": "IBAN ...",
-        "currency": "EUR", "target_hourly_rate": "85", "default_payment_terms_days": "14",
-        "time_zone": "Europe/Helsinki", "reminder_nudge_days": "1", "reminder_pause_days": "7",
-        "reminder_final_days": "21", "digest_enabled": "on", "digest_hour": "8", "paper_size": "A4",
+        "business_name": "Alice Design",
+        "business_details": "",
+        "payment_instructions": "IBAN ...",
+        "currency": "EUR",
+        "target_hourly_rate": "85",
+        "default_payment_terms_days": "14",
+        "time_zone": "Europe/Helsinki",
+        "reminder_nudge_days": "1",
+        "reminder_pause_days": "7",
+        "reminder_final_days": "21",
+        "digest_enabled": "on",
+        "digest_hour": "8",
+        "paper_size": "A4",
     }
     response = alice_client.post(reverse("profile_settings"), data)
     assert response.status_code == 302
@@ -117,15 +137,27 @@ def test_settings_page_saves_the_freelancer_profile(alice_client, alice):
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("time_zone", "Mars/Olympus"), ("currency", "XXQ"), ("reminder_pause_days", "30"),
-     ("target_hourly_rate", "-5"), ("digest_hour", "25")],
+    [
+        ("time_zone", "Mars/Olympus"),
+        ("currency", "XXQ"),
+        ("reminder_pause_days", "30"),
+        ("target_hourly_rate", "-5"),
+        ("digest_hour", "25"),
+    ],
 )
 def test_settings_reject_bad_values(alice_client, alice, field, value):
     data = {
-        "business_name": "Alice Design", "currency": "EUR", "target_hourly_rate": "85",
-        "default_payment_terms_days": "14", "time_zone": "UTC", "reminder_nudge_days": "1",
-        "reminder_pause_days": "7", "reminder_final_days": "21", "digest_hour": "8",
-        "paper_size": "A4", field: value,
+        "business_name": "Alice Design",
+        "currency": "EUR",
+        "target_hourly_rate": "85",
+        "default_payment_terms_days": "14",
+        "time_zone": "UTC",
+        "reminder_nudge_days": "1",
+        "reminder_pause_days": "7",
+        "reminder_final_days": "21",
+        "digest_hour": "8",
+        "paper_size": "A4",
+        field: value,
     }
     response = alice_client.post(reverse("profile_settings"), data)
     assert response.status_code == 200

@@ -4,6 +4,8 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from invoices.models import Reminder
+
 pytestmark = pytest.mark.django_db
 
 # Which object a `pk` belongs to, by the URL name's prefix (longest match wins).
@@ -14,8 +16,13 @@ PK_OWNERS = {
     "incident": "incident",
     "work_log": "work_log",
     "account_item": "account_item",
+    "reminder": "reminder",
 }
 SKIPPED_NAMESPACES = {"admin"}
+# Values for the non-id parts of URLs.
+OTHER_KWARGS = {"stage": "nudge"}
+# Development-only pages that take no object id of a freelancer (tested on their own).
+NOT_OWNED = {"dev_mail_message"}
 
 
 def url_patterns(resolver: URLResolver | None = None, prefix: str = ""):
@@ -52,14 +59,27 @@ def alices_objects(alice, factories, settings, tmp_path):
         ),
         "work_log": factories.work_log(client=client),
         "account_item": factories.account_item(client=client),
+        "reminder": Reminder.objects.create(
+            invoice=invoice,
+            stage="nudge",
+            due_on=invoice.due_on,
+            state="sent",
+            subject="A friendly reminder",
+            body_text=f"Dear {client.name}",
+        ),
     }
 
 
 def owned_urls(objects):
     urls = []
     for pattern in url_patterns():
+        if pattern.name in NOT_OWNED:
+            continue
         kwargs = {}
         for kwarg, converter in pattern.pattern.converters.items():
+            if kwarg in OTHER_KWARGS:
+                kwargs[kwarg] = OTHER_KWARGS[kwarg]
+                continue
             assert type(converter).__name__ == "IntConverter", (pattern.name, kwarg)
             kwargs[kwarg] = objects[object_kind(pattern.name, kwarg)].pk
         if kwargs:

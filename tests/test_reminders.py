@@ -28,19 +28,25 @@ def overdue_invoice(alice, factories):
     profile.save()
     client = factories.client(owner=alice, name="Slow Pay Ltd", email="ap@slowpay.example")
     return factories.invoice(
-        client=client, number="INV-7", issued_on=TODAY - timedelta(days=54),
-        due_on=TODAY - timedelta(days=40), amount=Decimal("1200.00"),
+        client=client,
+        number="INV-7",
+        issued_on=TODAY - timedelta(days=54),
+        due_on=TODAY - timedelta(days=40),
+        amount=Decimal("1200.00"),
     )
 
 
 def run_day(alice, invoice, day: int) -> dict[str, int]:
-    return reminders.freelancer_reminders_run(owner=alice, as_of=invoice.due_on + timedelta(days=day))
+    return reminders.freelancer_reminders_run(
+        owner=alice, as_of=invoice.due_on + timedelta(days=day)
+    )
 
 
 def stages_sent(invoice) -> list[str]:
     return list(
         Reminder.objects.filter(invoice=invoice, state=Reminder.State.SENT)
-        .order_by("sent_at").values_list("stage", flat=True)
+        .order_by("sent_at")
+        .values_list("stage", flat=True)
     )
 
 
@@ -87,7 +93,9 @@ def test_bcc_copy_to_the_freelancer_when_asked(smtp_server, alice, overdue_invoi
     assert sorted(recipients) == ["alice@example.com", "ap@slowpay.example"]
 
 
-def test_work_paused_stage_pauses_the_client_and_payment_resumes_it(smtp_server, alice, overdue_invoice):
+def test_work_paused_stage_pauses_the_client_and_payment_resumes_it(
+    smtp_server, alice, overdue_invoice
+):
     run_day(alice, overdue_invoice, 1)
     run_day(alice, overdue_invoice, 7)
     client = Client.objects.get(pk=overdue_invoice.client_id)
@@ -101,7 +109,8 @@ def test_a_payment_on_day_5_stops_the_rest_of_the_ladder(smtp_server, alice, ove
     for day in range(0, 5):
         run_day(alice, overdue_invoice, day)
     payment_record(
-        invoice=overdue_invoice, paid_on=overdue_invoice.due_on + timedelta(days=5),
+        invoice=overdue_invoice,
+        paid_on=overdue_invoice.due_on + timedelta(days=5),
         amount=Decimal("1200.00"),
     )
     for day in range(5, 30):
@@ -110,7 +119,9 @@ def test_a_payment_on_day_5_stops_the_rest_of_the_ladder(smtp_server, alice, ove
     assert len(smtp_server.mailbox.messages) == 1
 
 
-def test_a_partial_payment_keeps_the_ladder_going_for_the_balance(smtp_server, alice, overdue_invoice):
+def test_a_partial_payment_keeps_the_ladder_going_for_the_balance(
+    smtp_server, alice, overdue_invoice
+):
     payment_record(invoice=overdue_invoice, paid_on=TODAY, amount=Decimal("200.00"))
     run_day(alice, overdue_invoice, 1)
     body = smtp_server.mailbox.messages[0].get_body(("plain",)).get_content()
@@ -119,7 +130,9 @@ def test_a_partial_payment_keeps_the_ladder_going_for_the_balance(smtp_server, a
 
 def test_marking_the_invoice_disputed_stops_the_ladder(smtp_server, alice, overdue_invoice):
     run_day(alice, overdue_invoice, 1)
-    invoice_update(invoice=overdue_invoice, fields={"disputed": True, "dispute_reason": "Says logo was late"})
+    invoice_update(
+        invoice=overdue_invoice, fields={"disputed": True, "dispute_reason": "Says logo was late"}
+    )
     for day in range(2, 30):
         run_day(alice, overdue_invoice, day)
     assert stages_sent(overdue_invoice) == ["nudge"]
@@ -135,11 +148,15 @@ def test_reminders_switched_off_send_nothing(smtp_server, alice, overdue_invoice
     assert smtp_server.mailbox.messages == []
 
 
-def test_written_off_and_draft_invoices_get_no_reminders(smtp_server, alice, overdue_invoice, factories):
+def test_written_off_and_draft_invoices_get_no_reminders(
+    smtp_server, alice, overdue_invoice, factories
+):
     overdue_invoice.state = "written_off"
     overdue_invoice.save()
     factories.invoice(
-        client=overdue_invoice.client, state="draft", issued_on=TODAY - timedelta(days=60),
+        client=overdue_invoice.client,
+        state="draft",
+        issued_on=TODAY - timedelta(days=60),
         due_on=TODAY - timedelta(days=40),
     )
     run_day(alice, overdue_invoice, 21)
@@ -162,7 +179,9 @@ def test_a_job_that_missed_days_climbs_one_stage_per_run_without_skipping_the_nu
     assert stages_sent(overdue_invoice) == ["nudge", "paused", "final"]
 
 
-def test_an_smtp_server_that_refuses_at_first_still_gets_the_email_once(smtp_server, alice, overdue_invoice):
+def test_an_smtp_server_that_refuses_at_first_still_gets_the_email_once(
+    smtp_server, alice, overdue_invoice
+):
     smtp_server.mailbox.refusals = 2
     run_day(alice, overdue_invoice, 1)
     reminder = Reminder.objects.get(invoice=overdue_invoice)
@@ -195,7 +214,9 @@ def test_a_permanent_refusal_marks_the_reminder_failed(smtp_server, alice, overd
     assert smtp_server.mailbox.messages == []
 
 
-def test_a_send_abandoned_by_a_dead_worker_is_taken_over_after_its_lease(smtp_server, alice, overdue_invoice):
+def test_a_send_abandoned_by_a_dead_worker_is_taken_over_after_its_lease(
+    smtp_server, alice, overdue_invoice
+):
     reminders.reminders_claim_due(owner=alice, as_of=overdue_invoice.due_on + timedelta(days=1))
     reminder = Reminder.objects.get(invoice=overdue_invoice)
     # A worker took it and died before finishing.
@@ -231,7 +252,9 @@ def test_sending_a_stage_by_hand(smtp_server, alice, overdue_invoice):
     assert len(smtp_server.mailbox.messages) == 1
 
 
-def test_send_reminders_command_dry_run_sends_and_writes_nothing(smtp_server, alice, overdue_invoice, capsys):
+def test_send_reminders_command_dry_run_sends_and_writes_nothing(
+    smtp_server, alice, overdue_invoice, capsys
+):
     as_of = (overdue_invoice.due_on + timedelta(days=1)).isoformat()
     call_command("send_reminders", "--dry-run", "--as-of", as_of, "--user", "alice")
     out = capsys.readouterr().out
@@ -248,10 +271,13 @@ def test_send_reminders_command_rejects_an_unknown_user(db):
         call_command("send_reminders", "--user", "nobody")
 
 
-def test_reminders_of_one_freelancer_never_touch_another(smtp_server, alice, bob, overdue_invoice, factories):
+def test_reminders_of_one_freelancer_never_touch_another(
+    smtp_server, alice, bob, overdue_invoice, factories
+):
     profile_for(bob)
     bobs = factories.invoice(
-        client=factories.client(owner=bob), issued_on=TODAY - timedelta(days=60),
+        client=factories.client(owner=bob),
+        issued_on=TODAY - timedelta(days=60),
         due_on=TODAY - timedelta(days=40),
     )
     run_day(alice, overdue_invoice, 1)
@@ -267,7 +293,8 @@ def _queries_for_a_day_with(n_invoices, factories, settings, username):
     profile_for(owner)
     for n in range(n_invoices):
         factories.invoice(
-            client=factories.client(owner=owner), issued_on=TODAY - timedelta(days=30),
+            client=factories.client(owner=owner),
+            issued_on=TODAY - timedelta(days=30),
             due_on=TODAY - timedelta(days=2 + n % 5),
         )
     with CaptureQueriesContext(connection) as queries:

@@ -45,10 +45,23 @@ def worker(services, settings):
             "DEBUG": "1",
         }
         process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "clientwatch", "worker", "--concurrency=2",
-             "--loglevel=WARNING", "--without-heartbeat", "--without-mingle", "--without-gossip",
-             "-n", f"test-{os.getpid()}@%h"],
-            cwd=ROOT, env=env,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "clientwatch",
+                "worker",
+                "--concurrency=2",
+                "--loglevel=WARNING",
+                "--without-heartbeat",
+                "--without-mingle",
+                "--without-gossip",
+                "-n",
+                f"test-{os.getpid()}@%h",
+            ],
+            cwd=ROOT,
+            env=env,
         )
         try:
             deadline = time.monotonic() + 30
@@ -76,7 +89,9 @@ def test_the_daily_job_enqueued_twice_at_once_sends_each_due_stage_once(worker, 
     client = factories.client(owner=alice, email="ap@late.example")
     invoices = [
         factories.invoice(
-            client=client, issued_on=today - timedelta(days=30 + n), due_on=today - timedelta(days=days),
+            client=client,
+            issued_on=today - timedelta(days=30 + n),
+            due_on=today - timedelta(days=days),
             amount=Decimal("500.00"),
         )
         for n, days in enumerate((1, 8, 22))

@@ -7,9 +7,10 @@ can be tested and benchmarked without a database.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from functools import cache
 from operator import attrgetter
 
 ZERO = Decimal(0)
@@ -130,3 +131,9 @@ def days_past_due(due_on: date, paid_on: date | None, as_of: date) -> int:
     """Days past due: until payment for a paid invoice, until as_of for an unpaid one."""
     end = as_of if paid_on is None else paid_on
     return max(0, (end - due_on).days)
+
+
+@cache
+def days_delta(count: int) -> timedelta:
+    """timedelta(days=count), built once per count: building it costs more than using it."""
+    return timedelta(days=count)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from math import exp
 
 from redflags.rules.assessment import Evidence, LazyEvidence, Reason, round_points
-from redflags.rules.facts import Category, IncidentFacts, InvoiceFacts
+from redflags.rules.facts import Category, IncidentFacts, InvoiceFacts, days_delta
 from redflags.rules.settings import RuleSettings
 from redflags.rules.snapshot import LN2, InvoiceState, Snapshot
 from redflags.rules.wording import (
@@ -31,18 +30,13 @@ def late_payment(snap: Snapshot, settings: RuleSettings) -> tuple[Reason, ...]:
     is why the trend is an average weighted towards recent invoices rather than a slope: a
     slope would reward having been late long ago.
     """
-    window = settings.late_window_days
     grace = settings.late_grace_days
     decay = LN2 / settings.trend_half_life_days
-    judged = 0
     late: list[InvoiceState] = []
     day_sum = 0
     weight_sum = weighted_days = 0.0
     for state in snap.judged:
         due_age = state[4]
-        if due_age >= window:
-            continue
-        judged += 1
         weight = exp(-decay * due_age) if due_age > 0 else 1.0
         weight_sum += weight
         days = state[3] - grace
@@ -53,14 +47,19 @@ def late_payment(snap: Snapshot, settings: RuleSettings) -> tuple[Reason, ...]:
     if not late:
         return ()
 
+    judged = len(snap.judged)
     per_day = float(settings.late_day_points)
     trend_weight = float(settings.trend_weight)
     plain = day_sum / judged
-    rise = weighted_days / weight_sum - plain  # > 0 when recent invoices are later
-    days_part = min(settings.late_days_max_points, per_day * (plain + trend_weight * rise))
+    recent = weighted_days / weight_sum
+    # Written as a sum of two terms that each only grow, so that float rounding too keeps
+    # "later never helps" exact.
+    level = (1 - trend_weight) * plain + trend_weight * recent
+    days_part = min(settings.late_days_max_points, per_day * level)
     share_part = settings.late_share_points * len(late) / (judged + settings.late_benefit_invoices)
     total = round_points(share_part + days_part)
-    trend = round_points(min(days_part, per_day * trend_weight * rise))
+    # The part of the days points owed to recent invoices being later than the average.
+    trend = round_points(min(days_part, per_day * trend_weight * (recent - plain)))
     if judged < _TREND_MIN_INVOICES or len(late) < 2:
         trend = 0
 
@@ -78,7 +77,6 @@ def late_payment(snap: Snapshot, settings: RuleSettings) -> tuple[Reason, ...]:
             )
         )
     if trend:
-        cycles = [state for state in snap.judged if state[4] < window]
         reasons.append(
             Reason(
                 "later_every_cycle",
@@ -87,7 +85,7 @@ def late_payment(snap: Snapshot, settings: RuleSettings) -> tuple[Reason, ...]:
                 "Each cycle the money comes a little later, and working on tells them that is "
                 "fine. Point to the due date in your contract now; if the next payment is late, "
                 "pause the work until it arrives.",
-                LazyEvidence(lambda: _lateness_evidence(cycles, oldest_first=True)),
+                LazyEvidence(lambda: _lateness_evidence(snap.judged, oldest_first=True)),
             )
         )
     return tuple(reasons)
@@ -133,7 +131,7 @@ def disputes(snap: Snapshot, settings: RuleSettings) -> tuple[Reason, ...]:
         age = max(0, (as_of - invoice.issued_on).days)
         weight += exp(-decay * age)
         repeats += age < window
-    match = timedelta(days=settings.dispute_match_days)
+    match = days_delta(settings.dispute_match_days)
     separate: list[IncidentFacts] = []
     for incident, age, fade, _ in incidents:
         day = incident.occurred_on

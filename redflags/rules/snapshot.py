@@ -9,11 +9,19 @@ the rules read in a single pass, since that pass is most of the engine's time.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from math import exp, log
 
-from redflags.rules.facts import CATEGORIES, ZERO, ClientFacts, IncidentFacts, InvoiceFacts, settle
+from redflags.rules.facts import (
+    CATEGORIES,
+    ZERO,
+    ClientFacts,
+    IncidentFacts,
+    InvoiceFacts,
+    days_delta,
+    settle,
+)
 from redflags.rules.settings import RuleSettings
 
 # Plain tuples rather than objects: a client has dozens of invoices and building an object
@@ -26,16 +34,19 @@ IncidentState = tuple[IncidentFacts, int, float, float]
 
 LN2 = log(2)
 _KNOWN = frozenset(CATEGORIES)
+# Severity 3 counts once, 1 a third, 5 five thirds.
+_SEVERITY = {severity: severity / 3 for severity in range(1, 6)}
 
 
 @dataclass(slots=True)  # not frozen: it lives for one assessment, and frozen init is slow
 class Snapshot:
     client: ClientFacts
     as_of: date
-    # Invoices whose payment can be judged: paid, or unpaid past due. Disputed and
-    # written-off ones are not (the dispute rule judges the former; the latter are settled).
+    # Invoices whose payment can be judged: due within the last `late_window_days`, and
+    # paid or unpaid past due. Not disputed ones (the dispute rule judges them) nor
+    # written-off ones (settled one way or another).
     judged: list[InvoiceState]
-    overdue: list[InvoiceState]  # the judged ones still unpaid
+    overdue: list[InvoiceState]  # unpaid past due, however long ago; same exclusions
     disputed: list[InvoiceFacts]
     # Money received by as_of on invoices issued within the effort window, in the client's
     # currency (zero when the effort rule is off). Summed here to save a pass.
@@ -52,11 +63,14 @@ def take_snapshot(client: ClientFacts, as_of: date, settings: RuleSettings) -> S
     if settings.target_hourly_rate is None:
         effort_start = date.max
     else:
-        effort_start = as_of - timedelta(days=settings.effort_window_days)
+        effort_start = as_of - days_delta(settings.effort_window_days)
     today = as_of.toordinal()
+    window = settings.late_window_days
     for invoice in client.invoices:
-        if invoice.is_draft or invoice.issued_on > as_of:
+        issued_on = invoice.issued_on
+        if issued_on > as_of or invoice.is_draft:
             continue
+        amount = invoice.amount
         payments = invoice.payments
         if len(payments) == 1:  # the usual shape, inlined from settle()
             payment = payments[0]
@@ -65,23 +79,25 @@ def take_snapshot(client: ClientFacts, as_of: date, settings: RuleSettings) -> S
                 paid, paid_on = ZERO, None
             else:
                 paid = payment.amount
-                if paid < invoice.amount:
+                if paid < amount:
                     paid_on = None
         else:
             paid, paid_on = settle(invoice, as_of)
-        if invoice.issued_on > effort_start and invoice.currency == currency:
+        if issued_on > effort_start and invoice.currency == currency:
             received += paid
-        due = invoice.due_on.toordinal()
-        due_age = today - due
         if invoice.disputed:
             disputed.append(invoice)
-        elif invoice.written_off or (paid_on is None and due_age <= 0) or invoice.amount <= ZERO:
             continue
-        elif paid_on is None:
+        due = invoice.due_on.toordinal()
+        due_age = today - due
+        if invoice.written_off or (paid_on is None and due_age <= 0) or amount <= ZERO:
+            continue
+        if paid_on is None:
             state = (invoice, paid, None, due_age, due_age)
-            judged.append(state)
             overdue.append(state)
-        else:
+            if due_age < window:
+                judged.append(state)
+        elif due_age < window:
             days = paid_on.toordinal() - due
             judged.append((invoice, paid, paid_on, days if days > 0 else 0, due_age))
 
@@ -92,8 +108,8 @@ def take_snapshot(client: ClientFacts, as_of: date, settings: RuleSettings) -> S
             continue
         age = today - incident.occurred_on.toordinal()
         fade = exp(-decay * age)
-        severity = min(5, max(1, incident.severity))
-        state = (incident, age, fade, fade * severity / 3)
+        severity = _SEVERITY.get(incident.severity) or _SEVERITY[min(5, max(1, incident.severity))]
+        state = (incident, age, fade, fade * severity)
         category = incident.category if incident.category in _KNOWN else "other"
         if category in incidents:
             incidents[category].append(state)

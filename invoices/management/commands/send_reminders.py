@@ -33,9 +33,11 @@ class Command(BaseCommand):
             day = as_of or today_for(owner)
             if dry_run:
                 for due in reminders.reminders_due(owner=owner, as_of=day):
+                    invoice = due.invoice
                     self.stdout.write(
-                        f"{owner.username}: {due.invoice.client.name} <{due.invoice.client.email}> "
-                        f"invoice {due.invoice.number}, {due.days_overdue} days overdue: {due.stage.label}"
+                        f"{owner.username}: {invoice.client.name} <{invoice.client.email}> "
+                        f"invoice {invoice.number}, {due.days_overdue} days overdue: "
+                        f"{due.stage.label}"
                     )
                 continue
             for key, count in reminders.freelancer_reminders_run(owner=owner, as_of=day).items():

@@ -1,0 +1,209 @@
+"""`make bench`: the figures the issues ask for, printed as a small report.
+
+Runs against the database in DATABASE_URL (the Makefile points it at a throwaway one),
+creating its own data with bulk inserts. Nothing here is asserted: the numbers go to
+BENCHMARKS.md by hand, with the machine they were measured on.
+"""
+
+import os
+import platform
+import statistics
+import time
+from datetime import timedelta
+from decimal import Decimal
+from io import StringIO
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clientwatch.settings")
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client as Browser  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.urls import reverse  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from clients.models import Client, Profile, WorkLog  # noqa: E402
+from invoices.models import Invoice, Payment  # noqa: E402
+from redflags.assess import scores_refresh  # noqa: E402
+from redflags.models import Incident  # noqa: E402
+
+TODAY = timezone.localdate()
+CATEGORIES = ("unresponsive", "scope_change", "micromanaging", "invoice_dispute", "other")
+
+
+def make_freelancer(username: str, clients: int, invoices: int, incidents: int, work_logs: int):
+    """One freelancer with `clients` clients, each with monthly invoices (paid, some late),
+    incidents and work logs, written with bulk inserts."""
+    user = get_user_model().objects.create_user(
+        username, f"{username}@example.com", "bench-password-1"
+    )
+    Profile.objects.create(user=user, target_hourly_rate=Decimal("60"))
+    rows = Client.objects.bulk_create(
+        Client(
+            owner=user,
+            ref=f"c{n}",
+            name=f"Client {n:04d}",
+            email=f"c{n}@example.com",
+            started_on=TODAY - timedelta(days=31 * invoices + 30),
+        )
+        for n in range(clients)
+    )
+    invoice_rows = []
+    for client in rows:
+        for i in range(invoices):
+            issued = TODAY - timedelta(days=31 * (invoices - i) + 14)
+            invoice_rows.append(
+                Invoice(
+                    owner=user,
+                    client=client,
+                    number=f"{client.ref}-{i}",
+                    issued_on=issued,
+                    due_on=issued + timedelta(days=14),
+                    amount=Decimal("1000.00"),
+                    currency="EUR",
+                )
+            )
+    Invoice.objects.bulk_create(invoice_rows, batch_size=2000)
+    Payment.objects.bulk_create(
+        (
+            Payment(
+                invoice=inv,
+                paid_on=inv.due_on + timedelta(days=(inv.pk or 0) % 9),
+                amount=inv.amount,
+            )
+            for inv in invoice_rows
+            if inv.due_on + timedelta(days=9) < TODAY
+        ),
+        batch_size=2000,
+    )
+    Incident.objects.bulk_create(
+        (
+            Incident(
+                client=client,
+                occurred_on=TODAY - timedelta(days=17 * k + client.pk % 7),
+                category=CATEGORIES[k % len(CATEGORIES)],
+                severity=1 + k % 5,
+                description="bench",
+            )
+            for client in rows
+            for k in range(incidents)
+        ),
+        batch_size=2000,
+    )
+    WorkLog.objects.bulk_create(
+        (
+            WorkLog(
+                client=client,
+                worked_on=TODAY - timedelta(days=3 * k),
+                hours=Decimal("2.5"),
+                description="bench",
+                billable=k % 4 != 0,
+            )
+            for client in rows
+            for k in range(work_logs)
+        ),
+        batch_size=5000,
+    )
+    return user
+
+
+def timed(fn, repeat: int) -> tuple[float, list[float]]:
+    runs = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        runs.append(time.perf_counter() - start)
+    return statistics.median(runs), runs
+
+
+def bench_dashboard() -> None:
+    print("\n## Dashboard (GET /, 40 invoices, 10 incidents, 100 work logs per client)")
+    results = {}
+    for clients in (10, 1000):
+        start = time.perf_counter()
+        user = make_freelancer(f"dash{clients}", clients, 40, 10, 100)
+        scores_refresh(user)
+        setup = time.perf_counter() - start
+        browser = Browser()
+        browser.force_login(user)
+        url = reverse("dashboard")
+        assert browser.get(url).status_code == 200
+        with CaptureQueriesContext(connection) as queries:
+            browser.get(url)
+        median, _ = timed(lambda b=browser, u=url: b.get(u), 15)
+        results[clients] = median
+        print(
+            f"- {clients:>5} clients: median {median * 1000:7.1f} ms, {len(queries)} queries "
+            f"(data set-up and first scoring {setup:.1f} s)"
+        )
+    print(f"- ratio 1000/10: {results[1000] / results[10]:.2f}x (target < 5x)")
+
+
+def bench_engine() -> None:
+    from redflags.rules.bench import engine_throughput
+
+    print("\n## Rules engine (40 invoices, 10 incidents, 100 work logs per client, one core)")
+    rate = max(engine_throughput() for _ in range(3))
+    print(f"- {rate:,.0f} client assessments per second (target > 20,000)")
+
+
+def bench_reminders() -> None:
+    print("\n## send_reminders (10,000 overdue invoices across 1,000 freelancers, locmem mail)")
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    users = get_user_model().objects.bulk_create(
+        get_user_model()(username=f"rem{n}", email=f"rem{n}@example.com") for n in range(1000)
+    )
+    Profile.objects.bulk_create(Profile(user=u) for u in users)
+    clients = Client.objects.bulk_create(
+        Client(owner=u, ref=f"r{n}", name=f"Client {n}", email=f"r{n}@example.com")
+        for u in users
+        for n in range(2)
+    )
+    Invoice.objects.bulk_create(
+        (
+            Invoice(
+                owner_id=c.owner_id,
+                client=c,
+                number=f"{c.owner_id}-{c.ref}-{i}",
+                issued_on=TODAY - timedelta(days=40),
+                due_on=TODAY - timedelta(days=2 + i),
+                amount=Decimal("500.00"),
+                currency="EUR",
+            )
+            for c in clients
+            for i in range(5)
+        ),
+        batch_size=2000,
+    )
+    with CaptureQueriesContext(connection) as queries:
+        start = time.perf_counter()
+        call_command("send_reminders", "--as-of", TODAY.isoformat(), stdout=StringIO())
+        elapsed = time.perf_counter() - start
+    from django.core import mail
+
+    sent = len(getattr(mail, "outbox", []))
+    print(
+        f"- {elapsed:.1f} s for {sent:,} emails, {len(queries):,} queries "
+        f"({len(queries) / 1000:.0f} per freelancer, the same for any number of invoices)"
+    )
+
+
+def main() -> None:
+    print("# ClientWatch benchmarks")
+    print(
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, database {connection.vendor}"
+    )
+    settings.DEBUG = False
+    bench_engine()
+    bench_dashboard()
+    bench_reminders()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,70 @@
+"""Reminder pages: preview a stage's email, send one by hand, read what was sent."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from clients.services import profile_for
+from invoices.models import Invoice, Reminder, Stage
+from invoices.reminders import reminder_render, reminder_send_now
+
+
+def _stage(value: str) -> Stage:
+    try:
+        return Stage(value)
+    except ValueError:
+        raise Http404 from None
+
+
+@login_required
+@require_GET
+def reminder_preview(request: HttpRequest, pk: int, stage: str) -> HttpResponse:
+    invoice = get_object_or_404(
+        Invoice.objects.for_owner(request.user).with_paid().select_related("client"), pk=pk
+    )
+    stage = _stage(stage)
+    email = reminder_render(invoice, stage, profile_for(request.user))
+    sent = Reminder.objects.filter(invoice=invoice, stage=stage).first()
+    return render(
+        request,
+        "invoices/reminder_preview.html",
+        {"invoice": invoice, "stage": stage, "email": email, "sent": sent, "stages": Stage},
+    )
+
+
+@login_required
+@require_POST
+def reminder_send(request: HttpRequest, pk: int, stage: str) -> HttpResponse:
+    invoice = get_object_or_404(Invoice.objects.for_owner(request.user), pk=pk)
+    stage = _stage(stage)
+    try:
+        reminder = reminder_send_now(invoice=invoice, stage=stage)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        if reminder.state == Reminder.State.SENT:
+            messages.success(
+                request,
+                _("%(stage)s sent to %(email)s.")
+                % {"stage": stage.label, "email": reminder.recipient},
+            )
+        else:
+            messages.warning(
+                request,
+                _("The email could not be sent yet (%(error)s); it will be retried.")
+                % {"error": reminder.last_error},
+            )
+    return redirect("reminder_preview", pk=invoice.pk, stage=stage.value)
+
+
+@login_required
+@require_GET
+def reminder_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    reminder = get_object_or_404(
+        Reminder.objects.for_owner(request.user).select_related("invoice__client"), pk=pk
+    )
+    return render(request, "invoices/reminder_detail.html", {"reminder": reminder})
