@@ -139,6 +139,10 @@ class Client(models.Model):
     started_on = models.DateField(default=timezone.localdate)
     ended_on = models.DateField(null=True, blank=True)
     drop_reason = models.TextField(max_length=4000, blank=True)
+    farewell_letter = models.TextField(max_length=10000, blank=True)
+    dropped_on = models.DateField(
+        null=True, blank=True, help_text=_("When the drop was confirmed.")
+    )
     reminders_enabled = models.BooleanField(_("automatic payment reminders"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -223,3 +227,85 @@ class AccountItem(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ImportJobQuerySet(OwnedQuerySet):
+    pass
+
+
+class ImportJob(models.Model):
+    """A large upload imported in the background, with progress the page can poll."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Rejected")
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="import_jobs"
+    )
+    filename = models.CharField(max_length=200, blank=True)
+    payload = models.TextField(help_text=_("The uploaded document, as JSON."))
+    state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    problems = models.JSONField(default=list, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ImportJobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Import {self.pk} ({self.state})"
+
+    @property
+    def percent(self) -> int:
+        return (
+            100
+            if self.state == self.State.DONE
+            else int(100 * self.done / self.total)
+            if self.total
+            else 0
+        )
+
+
+class ReportQuerySet(OwnedQuerySet):
+    owner_path = "client__owner"
+
+
+def report_upload_to(report: "Report", filename: str) -> str:
+    return f"reports/{report.client.owner_id}/{report.client_id}/{filename}"
+
+
+class Report(models.Model):
+    """A rendered exit report, kept so it can be downloaded again from the client's page."""
+
+    class Kind(models.TextChoices):
+        HANDOVER = "handover", _("Client handover report")
+        INTERNAL = "internal", _("Internal record")
+
+    class State(models.TextChoices):
+        RENDERING = "rendering", _("Rendering")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="reports")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.RENDERING)
+    pdf = models.FileField(upload_to=report_upload_to, blank=True, max_length=300)
+    error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ReportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.client_id}"

@@ -7,6 +7,8 @@ from invoices import reminder_views
 
 urlpatterns = [
     path("", include("clients.urls")),
+    path("", include("clients.import_urls")),
+    path("", include("clients.exit_urls")),
     path("", include("invoices.urls")),
     path("", include("redflags.urls")),
     path("accounts/signup/", views.signup, name="signup"),

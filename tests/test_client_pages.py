@@ -214,7 +214,9 @@ def test_the_dashboard_shows_score_and_verdict_columns_only_when_assessments_are
     request = rf.get("/")
     request.user = alice
     context = {"page": [acme], "sort": "name", "overdue": {}}
-    context["page"] = type("P", (), {"object_list": [acme], "paginator": type("Q", (), {"count": 1})})  # noqa: E501
+    context["page"] = type(
+        "P", (), {"object_list": [acme], "paginator": type("Q", (), {"count": 1})}
+    )
     without = render_to_string("clients/dashboard.html#client_list", context, request)
     assert "Verdict" not in without
     assessments = {acme.pk: {"score": 37, "verdict": "watch", "top_reason": "Pays later each time"}}
@@ -258,9 +260,7 @@ def test_the_client_page_shows_details_boundaries_and_status(alice_client, acme)
 
 def test_the_timeline_merges_everything_newest_first(alice_client, acme, factories):
     today = timezone.localdate()
-    invoice = factories.invoice(
-        client=acme, number="INV-OLD", issued_on=today - timedelta(days=40)
-    )
+    invoice = factories.invoice(client=acme, number="INV-OLD", issued_on=today - timedelta(days=40))
     factories.payment(invoice=invoice, paid_on=today - timedelta(days=20), note="bank transfer")
     factories.incident(client=acme, occurred_on=today - timedelta(days=10), description="Shouted")
     factories.work_log(client=acme, worked_on=today - timedelta(days=1), description="Homepage")
@@ -282,7 +282,11 @@ def test_the_timeline_shows_each_invoices_status_today(alice_client, acme, facto
 
 def test_the_timeline_is_capped_and_shows_more_with_htmx(alice_client, acme, factories):
     for n in range(30):
-        factories.work_log(client=acme, description=f"Task {n:02d}", worked_on=timezone.localdate() - timedelta(days=n))  # noqa: E501
+        factories.work_log(
+            client=acme,
+            description=f"Task {n:02d}",
+            worked_on=timezone.localdate() - timedelta(days=n),
+        )
     html = page(alice_client.get(reverse("client_detail", args=[acme.pk])))
     assert "Task 24" in html
     assert "Task 25" not in html
@@ -298,7 +302,11 @@ def test_the_timeline_is_capped_and_shows_more_with_htmx(alice_client, acme, fac
 
 def test_without_javascript_show_more_is_a_page_of_the_client_page(alice_client, acme, factories):
     for n in range(30):
-        factories.work_log(client=acme, description=f"Task {n:02d}", worked_on=timezone.localdate() - timedelta(days=n))  # noqa: E501
+        factories.work_log(
+            client=acme,
+            description=f"Task {n:02d}",
+            worked_on=timezone.localdate() - timedelta(days=n),
+        )
     response = alice_client.get(reverse("client_timeline", args=[acme.pk]), {"page": "2"})
     assert response.status_code == 302
     html = page(alice_client.get(response.url))
@@ -320,7 +328,11 @@ def test_the_client_page_totals_hours_and_money_per_currency(alice_client, acme,
     factories.payment(invoice=invoice, amount=Decimal("450.00"))
     factories.invoice(client=acme, amount=Decimal("5.00"), currency="USD")
     html = page(alice_client.get(reverse("client_detail", args=[acme.pk])))
-    totals = html[html.index('id="client-totals"') : html.index("</section>", html.index('id="client-totals"'))]  # noqa: E501
+    totals = html[
+        html.index('id="client-totals"') : html.index(
+            "</section>", html.index('id="client-totals"')
+        )
+    ]
     assert "<dd>3</dd>" in totals
     assert "<dd>1.50</dd>" in totals
     assert "€900.00" in totals and "€450.00" in totals
@@ -346,7 +358,9 @@ def test_the_payment_form_offers_only_this_clients_open_invoices(
     factories.invoice(client=factories.client(owner=alice), number="OTHER-CLIENT")
     factories.invoice(client=factories.client(owner=bob), number="BOBS-1")
     html = page(alice_client.get(reverse("client_detail", args=[acme.pk])))
-    form = html[html.index('id="add-payment"') : html.index("</details>", html.index('id="add-payment"'))]  # noqa: E501
+    form = html[
+        html.index('id="add-payment"') : html.index("</details>", html.index('id="add-payment"'))
+    ]
     assert "OPEN-1" in form
     assert "PAID-1" not in form
     assert "OTHER-CLIENT" not in form
@@ -362,7 +376,9 @@ def test_the_client_page_shows_an_assessment_when_given(rf, alice, acme):
     request.user = alice
     context = {"client": acme, **client_forms(acme, owner=alice)}
     assessment = {"score": 12, "verdict": "fire", "top_reason": "Verbal abuse after a warning"}
-    html = render_to_string("clients/client_detail.html", context | {"assessment": assessment}, request)  # noqa: E501
+    html = render_to_string(
+        "clients/client_detail.html", context | {"assessment": assessment}, request
+    )
     assert "Verbal abuse after a warning" in html
     assert "Verbal abuse after a warning" not in render_to_string(
         "clients/client_detail.html", context, request
@@ -498,7 +514,12 @@ def test_deleting_a_client_with_htmx_redirects_to_the_dashboard(alice_client, ac
 # Work logs
 
 
-WORK_POST = {"worked_on": "2024-03-01", "hours": "2.5", "description": "Wireframes", "billable": "on"}
+WORK_POST = {
+    "worked_on": "2024-03-01",
+    "hours": "2.5",
+    "description": "Wireframes",
+    "billable": "on",
+}
 
 
 def test_logging_work_without_javascript_redirects_to_the_client_page(alice_client, acme):
@@ -513,7 +534,10 @@ def test_logging_work_with_htmx_returns_the_updated_timeline(alice_client, acme)
     html = page(response, fragment=True)
     assert html.lstrip().startswith('<section id="timeline"')
     assert "Wireframes" in html
-    assert 'id="client-totals" class="card totals" aria-labelledby="totals-heading" hx-swap-oob="true"' in html  # noqa: E501
+    assert (
+        'id="client-totals" class="card totals" aria-labelledby="totals-heading" hx-swap-oob="true"'
+        in html
+    )
     assert 'id="add-work" class="add-box" open hx-swap-oob="true"' in html
     assert "Work logged." in html
 

@@ -43,9 +43,7 @@ def test_logging_an_incident_without_javascript_redirects_to_the_client(alice_cl
 
 
 def test_logging_an_incident_with_htmx_returns_the_updated_timeline(alice_client, acme):
-    response = alice_client.post(
-        reverse("incident_create", args=[acme.pk]), INCIDENT_POST, **HTMX
-    )
+    response = alice_client.post(reverse("incident_create", args=[acme.pk]), INCIDENT_POST, **HTMX)
     html = page(response, fragment=True)
     assert html.lstrip().startswith('<section id="timeline"')
     assert "amateur garbage" in html

@@ -136,9 +136,7 @@ def test_recording_a_payment_on_the_invoice_page_without_javascript(alice_client
 
 
 def test_recording_a_payment_with_htmx_returns_the_invoice_body(alice_client, invoice):
-    response = alice_client.post(
-        reverse("payment_create", args=[invoice.pk]), PAYMENT_POST, **HTMX
-    )
+    response = alice_client.post(reverse("payment_create", args=[invoice.pk]), PAYMENT_POST, **HTMX)
     html = page(response, fragment=True)
     assert html.lstrip().startswith('<div id="invoice-body"')
     assert "€700.00" in html  # still owed

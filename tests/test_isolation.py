@@ -4,6 +4,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from clients.models import ImportJob, Report
 from invoices.models import Reminder
 
 pytestmark = pytest.mark.django_db
@@ -17,12 +18,15 @@ PK_OWNERS = {
     "work_log": "work_log",
     "account_item": "account_item",
     "reminder": "reminder",
+    "report": "report",
+    "import_job": "import_job",
 }
 SKIPPED_NAMESPACES = {"admin"}
 # Values for the non-id parts of URLs.
-OTHER_KWARGS = {"stage": "nudge"}
-# Development-only pages that take no object id of a freelancer (tested on their own).
-NOT_OWNED = {"dev_mail_message"}
+OTHER_KWARGS = {"stage": "nudge", "kind": "handover"}
+# Pages that take no object id of a freelancer: the development mailbox (tested on its
+# own) and the password-reset link (a signed token).
+NOT_OWNED = {"dev_mail_message", "password_reset_confirm"}
 
 
 def url_patterns(resolver: URLResolver | None = None, prefix: str = ""):
@@ -39,7 +43,7 @@ def url_patterns(resolver: URLResolver | None = None, prefix: str = ""):
 def object_kind(name: str, kwarg: str) -> str:
     if kwarg.endswith("_pk"):
         return kwarg.removesuffix("_pk")
-    matches = [prefix for prefix in PK_OWNERS if name.startswith(prefix + "_")]
+    matches = [p for p in PK_OWNERS if name == p or name.startswith(p + "_")]
     if not matches:
         raise AssertionError(f"URL {name!r} takes {kwarg!r}: add it to PK_OWNERS")
     return PK_OWNERS[max(matches, key=len)]
@@ -59,6 +63,11 @@ def alices_objects(alice, factories, settings, tmp_path):
         ),
         "work_log": factories.work_log(client=client),
         "account_item": factories.account_item(client=client),
+        "import_job": ImportJob.objects.create(owner=alice, payload='{"clients": []}'),
+        "report": Report.objects.create(
+            client=client, kind="handover", state="ready",
+            pdf=ContentFile(b"%PDF-1.7 report", name="report.pdf"),
+        ),
         "reminder": Reminder.objects.create(
             invoice=invoice,
             stage="nudge",

@@ -3,6 +3,8 @@ and patterns of it."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from redflags.rules.assessment import LazyEvidence, Reason, round_points
 from redflags.rules.facts import BillingMode, Category
 from redflags.rules.settings import RuleSettings
@@ -74,7 +76,7 @@ def verbal_abuse(snap: Snapshot, settings: RuleSettings) -> tuple[Reason, ...]:
     incidents = snap.incidents.get(Category.VERBAL_ABUSE)
     if not incidents:
         return ()
-    points = round_points(settings.verbal_abuse_points * _total(incidents, 2))
+    points = round_points(settings.verbal_abuse_points * _faded(incidents))
     if not points:
         return ()
     return (
@@ -115,7 +117,7 @@ def scope_changes(snap: Snapshot, settings: RuleSettings) -> tuple[Reason, ...]:
             "On a fixed fee every change of mind is unpaid work. Decide where your cut-off is, "
             "write it down, and quote extra work before you do it."
         )
-    points = round_points(weight * _total(incidents, 3))
+    points = round_points(weight * _severe(incidents))
     if not points:
         return ()
     return (
@@ -191,7 +193,7 @@ def everyday_friction(snap: Snapshot, settings: RuleSettings) -> tuple[Reason, .
         incidents = snap.incidents.get(category)
         if not incidents:
             continue
-        points = round_points(getattr(settings, field) * _total(incidents, 3))
+        points = round_points(getattr(settings, field) * _severe(incidents))
         if points:
             reasons.append(Reason(category.value, title, points, advice, _evidence(incidents)))
     return tuple(reasons)
@@ -241,13 +243,21 @@ def _evidence(incidents: list[IncidentState]) -> LazyEvidence:
     return LazyEvidence(lambda: incidents_evidence(state[0] for state in incidents))
 
 
-def _incident_order(state: IncidentState) -> tuple:
+def _incident_order(state: IncidentState) -> tuple[date, int]:
     return state[0].occurred_on, state[0].id
 
 
-def _total(incidents: list[IncidentState], index: int) -> float:
-    """Sum of one number of the incidents' states: 2 the faded weight, 3 with severity."""
+def _faded(incidents: list[IncidentState]) -> float:
+    """How many incidents, each counted by what is left of it after fading."""
     total = 0.0
     for state in incidents:
-        total += state[index]
+        total += state[2]
+    return total
+
+
+def _severe(incidents: list[IncidentState]) -> float:
+    """Like _faded, with each incident also weighed by its severity."""
+    total = 0.0
+    for state in incidents:
+        total += state[3]
     return total

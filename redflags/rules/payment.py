@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from math import exp
 
 from redflags.rules.assessment import Evidence, LazyEvidence, Reason, round_points
@@ -211,9 +212,9 @@ def _dispute_evidence(
     return tuple(evidence[:MAX_EVIDENCE])
 
 
-def _due_order(state: InvoiceState) -> tuple:
+def _due_order(state: InvoiceState) -> tuple[date, int]:
     return state[0].due_on, state[0].id
 
 
-def _evidence_order(evidence: Evidence) -> tuple:
+def _evidence_order(evidence: Evidence) -> tuple[date, str, int]:
     return evidence.on, evidence.kind, evidence.id or 0

@@ -1,8 +1,8 @@
 """Every weight and threshold of the rules, in one place.
 
-"Points" are taken off a score of 100. A client keeps `keep` from 70 and drops to `fire`
-below 40, so a rule worth 31 points or more moves a clean client to `watch` on its own, and
-one worth 61 or more moves it to `fire`. The defaults below are calibrated against the
+"Points" are taken off a score of 100. With the default verdicts (keep from 70, fire below
+40) a rule worth 31 points or more moves a clean client to `watch` on its own, and one worth
+61 or more to `fire`. The defaults below are calibrated against the
 situations in tests/rules/test_rules_calibration.py.
 """
 
@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
-from typing import Literal
+from typing import Any, Literal
 
 Kind = Literal["int", "decimal", "currency"]
 JsonValue = int | str | None
@@ -49,7 +49,7 @@ class RuleSettings:
     # of the recent one. Rising lateness then costs more than the same average without a
     # trend, and improving lateness less.
     trend_weight: Decimal = Decimal("0.7")
-    trend_half_life_days: int = 45
+    trend_half_life_days: int = 30
 
     # Money overdue now (unpaid, not disputed, not written off, past due): each overdue
     # invoice costs up to `overdue_points`, in proportion to the share still unpaid, reached
@@ -61,7 +61,7 @@ class RuleSettings:
     # dispute is enough for watch; two within `dispute_window_days` add `dispute_repeat_points`
     # and reach fire. An incident between an invoice's issue date and `dispute_match_days`
     # after its due date is taken to be about that disputed invoice and not counted again.
-    dispute_points: int = 35
+    dispute_points: int = 40
     dispute_repeat_points: int = 60
     dispute_window_days: int = 365
     dispute_match_days: int = 60
@@ -105,7 +105,7 @@ class RuleSettings:
 
         Raises InvalidSettings (a ValueError) naming every unknown or invalid key.
         """
-        values: dict[str, object] = {}
+        values: dict[str, Any] = {}
         bad: list[str] = []
         for name, raw in data.items():
             tunable = TUNABLES_BY_NAME.get(name)
@@ -172,16 +172,14 @@ class Tunable:
             if not isinstance(raw, str) or not _CURRENCY.fullmatch(raw.strip().upper()):
                 raise ValueError(self.name)
             return raw.strip().upper()
-        value = _number(raw)
-        if self.kind == "int":
-            if value != value.to_integral_value():
-                raise ValueError(self.name)
-            value = int(value)
-        if (self.min is not None and value < self.min) or (
-            self.max is not None and value > self.max
+        number = _number(raw)
+        if self.kind == "int" and number != number.to_integral_value():
+            raise ValueError(self.name)
+        if (self.min is not None and number < self.min) or (
+            self.max is not None and number > self.max
         ):
             raise ValueError(self.name)
-        return value
+        return int(number) if self.kind == "int" else number
 
 
 def _number(raw: object) -> Decimal:

@@ -72,6 +72,7 @@ def take_snapshot(client: ClientFacts, as_of: date, settings: RuleSettings) -> S
             continue
         amount = invoice.amount
         payments = invoice.payments
+        paid_on: date | None
         if len(payments) == 1:  # the usual shape, inlined from settle()
             payment = payments[0]
             paid_on = payment.paid_on
@@ -109,10 +110,10 @@ def take_snapshot(client: ClientFacts, as_of: date, settings: RuleSettings) -> S
         age = today - incident.occurred_on.toordinal()
         fade = exp(-decay * age)
         severity = _SEVERITY.get(incident.severity) or _SEVERITY[min(5, max(1, incident.severity))]
-        state = (incident, age, fade, fade * severity)
+        incident_state = (incident, age, fade, fade * severity)
         category = incident.category if incident.category in _KNOWN else "other"
         if category in incidents:
-            incidents[category].append(state)
+            incidents[category].append(incident_state)
         else:
-            incidents[category] = [state]
+            incidents[category] = [incident_state]
     return Snapshot(client, as_of, judged, overdue, disputed, received, incidents)

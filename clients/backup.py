@@ -1,0 +1,968 @@
+"""Backups and bulk imports: one JSON document with a freelancer's clients and their history.
+
+`backup_export` writes every row the freelancer owns; `backup_import` reads the same format
+(a backup, or a file written by hand or by another tool), checks all of it before writing any
+of it, and writes in bulk. docs/data-format.md describes the format field by field.
+
+Importing the same document twice changes nothing. Clients are matched by `ref` and invoices
+by `number`, and updated in place. Payments, incidents and work logs have no natural key, so a
+row identical to one already stored is taken to be that row and anything else is added.
+Accounts are matched by name within their client and updated. An import never deletes.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass, field, fields
+from datetime import date
+from decimal import Decimal
+from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+
+from clients.models import AccountItem, Client, Profile, WorkLog
+from clientwatch.money import currency_codes
+from invoices.models import Invoice, Payment
+from redflags.assess import scores_refresh
+from redflags.models import Incident
+from redflags.rules.settings import InvalidSettings, RuleSettings
+
+FORMAT_VERSION = 1
+CENTS = Decimal("0.01")
+# The rule tunables the profile itself drives (target rate and currency): never overrides.
+PROFILE_DRIVEN = frozenset({"target_hourly_rate", "target_currency"})
+# PostgreSQL takes at most 65,535 parameters in one statement; Django lowers the batch
+# further where a backend needs it (SQLite).
+MAX_PARAMETERS = 60_000
+
+
+class BackupInvalid(Exception):
+    """The document cannot be imported; `problems` names each one by its path."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+@dataclass
+class Tally:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
+
+
+@dataclass
+class ImportResult:
+    """What an import did (or, for a dry run, would do), per kind of row."""
+
+    settings: Tally = field(default_factory=Tally)
+    clients: Tally = field(default_factory=Tally)
+    invoices: Tally = field(default_factory=Tally)
+    payments: Tally = field(default_factory=Tally)
+    incidents: Tally = field(default_factory=Tally)
+    work_logs: Tally = field(default_factory=Tally)
+    accounts: Tally = field(default_factory=Tally)
+
+    def tallies(self) -> dict[str, Tally]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def as_dict(self) -> dict[str, dict[str, int]]:
+        """JSON-safe, e.g. {"clients": {"created": 2, "updated": 0, "unchanged": 1}, ...}."""
+        return {kind: asdict(tally) for kind, tally in self.tallies().items()}
+
+    @property
+    def changed(self) -> bool:
+        return any(t.created or t.updated for t in self.tallies().values())
+
+
+# --- Parsing -------------------------------------------------------------------------------
+
+
+def backup_parse(raw: bytes | str) -> dict[str, Any]:
+    """The JSON document in `raw`. Fractions are read as Decimal, exactly as written."""
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise BackupInvalid(
+                [f"document: not UTF-8 text (bad byte at offset {error.start})"]
+            ) from error
+    raw = raw.removeprefix("\ufeff")
+    try:
+        document = json.loads(raw, parse_float=Decimal, parse_constant=_no_constant)
+    except json.JSONDecodeError as error:
+        raise BackupInvalid(
+            [f"line {error.lineno}, column {error.colno}: not valid JSON ({error.msg})"]
+        ) from error
+    except _Bad as bad:
+        raise BackupInvalid([f"document: {bad}"]) from bad
+    except RecursionError as error:
+        raise BackupInvalid(["document: nested too deeply"]) from error
+    if not isinstance(document, dict):
+        raise BackupInvalid(['document: must be a JSON object like {"clients": [...]}'])
+    return document
+
+
+def backup_dumps(document: Mapping[str, Any]) -> str:
+    """The document as the text the commands and downloads write (UTF-8, indented)."""
+    return json.dumps(document, indent=2, ensure_ascii=False)
+
+
+def _no_constant(name: str) -> Any:
+    raise _Bad(f"{name} is not a number JSON allows")
+
+
+# --- Reading one value -----------------------------------------------------------------------
+
+
+class _Bad(ValueError):
+    """A value that does not fit its field; shown after the value's path."""
+
+
+Reader = Callable[[Any], Any]
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DECIMAL = re.compile(r"-?\d+(\.\d+)?")
+_MONEY_HINT = 'use a decimal string like "1200.00"'
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        return json.dumps(value if len(value) <= 40 else value[:40] + "...", ensure_ascii=False)
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float | Decimal):
+        return str(value)
+    return "a list" if isinstance(value, list) else "an object"
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise _Bad(f"must be text, not {_show(value)}")
+    return value
+
+
+def _boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _Bad(f"must be true or false, not {_show(value)}")
+    return value
+
+
+def _whole(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _Bad(f"must be a whole number, not {_show(value)}")
+    return value
+
+
+def _date(value: Any) -> date:
+    if isinstance(value, str) and _DATE.fullmatch(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise _Bad(f"not a date (use YYYY-MM-DD): {_show(value)}")
+
+
+def _decimal_text(value: str, hint: str) -> Decimal:
+    if not _DECIMAL.fullmatch(value.strip()):
+        raise _Bad(f"{_show(value)} is not a decimal number; {hint}")
+    return Decimal(value.strip())
+
+
+def _money(value: Any) -> Decimal:
+    # JSON fractions are binary floats to most tools that write them: 0.1 + 0.2 is not 0.3,
+    # and an amount can come out a cent off. Whole numbers are exact, so they may stay bare.
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise _Bad(f"{_MONEY_HINT}, not {_show(value)}")
+    return Decimal(value) if isinstance(value, int) else _decimal_text(value, _MONEY_HINT)
+
+
+def _amount(value: Any) -> Decimal:
+    amount = _money(value)
+    if amount <= 0:
+        raise _Bad(f"must be more than 0, not {amount}")
+    return amount
+
+
+def _rate(value: Any) -> Decimal:
+    rate = _money(value)
+    if rate < 0:
+        raise _Bad(f"cannot be negative, not {rate}")
+    return rate
+
+
+def _hours(value: Any) -> Decimal:
+    # Hours are not money: a bare JSON number is fine (parsed exactly by backup_parse).
+    if isinstance(value, str):
+        return _decimal_text(value, 'use a number like "2.5"')
+    if isinstance(value, float):
+        value = repr(value)
+    if isinstance(value, bool) or not isinstance(value, int | str | Decimal):
+        raise _Bad(f'must be a number like "2.5", not {_show(value)}')
+    hours = Decimal(value)
+    if not hours.is_finite():
+        raise _Bad(f'must be a number like "2.5", not {_show(value)}')
+    return hours
+
+
+def _currency(value: Any) -> str:
+    code = value.strip().upper() if isinstance(value, str) else None
+    if code not in currency_codes():
+        raise _Bad(f"unknown currency {_show(value)}; use an ISO 4217 code like EUR or MYR")
+    return code
+
+
+def _time_zone(value: Any) -> str:
+    try:
+        ZoneInfo(_text(value))
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise _Bad(f"unknown time zone {_show(value)}; use a name like Europe/Amsterdam") from None
+    return value
+
+
+def _choice(model: type[models.Model], name: str, what: str) -> Reader:
+    allowed = tuple(str(value) for value, _label in model._meta.get_field(name).choices)
+
+    def read(value: Any) -> str:
+        if isinstance(value, str) and value in allowed:
+            return value
+        raise _Bad(f"unknown {what} {_show(value)}; use one of: {', '.join(allowed)}")
+
+    return read
+
+
+def _nullable(read: Reader) -> Reader:
+    return lambda value: None if value is None else read(value)
+
+
+def _rule_overrides(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _Bad(f"must be an object of rule settings, not {_show(value)}")
+    driven = sorted(PROFILE_DRIVEN & value.keys())
+    if driven:
+        raise _Bad(
+            f"{', '.join(driven)}: set settings.target_hourly_rate and settings.currency instead"
+        )
+    try:
+        rules = RuleSettings.from_overrides(value)
+    except InvalidSettings as error:
+        raise _Bad(f"unknown or out-of-range rule settings: {', '.join(error.keys)}") from None
+    # Stored as the settings form stores them: only what differs from the defaults.
+    return rules.overrides()
+
+
+# --- Reading one row -------------------------------------------------------------------------
+
+
+class Field(NamedTuple):
+    key: str  # in the document
+    attr: str  # on the model
+    read: Reader
+    required: bool = False
+
+
+def _field(key: str, read: Reader, *, attr: str = "", required: bool = False) -> Field:
+    return Field(key, attr or key, read, required)
+
+
+SETTINGS_FIELDS = (
+    _field("target_hourly_rate", _nullable(_amount)),
+    _field("currency", _currency),
+    _field("default_payment_terms_days", _whole),
+    _field("time_zone", _time_zone),
+    _field("reminder_nudge_days", _whole),
+    _field("reminder_pause_days", _whole),
+    _field("reminder_final_days", _whole),
+    _field("rule_overrides", _rule_overrides),
+    _field("business_name", _text),
+    _field("business_details", _text),
+    _field("payment_instructions", _text),
+    _field("reminder_bcc_me", _boolean),
+    _field("reminder_nudge_message", _text),
+    _field("reminder_pause_message", _text),
+    _field("reminder_final_message", _text),
+    _field("digest_enabled", _boolean),
+    _field("digest_hour", _whole),
+    _field("paper_size", _choice(Profile, "paper_size", "paper size")),
+)
+CLIENT_FIELDS = (
+    _field("ref", _text, required=True),
+    _field("name", _text, required=True),
+    _field("email", _text, required=True),
+    _field("language", _choice(Client, "language", "language"), required=True),
+    _field("currency", _currency, required=True),
+    _field(
+        "billing", _choice(Client, "billing_mode", "billing"), attr="billing_mode", required=True
+    ),
+    _field("rate", _rate, required=True),
+    _field("payment_terms_days", _whole, required=True),
+    _field("started_on", _date, required=True),
+    _field("reminders", _boolean, attr="reminders_enabled"),
+    _field("company", _text),
+    _field("status", _choice(Client, "status", "status")),
+    _field("ended_on", _nullable(_date)),
+    _field("boundaries", _text),
+    _field("business_hours", _text),
+    _field("response_time_hours", _nullable(_whole)),
+    _field("deposit_percent", _nullable(_whole)),
+    _field("payment_due_rule", _text),
+    _field("drop_reason", _text),
+    _field("dropped_on", _nullable(_date)),
+    _field("farewell_letter", _text),
+)
+CLIENT_LISTS = ("invoices", "incidents", "work_logs", "accounts")
+INVOICE_FIELDS = (
+    _field("number", _text, required=True),
+    _field("issued_on", _date, required=True),
+    _field("due_on", _date, required=True),
+    _field("amount", _amount, required=True),
+    _field("currency", _currency),
+    _field("state", _choice(Invoice, "state", "state")),
+    _field("disputed", _boolean),
+    _field("dispute_reason", _text),
+    _field("reminders", _boolean, attr="reminders_enabled"),
+    _field("notes", _text),
+)
+PAYMENT_FIELDS = (
+    _field("paid_on", _date, required=True),
+    _field("amount", _amount, required=True),
+    _field("overpayment", _boolean, attr="is_overpayment"),
+    _field("note", _text),
+)
+INCIDENT_FIELDS = (
+    _field("category", _choice(Incident, "category", "category"), required=True),
+    _field("occurred_on", _date, required=True),
+    _field("severity", _whole, required=True),
+    _field("note", _text, attr="description", required=True),
+    _field("client_was_warned", _boolean),
+    _field("evidence", _text),
+)
+WORK_LOG_FIELDS = (
+    _field("date", _date, attr="worked_on", required=True),
+    _field("hours", _hours, required=True),
+    _field("description", _text, required=True),
+    _field("billable", _boolean),
+)
+ACCOUNT_FIELDS = (
+    _field("name", _text, required=True),
+    _field("handed_over", _boolean),
+    _field("handed_over_on", _nullable(_date)),
+    _field("notes", _text),
+)
+# What makes a payment, incident or work log "the same row" on a second import.
+PAYMENT_KEY = ("paid_on", "amount", "is_overpayment", "note")
+INCIDENT_KEY = (
+    "occurred_on",
+    "category",
+    "severity",
+    "description",
+    "evidence",
+    "client_was_warned",
+)
+WORK_LOG_KEY = ("worked_on", "hours", "description", "billable")
+
+
+class _Problems:
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+        self.paths: set[str] = set()
+
+    def add(self, path: str, message: str) -> None:
+        self.paths.add(path)
+        self.messages.append(f"{path}: {message}")
+
+
+def _did_you_mean(key: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(key, list(known), n=1)
+    return f' (did you mean "{close[0]}"?)' if close else ""
+
+
+def _read_row(
+    data: Any, spec: tuple[Field, ...], path: str, problems: _Problems, lists: tuple[str, ...] = ()
+) -> tuple[dict[str, Any], set[str]] | None:
+    """The row's values by model attribute, and the attributes that failed to read."""
+    if not isinstance(data, dict):
+        problems.add(path, f"must be an object, not {_show(data)}")
+        return None
+    known = [f.key for f in spec] + list(lists)
+    for key in data:
+        if key not in known:
+            problems.add(f"{path}.{key}", "unknown field" + _did_you_mean(str(key), known))
+    values: dict[str, Any] = {}
+    failed: set[str] = set()
+    for f in spec:
+        if f.key not in data:
+            if f.required:
+                problems.add(f"{path}.{f.key}", "required")
+                failed.add(f.attr)
+            continue
+        try:
+            values[f.attr] = f.read(data[f.key])
+        except _Bad as bad:
+            problems.add(f"{path}.{f.key}", str(bad))
+            failed.add(f.attr)
+    return values, failed
+
+
+def _list(data: Mapping[str, Any], key: str, path: str, problems: _Problems) -> list[Any]:
+    """The list under `key` (empty when absent); `path` is the parent's, "" for the document."""
+    value = data.get(key, [])
+    if not isinstance(value, list):
+        problems.add(f"{path}.{key}" if path else key, f"must be a list, not {_show(value)}")
+        return []
+    return value
+
+
+def _validate(
+    instance: models.Model,
+    path: str,
+    spec: tuple[Field, ...],
+    problems: _Problems,
+    exclude: Iterable[str],
+) -> None:
+    """The model's own validation (lengths, ranges, email, clean()), named by path.
+
+    Uniqueness and constraints are checked against the whole document instead: per row,
+    they would cost a query each.
+    """
+    keys = {f.attr: f.key for f in spec}
+    try:
+        instance.full_clean(
+            exclude=list(exclude), validate_unique=False, validate_constraints=False
+        )
+    except ValidationError as error:
+        for attr, messages in error.message_dict.items():
+            where = path if attr == NON_FIELD_ERRORS else f"{path}.{keys.get(attr, attr)}"
+            if where not in problems.paths:
+                for message in messages:
+                    problems.add(where, message)
+
+
+def _apply(instance: models.Model, values: Mapping[str, Any]) -> None:
+    for attr, value in values.items():
+        setattr(instance, attr, value)
+
+
+def _changed(instance: models.Model, before: Mapping[str, Any]) -> set[str]:
+    return {attr for attr, value in before.items() if getattr(instance, attr) != value}
+
+
+def _snapshot(instance: models.Model, spec: tuple[Field, ...]) -> dict[str, Any]:
+    return {f.attr: getattr(instance, f.attr) for f in spec}
+
+
+# --- Import ----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Stored:
+    """The owner's rows an import may match, loaded once."""
+
+    clients: dict[str, Client]  # by ref
+    refs: dict[int, str]  # client id -> ref
+    invoices: dict[str, Invoice]  # by number
+    payments: dict[int, list[tuple[Any, ...]]] = field(default_factory=dict)  # by invoice id
+    incidents: dict[int, Counter[tuple[Any, ...]]] = field(default_factory=dict)  # by client id
+    work_logs: dict[int, Counter[tuple[Any, ...]]] = field(default_factory=dict)  # by client id
+    accounts: dict[int, dict[str, list[AccountItem]]] = field(default_factory=dict)
+
+
+def _load_stored(owner: AbstractBaseUser, refs_in_file: set[str]) -> _Stored:
+    clients = {client.ref: client for client in Client.objects.for_owner(owner)}
+    stored = _Stored(
+        clients=clients,
+        refs={client.pk: ref for ref, client in clients.items()},
+        invoices={invoice.number: invoice for invoice in Invoice.objects.for_owner(owner)},
+    )
+    if not refs_in_file & clients.keys():
+        return stored  # a fresh import: no history to match against
+    for invoice_id, *key in Payment.objects.for_owner(owner).values_list(
+        "invoice_id", *PAYMENT_KEY
+    ):
+        stored.payments.setdefault(invoice_id, []).append(tuple(key))
+    for target, model, key_fields in (
+        (stored.incidents, Incident, INCIDENT_KEY),
+        (stored.work_logs, WorkLog, WORK_LOG_KEY),
+    ):
+        for client_id, *key in model.objects.for_owner(owner).values_list("client_id", *key_fields):
+            target.setdefault(client_id, Counter())[tuple(key)] += 1
+    for account in AccountItem.objects.for_owner(owner).order_by("name", "id"):
+        stored.accounts.setdefault(account.client_id, {}).setdefault(account.name, []).append(
+            account
+        )
+    return stored
+
+
+@dataclass
+class _Plan:
+    result: ImportResult = field(default_factory=ImportResult)
+    profile_fields: set[str] = field(default_factory=set)
+    # Rows to insert and rows to update, per model, in the order they must be written.
+    creates: dict[type[models.Model], list[models.Model]] = field(
+        default_factory=lambda: {
+            m: [] for m in (Client, Invoice, Payment, Incident, WorkLog, AccountItem)
+        }
+    )
+    updates: dict[type[models.Model], list[models.Model]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    update_fields: dict[type[models.Model], set[str]] = field(
+        default_factory=lambda: defaultdict(set)
+    )
+
+    def create(self, kind: str, instance: models.Model) -> None:
+        self.creates[type(instance)].append(instance)
+        getattr(self.result, kind).created += 1
+
+    def update(self, kind: str, instance: models.Model, changed: set[str]) -> None:
+        tally = getattr(self.result, kind)
+        if not changed:
+            tally.unchanged += 1
+            return
+        self.updates[type(instance)].append(instance)
+        self.update_fields[type(instance)].update(changed)
+        tally.updated += 1
+
+
+class _Importer:
+    """Checks a whole document against the owner's rows and plans the writes."""
+
+    def __init__(
+        self, owner: AbstractBaseUser, profile: Profile, stored: _Stored, problems: _Problems
+    ) -> None:
+        self.owner = owner
+        self.profile = profile
+        self.stored = stored
+        self.problems = problems
+        self.plan = _Plan()
+        self.today = timezone.localdate()  # as the models and services judge "the future"
+        self.seen_refs: dict[str, str] = {}
+        self.seen_numbers: dict[str, str] = {}
+
+    def settings(self, data: Any) -> None:
+        row = _read_row(data, SETTINGS_FIELDS, "settings", self.problems)
+        if row is None:
+            return
+        values, failed = row
+        before = _snapshot(self.profile, SETTINGS_FIELDS)
+        _apply(self.profile, values)
+        _validate(self.profile, "settings", SETTINGS_FIELDS, self.problems, {"user", *failed})
+        changed = _changed(self.profile, before)
+        self.plan.profile_fields = changed
+        tally = self.plan.result.settings
+        if changed:
+            tally.updated += 1
+        else:
+            tally.unchanged += 1
+
+    def client(self, data: Any, path: str) -> None:
+        row = _read_row(data, CLIENT_FIELDS, path, self.problems, CLIENT_LISTS)
+        if row is None:
+            return
+        values, failed = row
+        ref = values.get("ref")
+        if isinstance(ref, str):
+            if ref in self.seen_refs:
+                self.problems.add(
+                    f"{path}.ref",
+                    f"{_show(ref)} appears twice in the file (also {self.seen_refs[ref]})",
+                )
+            self.seen_refs.setdefault(ref, path)
+        client = self.stored.clients.get(ref) if isinstance(ref, str) else None
+        if client is None:
+            client = Client(owner=self.owner, **values)
+            _validate(client, path, CLIENT_FIELDS, self.problems, {"owner", *failed})
+            self.plan.create("clients", client)
+        else:
+            before = _snapshot(client, CLIENT_FIELDS)
+            _apply(client, values)
+            _validate(client, path, CLIENT_FIELDS, self.problems, {"owner", *failed})
+            changed = _changed(client, before)
+            if changed:
+                client.updated_at = timezone.now()  # bulk_update skips auto_now
+                changed.add("updated_at")
+            self.plan.update("clients", client, changed)
+
+        currency_ok = "currency" not in failed
+        for j, item in enumerate(_list(data, "invoices", path, self.problems)):
+            self.invoice(item, f"{path}.invoices[{j}]", client, currency_ok)
+        self.history(
+            "incidents",
+            Incident,
+            INCIDENT_FIELDS,
+            INCIDENT_KEY,
+            client,
+            _list(data, "incidents", path, self.problems),
+            f"{path}.incidents",
+            self.stored.incidents,
+        )
+        self.history(
+            "work_logs",
+            WorkLog,
+            WORK_LOG_FIELDS,
+            WORK_LOG_KEY,
+            client,
+            _list(data, "work_logs", path, self.problems),
+            f"{path}.work_logs",
+            self.stored.work_logs,
+        )
+        self.accounts(client, _list(data, "accounts", path, self.problems), f"{path}.accounts")
+
+    def invoice(self, data: Any, path: str, client: Client, currency_ok: bool) -> None:
+        row = _read_row(data, INVOICE_FIELDS, path, self.problems, ("payments",))
+        if row is None:
+            return
+        values, failed = row
+        exclude = {"owner", "client", *failed}
+        number = values.get("number")
+        invoice = None
+        if isinstance(number, str):
+            if number in self.seen_numbers:
+                self.problems.add(
+                    f"{path}.number",
+                    f"{_show(number)} appears twice in the file (also {self.seen_numbers[number]})",
+                )
+            self.seen_numbers.setdefault(number, path)
+            invoice = self.stored.invoices.get(number)
+            if invoice is not None and invoice.client_id != client.pk:
+                self.problems.add(
+                    f"{path}.number",
+                    f"{_show(number)} is already used by your client "
+                    f"{_show(self.stored.refs.get(invoice.client_id, '?'))}",
+                )
+                return
+        if invoice is None:
+            if "currency" not in values:
+                values["currency"] = client.currency
+                if not currency_ok:
+                    exclude.add("currency")  # already reported on the client
+            invoice = Invoice(owner=self.owner, client=client, **values)
+            _validate(invoice, path, INVOICE_FIELDS, self.problems, exclude)
+            self.plan.create("invoices", invoice)
+        else:
+            before = _snapshot(invoice, INVOICE_FIELDS)
+            _apply(invoice, values)
+            _validate(invoice, path, INVOICE_FIELDS, self.problems, exclude)
+            self.plan.update("invoices", invoice, _changed(invoice, before))
+        self.payments(invoice, _list(data, "payments", path, self.problems), path)
+
+    def payments(self, invoice: Invoice, items: list[Any], path: str) -> None:
+        stored = self.stored.payments.get(invoice.pk, []) if invoice.pk else []
+        remaining = Counter(stored)
+        # The payment service lets only payments marked as overpayments go beyond the amount.
+        regular = sum((key[1] for key in stored if not key[2]), Decimal("0"))
+        amount = invoice.amount if isinstance(invoice.amount, Decimal) else None
+        reported = False
+        if amount is not None and regular > amount:
+            self.problems.add(f"{path}.amount", f"less than the {regular} already paid on it")
+            reported = True
+        for k, item in enumerate(items):
+            ppath = f"{path}.payments[{k}]"
+            row = _read_row(item, PAYMENT_FIELDS, ppath, self.problems)
+            if row is None:
+                continue
+            values, failed = row
+            payment = Payment(invoice=invoice, **values)
+            key = tuple(getattr(payment, attr) for attr in PAYMENT_KEY)
+            if not failed and remaining[key] > 0:
+                remaining[key] -= 1
+                self.plan.result.payments.unchanged += 1
+                continue
+            _validate(payment, ppath, PAYMENT_FIELDS, self.problems, {"invoice", *failed})
+            if "paid_on" not in failed and payment.paid_on > self.today:
+                self.problems.add(f"{ppath}.paid_on", "a payment cannot be dated in the future")
+            if "amount" not in failed and not payment.is_overpayment:
+                regular += payment.amount
+                if amount is not None and regular > amount and not reported:
+                    self.problems.add(
+                        f"{ppath}.amount",
+                        f"payments add up to {regular}, more than the invoice's {amount}; "
+                        'mark a real overpayment with "overpayment": true',
+                    )
+                    reported = True
+            self.plan.create("payments", payment)
+
+    def history(
+        self,
+        kind: str,
+        model: type[models.Model],
+        spec: tuple[Field, ...],
+        key_attrs: tuple[str, ...],
+        client: Client,
+        items: list[Any],
+        path: str,
+        stored: dict[int, Counter[tuple[Any, ...]]],
+    ) -> None:
+        """Incidents and work logs: a row identical to a stored one is that row."""
+        remaining = Counter(stored.get(client.pk, {})) if client.pk else Counter()
+        for k, item in enumerate(items):
+            rpath = f"{path}[{k}]"
+            row = _read_row(item, spec, rpath, self.problems)
+            if row is None:
+                continue
+            values, failed = row
+            instance = model(client=client, **values)
+            key = tuple(getattr(instance, attr) for attr in key_attrs)
+            if not failed and remaining[key] > 0:
+                remaining[key] -= 1
+                getattr(self.plan.result, kind).unchanged += 1
+                continue
+            _validate(instance, rpath, spec, self.problems, {"client", *failed})
+            self.plan.create(kind, instance)
+
+    def accounts(self, client: Client, items: list[Any], path: str) -> None:
+        """Accounts are matched by name within the client, in order when a name repeats."""
+        pool = (
+            {name: list(rows) for name, rows in self.stored.accounts.get(client.pk, {}).items()}
+            if client.pk
+            else {}
+        )
+        for k, item in enumerate(items):
+            apath = f"{path}[{k}]"
+            row = _read_row(item, ACCOUNT_FIELDS, apath, self.problems)
+            if row is None:
+                continue
+            values, failed = row
+            candidates = pool.get(values.get("name"), [])
+            account = candidates.pop(0) if candidates else AccountItem(client=client)
+            before = _snapshot(account, ACCOUNT_FIELDS)
+            _apply(account, values)
+            # As the account service does: remember when access went back, forget it when
+            # the account turns out not to be handed back after all.
+            if (
+                account.handed_over
+                and account.handed_over_on is None
+                and ("handed_over_on" not in values)
+            ):
+                account.handed_over_on = self.today
+            elif not account.handed_over and account.handed_over_on is not None:
+                if values.get("handed_over_on") is not None:
+                    self.problems.add(
+                        f"{apath}.handed_over_on", 'only for an account with "handed_over": true'
+                    )
+                account.handed_over_on = None
+            _validate(account, apath, ACCOUNT_FIELDS, self.problems, {"client", *failed})
+            if account.pk is None:
+                self.plan.create("accounts", account)
+            else:
+                self.plan.update("accounts", account, _changed(account, before))
+
+
+def _batch_size(model: type[models.Model]) -> int:
+    return max(1, MAX_PARAMETERS // len(model._meta.concrete_fields))
+
+
+def _write(plan: _Plan, profile: Profile) -> None:
+    for model, rows in plan.creates.items():
+        # Parents first: bulk_create sets their ids, which the children then pick up.
+        model.objects.bulk_create(rows, batch_size=_batch_size(model))
+    for model, rows in plan.updates.items():
+        model.objects.bulk_update(
+            rows, sorted(plan.update_fields[model]), batch_size=_batch_size(model)
+        )
+    if plan.profile_fields:
+        profile.save(update_fields=sorted(plan.profile_fields))
+
+
+@transaction.atomic
+def backup_import(
+    *, owner: AbstractBaseUser, document: Mapping[str, Any], dry_run: bool = False
+) -> ImportResult:
+    """Check the whole document, then write it in bulk and re-score the owner's clients.
+
+    Raises BackupInvalid listing every problem, by path, and writes nothing. With `dry_run`,
+    only checks, and returns what an import would do.
+    """
+    if not isinstance(document, Mapping):
+        raise BackupInvalid(['document: must be a JSON object like {"clients": [...]}'])
+    problems = _Problems()
+    for key in document:
+        if key not in ("version", "settings", "clients"):
+            problems.add(
+                str(key), "unknown field" + _did_you_mean(str(key), ["settings", "clients"])
+            )
+    version = document.get("version", FORMAT_VERSION)
+    if isinstance(version, bool) or not isinstance(version, int) or version != FORMAT_VERSION:
+        problems.add("version", f"{_show(version)} is not a known version; use {FORMAT_VERSION}")
+    if "clients" not in document:
+        problems.add("clients", "required")
+    clients = _list(document, "clients", "", problems)
+
+    refs_in_file = {
+        c["ref"] for c in clients if isinstance(c, dict) and isinstance(c.get("ref"), str)
+    }
+    profile = Profile.objects.for_user(owner)
+    importer = _Importer(owner, profile, _load_stored(owner, refs_in_file), problems)
+    if "settings" in document:
+        importer.settings(document["settings"])
+    for i, data in enumerate(clients):
+        importer.client(data, f"clients[{i}]")
+    if problems.messages:
+        raise BackupInvalid(problems.messages)
+
+    plan = importer.plan
+    if dry_run:
+        transaction.set_rollback(True)  # the profile may have been created just now
+    elif plan.result.changed:
+        _write(plan, profile)
+        # A no-op import leaves the stored scores as they were: nothing they depend on moved.
+        scores_refresh(owner)
+    return plan.result
+
+
+# --- Export ----------------------------------------------------------------------------------
+
+
+def _money_text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value.quantize(CENTS))
+
+
+def _date_text(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def backup_export(*, owner: AbstractBaseUser) -> dict[str, Any]:
+    """Every row the owner has, in the import format, in a stable order: seven queries."""
+    profile = Profile.objects.filter(user=owner).first() or Profile(user=owner)
+    payments: dict[int, list[Payment]] = defaultdict(list)
+    for payment in Payment.objects.for_owner(owner).order_by("paid_on", "id"):
+        payments[payment.invoice_id].append(payment)
+    invoices: dict[int, list[Invoice]] = defaultdict(list)
+    for invoice in Invoice.objects.for_owner(owner).order_by("issued_on", "number", "id"):
+        invoices[invoice.client_id].append(invoice)
+    incidents: dict[int, list[Incident]] = defaultdict(list)
+    for incident in Incident.objects.for_owner(owner).order_by("occurred_on", "id"):
+        incidents[incident.client_id].append(incident)
+    work_logs: dict[int, list[WorkLog]] = defaultdict(list)
+    for work_log in WorkLog.objects.for_owner(owner).order_by("worked_on", "id"):
+        work_logs[work_log.client_id].append(work_log)
+    accounts: dict[int, list[AccountItem]] = defaultdict(list)
+    for account in AccountItem.objects.for_owner(owner).order_by("name", "id"):
+        accounts[account.client_id].append(account)
+
+    return {
+        "version": FORMAT_VERSION,
+        "settings": {
+            "target_hourly_rate": _money_text(profile.target_hourly_rate),
+            "currency": profile.currency,
+            "default_payment_terms_days": profile.default_payment_terms_days,
+            "time_zone": profile.time_zone,
+            "reminder_nudge_days": profile.reminder_nudge_days,
+            "reminder_pause_days": profile.reminder_pause_days,
+            "reminder_final_days": profile.reminder_final_days,
+            "rule_overrides": dict(sorted((profile.rule_overrides or {}).items())),
+            "business_name": profile.business_name,
+            "business_details": profile.business_details,
+            "payment_instructions": profile.payment_instructions,
+            "reminder_bcc_me": profile.reminder_bcc_me,
+            "reminder_nudge_message": profile.reminder_nudge_message,
+            "reminder_pause_message": profile.reminder_pause_message,
+            "reminder_final_message": profile.reminder_final_message,
+            "digest_enabled": profile.digest_enabled,
+            "digest_hour": profile.digest_hour,
+            "paper_size": profile.paper_size,
+        },
+        "clients": [
+            _client_data(client, invoices, payments, incidents, work_logs, accounts)
+            for client in Client.objects.for_owner(owner).order_by("ref")
+        ],
+    }
+
+
+def _client_data(
+    client: Client,
+    invoices: Mapping[int, list[Invoice]],
+    payments: Mapping[int, list[Payment]],
+    incidents: Mapping[int, list[Incident]],
+    work_logs: Mapping[int, list[WorkLog]],
+    accounts: Mapping[int, list[AccountItem]],
+) -> dict[str, Any]:
+    return {
+        "ref": client.ref,
+        "name": client.name,
+        "company": client.company,
+        "email": client.email,
+        "language": client.language,
+        "currency": client.currency,
+        "billing": client.billing_mode,
+        "rate": _money_text(client.rate),
+        "payment_terms_days": client.payment_terms_days,
+        "started_on": _date_text(client.started_on),
+        "ended_on": _date_text(client.ended_on),
+        "status": client.status,
+        "reminders": client.reminders_enabled,
+        "boundaries": client.boundaries,
+        "business_hours": client.business_hours,
+        "response_time_hours": client.response_time_hours,
+        "deposit_percent": client.deposit_percent,
+        "payment_due_rule": client.payment_due_rule,
+        "drop_reason": client.drop_reason,
+        "dropped_on": _date_text(client.dropped_on),
+        "farewell_letter": client.farewell_letter,
+        "invoices": [
+            {
+                "number": invoice.number,
+                "issued_on": _date_text(invoice.issued_on),
+                "due_on": _date_text(invoice.due_on),
+                "amount": _money_text(invoice.amount),
+                "currency": invoice.currency,
+                "state": invoice.state,
+                "disputed": invoice.disputed,
+                "dispute_reason": invoice.dispute_reason,
+                "reminders": invoice.reminders_enabled,
+                "notes": invoice.notes,
+                "payments": [
+                    {
+                        "paid_on": _date_text(payment.paid_on),
+                        "amount": _money_text(payment.amount),
+                        "overpayment": payment.is_overpayment,
+                        "note": payment.note,
+                    }
+                    for payment in payments.get(invoice.pk, ())
+                ],
+            }
+            for invoice in invoices.get(client.pk, ())
+        ],
+        "incidents": [
+            {
+                "category": incident.category,
+                "occurred_on": _date_text(incident.occurred_on),
+                "severity": incident.severity,
+                "note": incident.description,
+                "client_was_warned": incident.client_was_warned,
+                "evidence": incident.evidence,
+            }
+            for incident in incidents.get(client.pk, ())
+        ],
+        "work_logs": [
+            {
+                "date": _date_text(work_log.worked_on),
+                "hours": _money_text(work_log.hours),
+                "description": work_log.description,
+                "billable": work_log.billable,
+            }
+            for work_log in work_logs.get(client.pk, ())
+        ],
+        "accounts": [
+            {
+                "name": account.name,
+                "handed_over": account.handed_over,
+                "handed_over_on": _date_text(account.handed_over_on),
+                "notes": account.notes,
+            }
+            for account in accounts.get(client.pk, ())
+        ],
+    }

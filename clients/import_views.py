@@ -1,0 +1,296 @@
+"""Pages for backups and imports: download a backup, upload one, import a CSV file.
+
+Small uploads are imported in the request; large ones become an ImportJob that a worker
+imports while the job page polls its progress. Every import goes through backup_import,
+which checks the whole file before writing any of it.
+"""
+
+import json
+import secrets
+from dataclasses import asdict
+from datetime import timedelta
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from clients import backup, tasks
+from clients.csv_import import CsvDocument, csv_read, explain
+from clients.models import Client, ImportJob, Profile
+from clients.views import HtmxHttpRequest
+
+BACKUP_PAGE = "clients/import/backup.html"
+JOB_PAGE = "clients/import/import_job.html"
+CSV_PAGE = "clients/import/csv_import.html"
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+# From this many invoices on, an import goes to the worker: in the request it could
+# outlast the web server's timeout.
+BACKGROUND_FROM_INVOICES = 500
+CSV_SESSION_KEY = "csv_import"
+KINDS = {
+    "settings": gettext_lazy("Settings"),
+    "clients": gettext_lazy("Clients"),
+    "invoices": gettext_lazy("Invoices"),
+    "payments": gettext_lazy("Payments"),
+    "incidents": gettext_lazy("Incidents"),
+    "work_logs": gettext_lazy("Work logs"),
+    "accounts": gettext_lazy("Managed accounts"),
+}
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("Backup file (JSON)"))
+    accept = ".json,application/json"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["file"].widget.attrs["accept"] = self.accept
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(
+                _("The file is %(size)s; the limit is %(max)s. Split it into smaller files.")
+                % {"size": filesizeformat(upload.size), "max": filesizeformat(MAX_UPLOAD_BYTES)}
+            )
+        return upload
+
+
+class CsvUploadForm(UploadForm):
+    file = forms.FileField(label=gettext_lazy("Spreadsheet (CSV, UTF-8)"))
+    accept = ".csv,text/csv"
+
+
+def result_rows(result: dict[str, dict[str, int]]) -> list[dict[str, Any]]:
+    """An import's counts as table rows, kinds of row with nothing in the file left out."""
+    return [
+        {"label": label, **result[kind]}
+        for kind, label in KINDS.items()
+        if kind in result and any(result[kind].values())
+    ]
+
+
+def result_summary(result: dict[str, dict[str, int]]) -> str:
+    changed = [
+        _("%(kind)s: %(created)d new, %(updated)d updated")
+        % {"kind": row["label"], "created": row["created"], "updated": row["updated"]}
+        for row in result_rows(result)
+        if row["created"] or row["updated"]
+    ]
+    if not changed:
+        return _("Nothing to import: everything in the file was already here.")
+    return _("Imported. %(counts)s.") % {"counts": "; ".join(changed)}
+
+
+def invoice_count(document: dict[str, Any]) -> int:
+    clients = document.get("clients")
+    if not isinstance(clients, list):
+        return 0
+    return sum(
+        len(c["invoices"])
+        for c in clients
+        if isinstance(c, dict) and isinstance(c.get("invoices"), list)
+    )
+
+
+def import_now_or_later(
+    request: HtmxHttpRequest, document: dict[str, Any], *, payload: str, filename: str
+) -> HttpResponse:
+    """Import a parsed document: in the request when small, else as a background job.
+
+    Raises BackupInvalid (nothing written) when a small document does not check out; a
+    large one is checked by the worker and its problems shown on the job page.
+    """
+    if invoice_count(document) < BACKGROUND_FROM_INVOICES:
+        result = backup.backup_import(owner=request.user, document=document)
+        messages.success(request, result_summary(asdict(result)))
+        return redirect("dashboard")
+    clients = document.get("clients")
+    job = tasks.import_job_start(
+        owner=request.user,
+        payload=payload,
+        filename=filename,
+        total=len(clients) if isinstance(clients, list) else 0,
+    )
+    return redirect("import_job", pk=job.pk)
+
+
+# Backup: download and upload
+
+
+@login_required
+@require_GET
+def backup_download(request: HtmxHttpRequest) -> HttpResponse:
+    document = backup.backup_export(owner=request.user)
+    response = HttpResponse(
+        backup.backup_dumps(document), content_type="application/json; charset=utf-8"
+    )
+    filename = f"clientwatch-backup-{timezone.localdate():%Y-%m-%d}.json"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def backup_upload(request: HtmxHttpRequest) -> HttpResponse:
+    form = UploadForm(request.POST or None, request.FILES or None)
+    problems: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        raw = upload.read()
+        try:
+            document = backup.backup_parse(raw)
+            # backup_parse has decoded it already, so this cannot fail; the job keeps the
+            # text as written (numbers as the file spells them).
+            payload = raw.decode("utf-8-sig")
+            return import_now_or_later(request, document, payload=payload, filename=upload.name)
+        except backup.BackupInvalid as invalid:
+            problems = invalid.problems
+    context = {"form": form, "problems": problems, "max_upload_bytes": MAX_UPLOAD_BYTES}
+    return render(request, BACKUP_PAGE, context)
+
+
+# Background import jobs
+
+
+def job_stalled(job: ImportJob) -> bool:
+    """A job unfinished long after any worker would have given up on it (a worker killed
+    mid-import): nothing of it was written, and polling on would never end."""
+    limit = timedelta(seconds=2 * settings.CELERY_TASK_HARD_TIME_LIMIT)
+    finished = job.state in (ImportJob.State.DONE, ImportJob.State.FAILED)
+    return not finished and job.created_at < timezone.now() - limit
+
+
+@login_required
+@require_GET
+def import_job(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    job = get_object_or_404(ImportJob.objects.for_owner(request.user), pk=pk)
+    stalled = job_stalled(job)
+    context = {
+        "job": job,
+        "stalled": stalled,
+        "polling": job.state in (ImportJob.State.PENDING, ImportJob.State.RUNNING) and not stalled,
+        "result_rows": result_rows(job.result),
+    }
+    template = f"{JOB_PAGE}#progress" if request.htmx else JOB_PAGE
+    return render(request, template, context)
+
+
+# CSV import: upload, preview, confirm
+
+
+def known_clients(owner: Any) -> dict[str, dict[str, Any]]:
+    """The owner's stored clients as the document writes the values a CSV may leave empty."""
+    rows = Client.objects.for_owner(owner).values_list(
+        "ref",
+        "name",
+        "email",
+        "currency",
+        "language",
+        "billing_mode",
+        "rate",
+        "payment_terms_days",
+        "started_on",
+    )
+    return {
+        ref: {
+            "name": name,
+            "email": email,
+            "currency": currency,
+            "language": language,
+            "billing": billing,
+            "rate": str(rate.quantize(backup.CENTS)),
+            "payment_terms_days": terms,
+            "started_on": started_on.isoformat(),
+        }
+        for ref, name, email, currency, language, billing, rate, terms, started_on in rows
+    }
+
+
+def csv_preview(request: HtmxHttpRequest, raw: bytes) -> tuple[CsvDocument, dict[str, Any]]:
+    """The CSV read into a document and checked by a dry run; raises BackupInvalid."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise backup.BackupInvalid(
+            [_("The file is not UTF-8 text: save it from your spreadsheet as “CSV UTF-8”.")]
+        ) from error
+    profile = Profile.objects.filter(user=request.user).first()
+    defaults = (
+        {"currency": profile.currency, "payment_terms_days": profile.default_payment_terms_days}
+        if profile
+        else {}
+    )
+    parsed = csv_read(
+        text,
+        known_clients=known_clients(request.user),
+        defaults=defaults,
+        today=timezone.localdate(),
+    )
+    try:
+        result = backup.backup_import(owner=request.user, document=parsed.document, dry_run=True)
+    except backup.BackupInvalid as invalid:
+        raise backup.BackupInvalid(parsed.all_problems(invalid.problems)) from invalid
+    if parsed.problems:
+        raise backup.BackupInvalid(parsed.all_problems())
+    return parsed, asdict(result)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def csv_upload(request: HtmxHttpRequest) -> HttpResponse:
+    form = CsvUploadForm(request.POST or None, request.FILES or None)
+    context: dict[str, Any] = {"form": form, "problems": [], "max_upload_bytes": MAX_UPLOAD_BYTES}
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            parsed, result = csv_preview(request, upload.read())
+        except backup.BackupInvalid as invalid:
+            context["problems"] = invalid.problems
+        else:
+            # Kept server-side until the freelancer confirms; the token ties the confirm
+            # button to this preview, not to one uploaded since in another tab.
+            token = secrets.token_urlsafe(16)
+            request.session[CSV_SESSION_KEY] = {
+                "token": token,
+                "filename": upload.name,
+                "document": parsed.document,
+                "origins": parsed.origins,
+            }
+            context |= {
+                "preview": parsed,
+                "token": token,
+                "filename": upload.name,
+                "result_rows": result_rows(result),
+                "form": CsvUploadForm(),
+            }
+    return render(request, CSV_PAGE, context)
+
+
+@login_required
+@require_POST
+def csv_import_confirm(request: HtmxHttpRequest) -> HttpResponse:
+    kept = request.session.get(CSV_SESSION_KEY)
+    if not kept or kept["token"] != request.POST.get("token"):
+        messages.error(request, _("That preview has expired. Please upload the file again."))
+        return redirect("csv_import")
+    del request.session[CSV_SESSION_KEY]
+    document = kept["document"]
+    try:
+        return import_now_or_later(
+            request, document, payload=json.dumps(document), filename=kept["filename"]
+        )
+    except backup.BackupInvalid as invalid:
+        # Only when the stored data changed since the preview (another import meanwhile).
+        problems = explain(invalid.problems, kept["origins"])
+    context = {"form": CsvUploadForm(), "problems": problems, "max_upload_bytes": MAX_UPLOAD_BYTES}
+    return render(request, CSV_PAGE, context)

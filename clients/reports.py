@@ -1,0 +1,162 @@
+"""The exit reports: a client handover report and the freelancer's internal record.
+
+`report_context` gathers everything in a fixed number of queries; `html_to_pdf` is a pure
+function from HTML to PDF bytes (WeasyPrint), so rendering can run in a task or a request.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Prefetch
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from clients.models import Client, Profile, Report
+from clientwatch.money import format_money
+from invoices.models import Invoice, Payment, Reminder
+from redflags.assess import client_facts, lateness_bars, score_history
+from redflags.charts import lateness_bars_geometry
+from redflags.models import Incident
+
+STATIC = Path(settings.BASE_DIR) / "static"
+
+
+@dataclass(frozen=True, slots=True)
+class Month:
+    label: str
+    hours: Decimal
+    billable: Decimal
+
+
+def _months(work_logs) -> list[Month]:
+    totals: dict[date, list[Decimal]] = defaultdict(lambda: [Decimal("0"), Decimal("0")])
+    for log in work_logs:
+        month = log.worked_on.replace(day=1)
+        totals[month][0] += log.hours
+        if log.billable:
+            totals[month][1] += log.hours
+    return [Month(m.strftime("%Y-%m"), h, b) for m, (h, b) in sorted(totals.items())]
+
+
+def _deliverables(work_logs, limit: int = 10) -> list[tuple[str, Decimal]]:
+    """The main pieces of work: descriptions with the most billable hours."""
+    hours: dict[str, Decimal] = defaultdict(Decimal)
+    for log in work_logs:
+        if log.billable:
+            hours[log.description.strip()] += log.hours
+    return sorted(hours.items(), key=lambda item: (-item[1], item[0]))[:limit]
+
+
+def report_context(client: Client, *, internal: bool, as_of: date | None = None) -> dict:
+    owner = client.owner
+    as_of = as_of or timezone.localdate()
+    profile = Profile.objects.for_user(owner)
+    language = client.language
+    work_logs = list(client.work_logs.order_by("worked_on", "id"))
+    invoices = list(
+        Invoice.objects.filter(client=client)
+        .with_paid()
+        .exclude(state=Invoice.State.DRAFT)
+        .prefetch_related(Prefetch("payments", queryset=Payment.objects.order_by("paid_on", "id")))
+        .order_by("issued_on", "id")
+    )
+    balances: dict[str, Decimal] = defaultdict(Decimal)
+    for invoice in invoices:
+        invoice.status_now = invoice.status(as_of)
+        if invoice.state != Invoice.State.WRITTEN_OFF:
+            balances[invoice.currency] += max(invoice.amount - invoice.paid_total, Decimal("0"))
+    context = {
+        "client": client,
+        "profile": profile,
+        "freelancer_name": profile.business_name or owner.get_full_name() or owner.username,
+        "internal": internal,
+        "as_of": as_of,
+        "generated_at": timezone.now(),
+        "paper_size": "letter" if profile.paper_size == Profile.PaperSize.LETTER else "A4",
+        "language": language,
+        "work_logs": work_logs,
+        "period": (work_logs[0].worked_on, work_logs[-1].worked_on) if work_logs else None,
+        "total_hours": sum((w.hours for w in work_logs), Decimal("0")),
+        "billable_hours": sum((w.hours for w in work_logs if w.billable), Decimal("0")),
+        "months": _months(work_logs),
+        "deliverables": _deliverables(work_logs),
+        "accounts": list(client.account_items.order_by("name", "id")),
+        "invoices": invoices,
+        "balances": {c: format_money(b, c, language) for c, b in sorted(balances.items()) if b},
+        "owed": any(balances.values()),
+    }
+    if internal:
+        facts = client_facts(owner, [client.pk])[client.pk]
+        context |= {
+            "incidents": list(Incident.objects.filter(client=client).order_by("occurred_on", "id")),
+            "reminders": list(
+                Reminder.objects.filter(invoice__client=client, state=Reminder.State.SENT)
+                .select_related("invoice")
+                .order_by("sent_at")
+            ),
+            "lateness": lateness_bars_geometry(lateness_bars(facts, as_of), width=480, height=120),
+            "lateness_days": lateness_bars(facts, as_of),
+            "history": score_history(owner, client, as_of=as_of),
+        }
+    return context
+
+
+def report_html(context: dict) -> str:
+    with translation.override(context["language"] if not context["internal"] else None):
+        return render_to_string("clients/exit/report.html", context)
+
+
+def html_to_pdf(html: str) -> bytes:
+    """Pure: the same HTML gives the same document. Stylesheets resolve from static/."""
+    from weasyprint import HTML
+
+    return HTML(string=html, base_url=str(STATIC)).write_pdf()
+
+
+def report_pdf(client: Client, *, internal: bool, as_of: date | None = None) -> bytes:
+    return html_to_pdf(report_html(report_context(client, internal=internal, as_of=as_of)))
+
+
+# Above this many rows the PDF renders in the background; below, in the request.
+RENDER_INLINE_MAX_ROWS = 600
+
+
+def report_rows(client: Client) -> int:
+    return client.work_logs.count() + client.invoices.count() + client.incidents.count()
+
+
+@transaction.atomic
+def report_request(*, client: Client, kind: str) -> Report:
+    """Start a report: small histories render now, long ones in a Celery task."""
+    report = Report.objects.create(client=client, kind=kind)
+    if report_rows(client) <= RENDER_INLINE_MAX_ROWS:
+        report_render(report_id=report.pk)
+        report.refresh_from_db()
+    else:
+        from clients.tasks import render_report
+
+        transaction.on_commit(lambda: render_report.delay(report.pk))
+    return report
+
+
+def report_render(*, report_id: int) -> None:
+    """Render and store one report; safe to call twice (a ready report is left alone)."""
+    report = Report.objects.select_related("client__owner").filter(pk=report_id).first()
+    if report is None or report.state == Report.State.READY:
+        return
+    try:
+        data = report_pdf(report.client, internal=report.kind == Report.Kind.INTERNAL)
+    except Exception as exc:  # a broken render must show on the page, not spin for ever
+        Report.objects.filter(pk=report_id).update(state=Report.State.FAILED, error=str(exc)[:500])
+        raise
+    name = f"{report.client.ref}-{report.kind}-{timezone.localdate().isoformat()}.pdf"
+    report.pdf.save(name, ContentFile(data), save=False)
+    report.state = Report.State.READY
+    report.finished_at = timezone.now()
+    report.save(update_fields=["pdf", "state", "finished_at"])

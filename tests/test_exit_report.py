@@ -1,0 +1,100 @@
+"""The exit reports, read back with a real PDF reader."""
+
+import io
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+from pypdf import PdfReader
+
+from clients.reports import report_pdf
+
+pytestmark = pytest.mark.django_db
+TODAY = timezone.localdate()
+
+
+def pdf_text(data: bytes) -> tuple[PdfReader, str]:
+    reader = PdfReader(io.BytesIO(data))
+    return reader, "\n".join(page.extract_text() for page in reader.pages)
+
+
+@pytest.fixture
+def ending_client(alice, factories):
+    client = factories.client(
+        owner=alice,
+        name="Brightline Fitness",
+        company="Brightline LLC",
+        language="en",
+        started_on=TODAY - timedelta(days=400),
+        farewell_letter="Dear Brightline,\n\nI will not renew our contract.",
+    )
+    paid = factories.invoice(
+        client=client,
+        number="B-1",
+        amount=Decimal("1000.00"),
+        issued_on=TODAY - timedelta(days=90),
+        due_on=TODAY - timedelta(days=76),
+    )
+    factories.payment(invoice=paid, paid_on=TODAY - timedelta(days=60), amount=Decimal("1000.00"))
+    factories.invoice(
+        client=client,
+        number="B-2",
+        amount=Decimal("750.50"),
+        issued_on=TODAY - timedelta(days=40),
+        due_on=TODAY - timedelta(days=26),
+    )
+    for week in range(10):
+        factories.work_log(
+            client=client,
+            worked_on=TODAY - timedelta(days=7 * week),
+            hours=Decimal("3.5"),
+            description="Campaign design",
+            billable=week % 3 != 0,
+        )
+    factories.account_item(
+        client=client, name="Instagram business account", handed_over=True, handed_over_on=TODAY
+    )
+    factories.account_item(client=client, name="Google Ads")
+    factories.incident(
+        client=client, category="lying", description="Claimed the brief was approved; it was not."
+    )
+    return client
+
+
+def test_client_handover_report_has_every_section_and_the_right_balance(ending_client):
+    reader, text = pdf_text(report_pdf(ending_client, internal=False))
+    assert "HANDOVER REPORT" in text  # the cover sets it in capitals
+    for heading in (
+        "Letter",
+        "Work accomplished",
+        "Accounts handed back",
+        "Statement of account",
+        "Main deliverables",
+        "Month by month",
+    ):
+        assert heading in text, heading
+    assert "B-1" in text and "B-2" in text
+    assert "€750.50" in text  # the balance due
+    assert "35.0" in text or "35.00" in text  # total hours
+    assert "Not yet handed back" in text
+    # Professional: nothing of the incident log.
+    assert "Claimed the brief" not in text
+    assert "Incident log" not in text
+    assert reader.metadata.title == "Handover report for Brightline Fitness"
+    assert reader.metadata.author == "alice"
+    assert 2 <= len(reader.pages) <= 8
+
+
+def test_internal_record_adds_incidents_reminders_chart_and_history(ending_client):
+    reader, text = pdf_text(report_pdf(ending_client, internal=True))
+    for heading in (
+        "Incident log",
+        "Reminders sent",
+        "Payment lateness",
+        "Assessment history",
+        "Statement of account",
+    ):
+        assert heading in text, heading
+    assert "Claimed the brief was approved" in text
+    assert reader.metadata.title.startswith("Internal record")
