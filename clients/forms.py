@@ -117,6 +117,11 @@ class ClientForm(ServiceModelForm):
         self.fields["ref"].help_text = _(
             "Your own short id for this client. Leave it empty to make one from the name."
         )
+        if self.instance.status != Client.Status.DROPPED:
+            # Dropping goes through its own flow (letter, handover, reports), not this form.
+            self.fields["status"].choices = [
+                c for c in self.fields["status"].choices if c[0] != Client.Status.DROPPED
+            ]
 
     def clean_ref(self) -> str:
         ref = self.cleaned_data["ref"]

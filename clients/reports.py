@@ -8,6 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 
 from django.conf import settings
@@ -139,9 +140,9 @@ def report_request(*, client: Client, kind: str) -> Report:
         report_render(report_id=report.pk)
         report.refresh_from_db()
     else:
-        from clients.tasks import render_report
+        from clients.tasks import render_report  # tasks import this module
 
-        transaction.on_commit(lambda: render_report.delay(report.pk))
+        transaction.on_commit(partial(render_report.delay, report.pk))
     return report
 
 

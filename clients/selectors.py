@@ -25,12 +25,13 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest, Lower, NullIf
 
 from clients.models import AccountItem, Client, WorkLog
-from invoices.models import Invoice, InvoiceStatus, Payment
+from invoices.models import Invoice, InvoiceStatus, Payment, Reminder
 from redflags.models import Incident
 
 RECENT_INCIDENT_DAYS = 90
 DASHBOARD_PAGE_SIZE = 50
-DASHBOARD_SORTS = ("name", "overdue", "status")
+DASHBOARD_SORTS = ("score", "name", "overdue", "status")
+VERDICTS = ("keep", "watch", "fire")
 TIMELINE_PAGE_SIZE = 25
 TIMELINE_MAX_PAGE = 40  # "show more" stops at 1,000 entries; older history is in the exports
 
@@ -68,7 +69,12 @@ def _latest(queryset: QuerySet, date_field: str) -> Coalesce:
 
 
 def clients_for_dashboard(
-    *, owner: AbstractBaseUser, today: date, include_dropped: bool = False, sort: str = "name"
+    *,
+    owner: AbstractBaseUser,
+    today: date,
+    include_dropped: bool = False,
+    sort: str = "score",
+    verdict: str | None = None,
 ) -> QuerySet[Client]:
     """The owner's clients, each annotated with what the dashboard row shows.
 
@@ -77,9 +83,11 @@ def clients_for_dashboard(
     `last_activity_on` (newest invoice, payment, incident or work log, or None).
     Overdue amounts per currency come from `overdue_by_client`, for one page at a time.
     """
-    clients = Client.objects.for_owner(owner)
+    clients = Client.objects.for_owner(owner).select_related("score")
     if not include_dropped:
         clients = clients.active()
+    if verdict in VERDICTS:
+        clients = clients.filter(score__verdict=verdict)
     client = OuterRef("pk")
     recent = (
         Incident.objects.filter(
@@ -108,6 +116,14 @@ def clients_for_dashboard(
         # Amounts in different currencies cannot be compared, so "most overdue" means
         # the oldest unpaid due date first; clients with nothing overdue come last.
         return clients.order_by(F("oldest_overdue_on").asc(nulls_last=True), Lower("name"), "pk")
+    if sort == "score":
+        # Worst first: red flags, then the lowest score; unscored clients last.
+        return clients.order_by(
+            F("score__red_flag").desc(nulls_last=True),
+            F("score__score").asc(nulls_last=True),
+            Lower("name"),
+            "pk",
+        )
     if sort == "status":
         rank = Case(
             When(status=Client.Status.ACTIVE, then=Value(0)),
@@ -168,7 +184,8 @@ class TimelinePage:
 def client_timeline(
     *, client: Client, today: date, page: int = 1, per_page: int = TIMELINE_PAGE_SIZE
 ) -> TimelinePage:
-    """Invoices, payments, incidents and work logs in one list, newest first: four queries.
+    """Invoices, payments, incidents, work logs and reminder emails in one list, newest
+    first: five queries.
 
     Page n needs at most n * per_page + 1 rows of each kind to know its entries and
     whether more follow, so deeper pages cost more rows but never more queries.
@@ -192,11 +209,23 @@ def client_timeline(
     work_logs = WorkLog.objects.filter(client=client).order_by("-worked_on", "-created_at", "-pk")[
         :limit
     ]
+    # Emails the ladder sent or gave up on: part of the record (DOMAIN.md: keep records).
+    reminders = (
+        Reminder.objects.filter(
+            invoice__client=client, state__in=[Reminder.State.SENT, Reminder.State.FAILED]
+        )
+        .select_related("invoice")
+        .order_by("-due_on", "-pk")[:limit]
+    )
     entries = [
         *(TimelineEntry("invoice", i.issued_on, i, i.status(today)) for i in invoices),
         *(TimelineEntry("payment", p.paid_on, p) for p in payments),
         *(TimelineEntry("incident", i.occurred_on, i) for i in incidents),
         *(TimelineEntry("work", w.worked_on, w) for w in work_logs),
+        *(
+            TimelineEntry("reminder", r.sent_at.date() if r.sent_at else r.due_on, r)
+            for r in reminders
+        ),
     ]
     entries.sort(key=lambda entry: entry.sort_key, reverse=True)
     return TimelinePage(entries=entries[start:end], page=page, has_more=len(entries) > end)

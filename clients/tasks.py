@@ -64,3 +64,11 @@ def _finish(job_id: int, state: str, **values: Any) -> None:
     ImportJob.objects.filter(pk=job_id, state=ImportJob.State.RUNNING).update(
         state=state, payload="", finished_at=timezone.now(), **values
     )
+
+
+@shared_task
+def render_report(report_id: int) -> None:
+    """Render a long client history's exit report in the background (the page polls)."""
+    from clients.reports import report_render
+
+    report_render(report_id=report_id)

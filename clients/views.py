@@ -28,6 +28,7 @@ from clients.selectors import (
     DASHBOARD_PAGE_SIZE,
     DASHBOARD_SORTS,
     RECENT_INCIDENT_DAYS,
+    VERDICTS,
     account_items_for,
     client_timeline,
     client_totals,
@@ -35,7 +36,15 @@ from clients.selectors import (
     overdue_by_client,
 )
 from invoices.forms import ClientPaymentForm, InvoiceForm
+from redflags.assess import (
+    rule_settings_for,
+    score_history,
+    scores_refresh,
+    stale_scores,
+    today_for,
+)
 from redflags.forms import IncidentForm
+from redflags.models import ClientScore
 
 CLIENT_PAGE = "clients/client_detail.html"
 INLINE_FORMS = ("incident", "payment", "work", "invoice")
@@ -105,8 +114,22 @@ def client_changed(
         "open_form": fresh,
         "refresh": [n for n in INLINE_FORMS if n == fresh or (money and n == "payment")],
         **client_forms(client, owner=request.user),
+        **assessment_context(request, client),
     }
     return render(request, f"{CLIENT_PAGE}#client_changed", context)
+
+
+def assessment_context(request: HttpRequest, client: Client) -> dict[str, Any]:
+    """The stored assessment (the services refresh it on every change) and the score's
+    path over the past year, recomputed from the same facts."""
+    profile = services.profile_for(request.user)
+    settings = rule_settings_for(profile)
+    today = today_for(request.user, profile)
+    return {
+        "score": ClientScore.objects.filter(client=client).first(),
+        "history": score_history(request.user, client, as_of=today, settings=settings),
+        "rule_settings": settings,
+    }
 
 
 def timeline_entry_deleted(
@@ -127,18 +150,26 @@ def owned_client(request: HttpRequest, pk: int) -> Client:
 @login_required
 @require_GET
 def dashboard(request: HtmxHttpRequest) -> HttpResponse:
-    today = timezone.localdate()
-    sort = request.GET.get("sort", "name")
+    profile = services.profile_for(request.user)
+    today = today_for(request.user, profile)
+    # Scores move with time (invoices fall overdue, incidents fade): catch up once a day.
+    if stale_scores(request.user, today):
+        scores_refresh(request.user, as_of=today)
+    sort = request.GET.get("sort", "score")
     if sort not in DASHBOARD_SORTS:
-        sort = "name"
+        sort = "score"
+    verdict = request.GET.get("verdict")
+    verdict = verdict if verdict in VERDICTS else None
     show_dropped = request.GET.get("dropped") == "1"
     clients = clients_for_dashboard(
-        owner=request.user, today=today, include_dropped=show_dropped, sort=sort
+        owner=request.user, today=today, include_dropped=show_dropped, sort=sort, verdict=verdict
     )
     page = Paginator(clients, DASHBOARD_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "page": page,
         "sort": sort,
+        "verdict": verdict,
+        "verdicts": ClientScore.Verdict.choices,
         "recent_days": RECENT_INCIDENT_DAYS,
         "show_dropped": show_dropped,
         "overdue": overdue_by_client(
@@ -181,6 +212,7 @@ def client_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "account_items": account_items_for(client=client),
         "account_form": AccountItemForm(),
         **client_forms(client, owner=request.user),
+        **assessment_context(request, client),
     }
     return render(request, CLIENT_PAGE, context)
 

@@ -28,7 +28,7 @@ from clients.views import (
 )
 from invoices import services
 from invoices.forms import ClientPaymentForm, InvoiceForm, PaymentForm
-from invoices.models import Invoice, Payment
+from invoices.models import Invoice, Payment, Reminder, Stage
 from invoices.selectors import invoices_for_page, payments_for
 
 INVOICE_PAGE = "invoices/invoice_detail.html"
@@ -44,6 +44,11 @@ def _owned_payment(request: HttpRequest, pk: int) -> Payment:
     )
 
 
+def reminder_ladder(invoice: Invoice) -> list[tuple[Stage, Reminder | None]]:
+    sent = {r.stage: r for r in Reminder.objects.filter(invoice=invoice)}
+    return [(stage, sent.get(stage)) for stage in Stage]
+
+
 def _invoice_context(invoice: Invoice, payment_form: PaymentForm | None = None) -> dict[str, Any]:
     if payment_form is None:
         payment_form = PaymentForm(initial={"amount": invoice.balance or None})
@@ -53,6 +58,7 @@ def _invoice_context(invoice: Invoice, payment_form: PaymentForm | None = None) 
         "status": invoice.status(timezone.localdate()),
         "payments": payments_for(invoice=invoice),
         "payment_form": payment_form,
+        "reminder_ladder": reminder_ladder(invoice),
     }
 
 

@@ -32,10 +32,11 @@ from redflags.rules.settings import InvalidSettings
 LATENESS_BARS = 12  # invoices shown in the dashboard's small chart
 
 
-def today_for(owner: AbstractBaseUser) -> date:
+def today_for(owner: AbstractBaseUser, profile: Profile | None = None) -> date:
     """The freelancer's own date, in their time zone."""
+    profile = profile or Profile.objects.for_user(owner)
     try:
-        zone = ZoneInfo(Profile.objects.for_user(owner).time_zone)
+        zone = ZoneInfo(profile.time_zone)
     except (KeyError, ValueError):
         return timezone.localdate()
     return timezone.now().astimezone(zone).date()
@@ -153,10 +154,15 @@ def assess_clients(
 
 
 def score_history(
-    owner: AbstractBaseUser, client: Client, *, as_of: date, months: int = 12
+    owner: AbstractBaseUser,
+    client: Client,
+    *,
+    as_of: date,
+    months: int = 12,
+    settings: RuleSettings | None = None,
 ) -> list[tuple[date, Assessment]]:
     """The client's assessment at the end of each past month: recomputed, never stored."""
-    settings = rule_settings_for(Profile.objects.for_user(owner))
+    settings = settings or rule_settings_for(Profile.objects.for_user(owner))
     facts = client_facts(owner, [client.pk])[client.pk]
     points = []
     day = as_of

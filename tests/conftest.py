@@ -32,7 +32,10 @@ def port_open(host: str, port: int) -> bool:
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     """Real hashing costs a second per user; tests of login still hash and check."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",  # to check data made outside a test
+    ]
 
 
 @pytest.fixture
@@ -85,3 +88,15 @@ def smtp_server(settings):
         settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
         settings.EMAIL_TIMEOUT = 5
         yield server
+
+
+@pytest.fixture
+def celery_eager():
+    """Tasks run in the test's own process when queued. Celery reads Django's settings
+    once, so this sets the app's configuration itself, and puts it back afterwards."""
+    from clientwatch.celery import app
+
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield app
+    app.conf.task_always_eager = before

@@ -7,7 +7,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from clients.models import AccountItem, Client, WorkLog
+from clients.models import AccountItem, Client, Profile, WorkLog
 from invoices.models import Invoice, Payment
 from redflags.models import Incident
 
@@ -16,10 +16,17 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
+        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"freelancer{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
     password = factory.django.Password("correct horse battery staple")
+
+    @factory.post_generation
+    def profile(user, create, extracted, **kwargs):
+        # Sign-up creates the profile; so do the factories.
+        if create:
+            Profile.objects.for_user(user)
 
 
 class ClientFactory(factory.django.DjangoModelFactory):

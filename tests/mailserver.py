@@ -23,7 +23,7 @@ class Mailbox:
         self.refusals = 0
         self.refuse_with = "421 4.3.0 Try again later"
 
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd API)
+    async def handle_DATA(self, server, session, envelope) -> str:
         if self.refusals > 0:
             self.refusals -= 1
             return self.refuse_with

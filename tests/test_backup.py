@@ -382,7 +382,7 @@ def test_dry_run_reports_and_writes_nothing(bob):
     assert result.clients.created == 2
     assert result.invoices.created == 3
     assert row_counts() == dict.fromkeys(row_counts(), 0)
-    assert not Profile.objects.filter(user=bob).exists()
+    assert Profile.objects.get(user=bob).time_zone == "UTC"  # settings not applied either
 
 
 def test_export_is_deterministic_and_ordered(alice_history):
@@ -752,7 +752,7 @@ def test_export_of_a_new_freelancer_is_empty_and_creates_nothing(bob):
     exported = backup_export(owner=bob)
     assert exported["clients"] == []
     assert exported["settings"]["currency"] == "EUR"
-    assert not Profile.objects.filter(user=bob).exists()
+    assert Profile.objects.filter(user=bob).count() == 1  # the one sign-up made
     assert backup_import(owner=bob, document=exported).settings.unchanged == 1
 
 

@@ -1,7 +1,6 @@
 """Dropping a client: dates, letter, handover, and refusals that change nothing."""
 
 from datetime import date, timedelta
-from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError

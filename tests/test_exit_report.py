@@ -98,3 +98,43 @@ def test_internal_record_adds_incidents_reminders_chart_and_history(ending_clien
         assert heading in text, heading
     assert "Claimed the brief was approved" in text
     assert reader.metadata.title.startswith("Internal record")
+
+
+def test_two_years_of_weekly_work_and_100_invoices_break_across_pages_with_headers(
+    alice, factories
+):
+    from clients.models import WorkLog
+    from invoices.models import Invoice
+
+    client = factories.client(
+        owner=alice, name="Long Haul Oy", started_on=TODAY - timedelta(days=760)
+    )
+    WorkLog.objects.bulk_create(
+        WorkLog(
+            client=client,
+            worked_on=TODAY - timedelta(days=7 * week),
+            hours=Decimal("6.0"),
+            description=f"Sprint {week % 12}",
+            billable=True,
+        )
+        for week in range(104)
+    )
+    Invoice.objects.bulk_create(
+        Invoice(
+            owner=alice,
+            client=client,
+            number=f"LH-{n:03d}",
+            currency="EUR",
+            issued_on=TODAY - timedelta(days=7 * n + 14),
+            due_on=TODAY - timedelta(days=7 * n),
+            amount=Decimal("480.00"),
+        )
+        for n in range(100)
+    )
+    reader, _ = pdf_text(report_pdf(client, internal=False))
+    pages = [page.extract_text() for page in reader.pages]
+    statement_pages = [text for text in pages if "LH-0" in text]
+    assert len(statement_pages) >= 2
+    # The table's header row is repeated on every page the statement runs over.
+    assert all("Issued" in text and "Amount" in text for text in statement_pages)
+    assert "€48,000.00" in "\n".join(pages)  # 100 invoices of 480, all unpaid

@@ -64,8 +64,8 @@ def flashed(response) -> list[str]:
 
 
 @pytest.fixture
-def eager(settings):
-    settings.CELERY_TASK_ALWAYS_EAGER = True
+def eager(celery_eager):
+    return celery_eager
 
 
 # Backup download

@@ -65,7 +65,9 @@ def alices_objects(alice, factories, settings, tmp_path):
         "account_item": factories.account_item(client=client),
         "import_job": ImportJob.objects.create(owner=alice, payload='{"clients": []}'),
         "report": Report.objects.create(
-            client=client, kind="handover", state="ready",
+            client=client,
+            kind="handover",
+            state="ready",
             pdf=ContentFile(b"%PDF-1.7 report", name="report.pdf"),
         ),
         "reminder": Reminder.objects.create(

@@ -29,7 +29,9 @@ def rules_post(**changes):
 def abusive_once(alice, factories):
     client = factories.client(owner=alice, name="Snappy Ltd")
     factories.incident(
-        client=client, category="verbal_abuse", severity=4,
+        client=client,
+        category="verbal_abuse",
+        severity=4,
         occurred_on=timezone.localdate() - timedelta(days=5),
     )
     scores_refresh(alice)
@@ -54,10 +56,16 @@ def test_restore_defaults_clears_every_override(alice_client, alice, abusive_onc
 
 @pytest.mark.parametrize(
     "changes",
-    [{"keep_at": 30, "watch_at": 60}, {"verbal_abuse_points": -1}, {"half_life_days": "soon"},
-     {"late_day_points": "1e999"}],
+    [
+        {"keep_at": 30, "watch_at": 60},
+        {"verbal_abuse_points": -1},
+        {"half_life_days": "soon"},
+        {"late_day_points": "1e999"},
+    ],
 )
-def test_bad_rule_values_are_refused_and_nothing_changes(alice_client, alice, abusive_once, changes):
+def test_bad_rule_values_are_refused_and_nothing_changes(
+    alice_client, alice, abusive_once, changes
+):
     response = alice_client.post(reverse("rule_settings"), rules_post(**changes))
     assert response.status_code == 422
     assert response.context["rules_form"].errors
