@@ -126,8 +126,8 @@ def _render(request, client, form, status=200):
 
 @login_required
 @require_POST
-def report_create(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
-    client = get_object_or_404(Client.objects.for_owner(request.user), pk=pk)
+def report_create(request: HttpRequest, client_pk: int, kind: str) -> HttpResponse:
+    client = get_object_or_404(Client.objects.for_owner(request.user), pk=client_pk)
     if kind not in Report.Kind.values:
         raise Http404
     report = report_request(client=client, kind=kind)

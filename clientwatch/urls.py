@@ -14,12 +14,12 @@ urlpatterns = [
     path("accounts/signup/", views.signup, name="signup"),
     path("accounts/", include("django.contrib.auth.urls")),
     path(
-        "invoices/<int:pk>/reminders/<str:stage>/",
+        "invoices/<int:invoice_pk>/reminders/<str:stage>/",
         reminder_views.reminder_preview,
         name="reminder_preview",
     ),
     path(
-        "invoices/<int:pk>/reminders/<str:stage>/send/",
+        "invoices/<int:invoice_pk>/reminders/<str:stage>/send/",
         reminder_views.reminder_send,
         name="reminder_send",
     ),

@@ -22,9 +22,9 @@ def _stage(value: str) -> Stage:
 
 @login_required
 @require_GET
-def reminder_preview(request: HttpRequest, pk: int, stage: str) -> HttpResponse:
+def reminder_preview(request: HttpRequest, invoice_pk: int, stage: str) -> HttpResponse:
     invoice = get_object_or_404(
-        Invoice.objects.for_owner(request.user).with_paid().select_related("client"), pk=pk
+        Invoice.objects.for_owner(request.user).with_paid().select_related("client"), pk=invoice_pk
     )
     stage = _stage(stage)
     email = reminder_render(invoice, stage, profile_for(request.user))
@@ -38,8 +38,8 @@ def reminder_preview(request: HttpRequest, pk: int, stage: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def reminder_send(request: HttpRequest, pk: int, stage: str) -> HttpResponse:
-    invoice = get_object_or_404(Invoice.objects.for_owner(request.user), pk=pk)
+def reminder_send(request: HttpRequest, invoice_pk: int, stage: str) -> HttpResponse:
+    invoice = get_object_or_404(Invoice.objects.for_owner(request.user), pk=invoice_pk)
     stage = _stage(stage)
     try:
         reminder = reminder_send_now(invoice=invoice, stage=stage)
@@ -58,7 +58,7 @@ def reminder_send(request: HttpRequest, pk: int, stage: str) -> HttpResponse:
                 _("The email could not be sent yet (%(error)s); it will be retried.")
                 % {"error": reminder.last_error},
             )
-    return redirect("reminder_preview", pk=invoice.pk, stage=stage.value)
+    return redirect("reminder_preview", invoice_pk=invoice.pk, stage=stage.value)
 
 
 @login_required

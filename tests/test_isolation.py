@@ -50,8 +50,15 @@ def object_kind(name: str, kwarg: str) -> str:
 
 
 @pytest.fixture
-def alices_objects(alice, factories, settings, tmp_path):
+def alices_objects(alice, bob, factories, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
+    # Rows of bob's first, a different number of each kind, so that no two kinds of
+    # alice's objects share an id by chance: a URL fed the wrong kind of id then fails.
+    for n in range(1, 4):
+        bobs = factories.invoice(client=factories.client(owner=bob))
+        for _ in range(n):
+            factories.payment(invoice=bobs, amount=1)
+            factories.work_log(client=bobs.client)
     client = factories.client(owner=alice)
     invoice = factories.invoice(client=client)
     return {
