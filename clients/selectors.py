@@ -76,46 +76,21 @@ def clients_for_dashboard(
     sort: str = "score",
     verdict: str | None = None,
 ) -> QuerySet[Client]:
-    """The owner's clients, each annotated with what the dashboard row shows.
-
-    Annotations: `recent_incidents` (count over the last RECENT_INCIDENT_DAYS days),
-    `oldest_overdue_on` (due date of the longest-overdue invoice, or None) and
-    `last_activity_on` (newest invoice, payment, incident or work log, or None).
-    Overdue amounts per currency come from `overdue_by_client`, for one page at a time.
-    """
-    clients = Client.objects.for_owner(owner).select_related("score")
+    """The owner's clients in dashboard order: only what sorting and filtering need, so
+    paging through 1,000 clients does not compute every row's figures (`dashboard_rows`
+    does that for the one page shown)."""
+    clients = Client.objects.for_owner(owner)
     if not include_dropped:
         clients = clients.active()
     if verdict in VERDICTS:
         clients = clients.filter(score__verdict=verdict)
-    client = OuterRef("pk")
-    recent = (
-        Incident.objects.filter(
-            client=client, occurred_on__gte=today - timedelta(days=RECENT_INCIDENT_DAYS)
-        )
-        .order_by()
-        .values("client")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    oldest_overdue = _overdue_invoices(today).filter(client=client).order_by("due_on")
-    clients = clients.annotate(
-        recent_incidents=Coalesce(Subquery(recent), Value(0)),
-        oldest_overdue_on=Subquery(oldest_overdue.values("due_on")[:1]),
-        last_activity_on=NullIf(
-            Greatest(
-                _latest(Invoice.objects.filter(client=client), "issued_on"),
-                _latest(Payment.objects.filter(invoice__client=client), "paid_on"),
-                _latest(Incident.objects.filter(client=client), "occurred_on"),
-                _latest(WorkLog.objects.filter(client=client), "worked_on"),
-            ),
-            Value(_NO_DATE),
-        ),
-    )
     if sort == "overdue":
         # Amounts in different currencies cannot be compared, so "most overdue" means
         # the oldest unpaid due date first; clients with nothing overdue come last.
-        return clients.order_by(F("oldest_overdue_on").asc(nulls_last=True), Lower("name"), "pk")
+        oldest_overdue = _overdue_invoices(today).filter(client=OuterRef("pk")).order_by("due_on")
+        return clients.annotate(
+            oldest_overdue_on=Subquery(oldest_overdue.values("due_on")[:1])
+        ).order_by(F("oldest_overdue_on").asc(nulls_last=True), Lower("name"), "pk")
     if sort == "score":
         # Worst first: red flags, then the lowest score; unscored clients last.
         return clients.order_by(
@@ -132,6 +107,44 @@ def clients_for_dashboard(
         )
         return clients.order_by(rank, Lower("name"), "pk")
     return clients.order_by(Lower("name"), "pk")
+
+
+def dashboard_rows(*, client_ids: list[int], today: date) -> list[Client]:
+    """The page's clients, in the given order, each annotated with what its row shows:
+    `recent_incidents` (count over the last RECENT_INCIDENT_DAYS days),
+    `oldest_overdue_on` (due date of the longest-overdue invoice, or None),
+    `last_activity_on` (newest invoice, payment, incident or work log, or None), and its
+    stored assessment as `score`. One query."""
+    client = OuterRef("pk")
+    recent = (
+        Incident.objects.filter(
+            client=client, occurred_on__gte=today - timedelta(days=RECENT_INCIDENT_DAYS)
+        )
+        .order_by()
+        .values("client")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    oldest_overdue = _overdue_invoices(today).filter(client=client).order_by("due_on")
+    rows = (
+        Client.objects.filter(pk__in=client_ids)
+        .select_related("score")
+        .annotate(
+            recent_incidents=Coalesce(Subquery(recent), Value(0)),
+            oldest_overdue_on=Subquery(oldest_overdue.values("due_on")[:1]),
+            last_activity_on=NullIf(
+                Greatest(
+                    _latest(Invoice.objects.filter(client=client), "issued_on"),
+                    _latest(Payment.objects.filter(invoice__client=client), "paid_on"),
+                    _latest(Incident.objects.filter(client=client), "occurred_on"),
+                    _latest(WorkLog.objects.filter(client=client), "worked_on"),
+                ),
+                Value(_NO_DATE),
+            ),
+        )
+    )
+    by_id = {row.pk: row for row in rows}
+    return [by_id[pk] for pk in client_ids if pk in by_id]
 
 
 def overdue_by_client(

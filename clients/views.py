@@ -33,6 +33,7 @@ from clients.selectors import (
     client_timeline,
     client_totals,
     clients_for_dashboard,
+    dashboard_rows,
     overdue_by_client,
 )
 from invoices.forms import ClientPaymentForm, InvoiceForm
@@ -164,16 +165,20 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
     clients = clients_for_dashboard(
         owner=request.user, today=today, include_dropped=show_dropped, sort=sort, verdict=verdict
     )
-    page = Paginator(clients, DASHBOARD_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(clients.values_list("pk", flat=True), DASHBOARD_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    rows = dashboard_rows(client_ids=list(page), today=today)
     context = {
         "page": page,
+        "rows": rows,
         "sort": sort,
         "verdict": verdict,
         "verdicts": ClientScore.Verdict.choices,
         "recent_days": RECENT_INCIDENT_DAYS,
         "show_dropped": show_dropped,
         "overdue": overdue_by_client(
-            owner=request.user, client_ids=[c.pk for c in page], today=today
+            owner=request.user, client_ids=[c.pk for c in rows], today=today
         ),
     }
     template = "clients/dashboard.html#client_list" if request.htmx else "clients/dashboard.html"

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -323,23 +323,7 @@ def _deliver_batch(batch: list[Reminder], connection) -> dict[int, str]:
         reminder.claimed_until = None
         reminder.claim_token = ""
     with transaction.atomic():
-        Reminder.objects.bulk_update(
-            batch,
-            [
-                "state",
-                "attempts",
-                "sent_at",
-                "last_error",
-                "next_attempt_at",
-                "message_id",
-                "recipient",
-                "subject",
-                "body_text",
-                "body_html",
-                "claimed_until",
-                "claim_token",
-            ],
-        )
+        _save_outcomes(batch)
         paused = [
             r.invoice.client_id
             for r in batch
@@ -351,6 +335,43 @@ def _deliver_batch(batch: list[Reminder], connection) -> dict[int, str]:
                 status=Client.Status.PAUSED
             )
     return outcome
+
+
+OUTCOME_FIELDS = (
+    "state",
+    "attempts",
+    "sent_at",
+    "last_error",
+    "next_attempt_at",
+    "message_id",
+    "recipient",
+    "subject",
+    "body_text",
+    "body_html",
+    "claimed_until",
+    "claim_token",
+)
+
+
+def _save_outcomes(batch: list[Reminder]) -> None:
+    """One parameterised UPDATE run for every row of the batch (executemany).
+
+    Django's bulk_update builds a CASE expression per field and row, which cost more
+    than sending the emails; executemany is one statement, prepared once.
+    """
+    fields = [Reminder._meta.get_field(name) for name in OUTCOME_FIELDS]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    # Only column names from the model go into the text; every value is a parameter.
+    table = quote(Reminder._meta.db_table)
+    sql = f"UPDATE {table} SET {assignments} WHERE {quote('id')} = %s"  # noqa: S608  # nosec B608
+    rows = [
+        [field.get_db_prep_save(getattr(reminder, field.attname), connection) for field in fields]
+        + [reminder.pk]
+        for reminder in batch
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def _note_failure(reminder: Reminder, exc: Exception, now: datetime) -> None:
