@@ -201,6 +201,8 @@ class WorkLog(models.Model):
                 condition=Q(hours__gt=0) & Q(hours__lte=24), name="worklog_hours_in_a_day"
             ),
         ]
+        # Per-client histories newest first (timeline, last activity, reports).
+        indexes = [models.Index(fields=["client", "worked_on"])]
 
     def __str__(self) -> str:
         return f"{self.worked_on}: {self.hours} h"

@@ -156,7 +156,8 @@ def overdue_by_client(
     """
     rows = (
         _overdue_invoices(today)
-        .filter(owner=owner, client_id__in=list(client_ids))
+        # By client first: the ids are the owner's own page, and the owner check stays.
+        .filter(client_id__in=list(client_ids), client__owner=owner)
         .order_by()
         .values("client_id", "currency")
         .annotate(overdue=Sum(F("amount") - F("paid"), output_field=_MONEY))

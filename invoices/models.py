@@ -104,7 +104,11 @@ class Invoice(models.Model):
                 condition=Q(due_on__gte=F("issued_on")), name="invoice_due_after_issue"
             ),
         ]
-        indexes = [models.Index(fields=["owner", "due_on"])]
+        indexes = [
+            models.Index(fields=["owner", "due_on"]),
+            models.Index(fields=["client", "due_on"]),
+            models.Index(fields=["client", "issued_on"]),
+        ]
 
     def __str__(self) -> str:
         return self.number
@@ -159,6 +163,7 @@ class Payment(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
         ]
+        indexes = [models.Index(fields=["invoice", "paid_on"])]
 
     def __str__(self) -> str:
         return f"{self.amount} on {self.paid_on}"

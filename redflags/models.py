@@ -64,6 +64,7 @@ class Incident(models.Model):
                 condition=Q(severity__gte=1) & Q(severity__lte=5), name="incident_severity_1_to_5"
             ),
         ]
+        indexes = [models.Index(fields=["client", "occurred_on"])]
 
     def __str__(self) -> str:
         return f"{self.get_category_display()} on {self.occurred_on}"
