@@ -150,7 +150,7 @@ def bench_dashboard() -> None:
         browser = Browser()
         browser.force_login(user)
         url = reverse("dashboard")
-        assert browser.get(url).status_code == 200
+        assert browser.get(url).status_code == 200  # nosec B101  # benchmark self-check
         queries = count_queries(lambda b=browser, u=url: b.get(u))
         median, _ = timed(lambda b=browser, u=url: b.get(u), 15)
         results[clients] = median
@@ -211,6 +211,48 @@ def bench_reminders() -> None:
     )
 
 
+def bench_report() -> None:
+    from clients.reports import html_to_pdf, report_context, report_html, report_pdf
+
+    print("\n## Exit report (two years of weekly work logs, 100 invoices)")
+    user = make_freelancer("report", 1, 0, 10, 0)
+    client = Client.objects.get(owner=user)
+    WorkLog.objects.bulk_create(
+        WorkLog(
+            client=client,
+            worked_on=TODAY - timedelta(days=7 * week),
+            hours=Decimal("6"),
+            description=f"Sprint {week % 12}",
+        )
+        for week in range(104)
+    )
+    Invoice.objects.bulk_create(
+        Invoice(
+            owner=user,
+            client=client,
+            number=f"R-{n:03d}",
+            currency="EUR",
+            issued_on=TODAY - timedelta(days=7 * n + 14),
+            due_on=TODAY - timedelta(days=7 * n),
+            amount=Decimal("480.00"),
+        )
+        for n in range(100)
+    )
+    for internal in (False, True):
+        html = report_html(report_context(client, internal=internal))
+        html_to_pdf(html)  # fonts and stylesheets load once per process
+        app_runs, alone_runs = [], []
+        for _ in range(7):  # interleaved, so a busy moment of the machine hits both alike
+            app_runs.append(timed(lambda i=internal: report_pdf(client, internal=i), 1)[0])
+            alone_runs.append(timed(lambda h=html: html_to_pdf(h), 1)[0])
+        app, alone = statistics.median(app_runs), statistics.median(alone_runs)
+        kind = "internal record" if internal else "handover report"
+        print(
+            f"- {kind}: {app * 1000:.0f} ms in the app, {alone * 1000:.0f} ms WeasyPrint alone "
+            f"on the same HTML: the app adds {(app / alone - 1) * 100:+.1f}% (target < 10%)"
+        )
+
+
 def main() -> None:
     print("# ClientWatch benchmarks")
     print(
@@ -221,6 +263,7 @@ def main() -> None:
     bench_engine()
     bench_dashboard()
     bench_reminders()
+    bench_report()
 
 
 if __name__ == "__main__":
