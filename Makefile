@@ -57,6 +57,7 @@ bench: $(VENV)/.installed-dev check-system
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit -q -c pyproject.toml -r clientwatch clients invoices redflags
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff format .

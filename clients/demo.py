@@ -864,7 +864,7 @@ def _client_plan(index: int, spec: DemoClient, as_of: date) -> ClientPlan:
         for i in range(INVOICE_COUNT)
     ]
     work_from = issue_dates[0] - timedelta(days=PERIOD_DAYS)
-    assert started_on <= work_from, spec.fields["ref"]
+    assert started_on <= work_from, spec.fields["ref"]  # nosec B101  # demo data self-check
     work_logs = _work_logs(spec.work, since=work_from, as_of=as_of)
     return ClientPlan(
         spec=spec,

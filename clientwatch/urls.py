@@ -1,8 +1,10 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from clientwatch import views
+from clientwatch.throttle import throttle_posts
 from invoices import reminder_views
 
 urlpatterns = [
@@ -11,7 +13,13 @@ urlpatterns = [
     path("", include("clients.exit_urls")),
     path("", include("invoices.urls")),
     path("", include("redflags.urls")),
-    path("accounts/signup/", views.signup, name="signup"),
+    # Anyone may post these two: a few tries per address, then 429 (logins: django-axes).
+    path("accounts/signup/", throttle_posts("signup", limit=10)(views.signup), name="signup"),
+    path(
+        "accounts/password_reset/",
+        throttle_posts("password_reset", limit=5)(auth_views.PasswordResetView.as_view()),
+        name="password_reset",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path(
         "invoices/<int:invoice_pk>/reminders/<str:stage>/",

@@ -29,7 +29,8 @@ def signup(request: HttpRequest) -> HttpResponse:
         with transaction.atomic():
             user = form.save()
             profile_for(user)
-        login(request, user)
+        # Several auth backends (django-axes first): name the one that knows this user.
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, _("Welcome to ClientWatch. Start by adding your first client."))
         return redirect("dashboard")
     return render(request, "registration/signup.html", {"form": form})
