@@ -165,6 +165,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "clientwatch.throttle.client_ip"
 AXES_DISABLE_ACCESS_LOG = True  # keep failures only, not a record of every login
+AXES_VERBOSE = False  # no banner on every start; lockouts are still logged
 # How many reverse proxies, each appending to X-Forwarded-For, stand in front of the app;
 # 0 trusts only the connection's own address. Throttling counts per client address.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
