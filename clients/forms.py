@@ -10,7 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from clients.models import AccountItem, Client, WorkLog
+from clients.models import AccountItem, Client, Profile, WorkLog
 from clientwatch.money import currency_choices
 
 UNKNOWN_CURRENCY = _("“%(value)s” is not a currency we know. Pick one from the list.")
@@ -113,6 +113,11 @@ class ClientForm(ServiceModelForm):
     def __init__(self, *args: Any, owner: Any, **kwargs: Any) -> None:
         self.owner = owner
         super().__init__(*args, **kwargs)
+        if self.instance.pk is None:
+            # A new client starts from the freelancer's own defaults.
+            profile = Profile.objects.for_user(owner)
+            self.initial.setdefault("currency", profile.currency)
+            self.initial.setdefault("payment_terms_days", profile.default_payment_terms_days)
         self.fields["ref"].required = False
         self.fields["ref"].help_text = _(
             "Your own short id for this client. Leave it empty to make one from the name."

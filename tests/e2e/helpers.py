@@ -1,11 +1,15 @@
 """What the browser tests share: a small backup document, logging in, reading the dashboard."""
 
 import json
+import re
 from datetime import date, timedelta
 
 from django.utils import timezone
 
-from tests.e2e.conftest import PASSWORD
+from tests.e2e.browser import expect
+
+PASSWORD = "correct horse battery staple"  # the factories' password
+DASHBOARD = re.compile(r"^https?://[^/]+/$")
 
 
 def backup_document(today: date | None = None) -> dict:
@@ -64,6 +68,7 @@ def backup_document(today: date | None = None) -> dict:
                 "rate": "3000.00",
                 "payment_terms_days": 30,
                 "started_on": ago(200),
+                "accounts": [{"name": "Google Ads account"}],
                 "incidents": [
                     {
                         "category": "verbal_abuse",
@@ -97,7 +102,6 @@ def backup_document(today: date | None = None) -> dict:
     }
 
 
-KEEP, WATCH, FIRE = "North Bakery", "Fjord Media", "Harbour Legal"
 WORST_FIRST = ["Hugo Harbour", "Frida Fjord", "Nora North"]
 
 
@@ -112,7 +116,7 @@ def log_in(page, username: str, password: str = PASSWORD) -> None:
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/")
+    expect(page).to_have_url(DASHBOARD)
 
 
 def dashboard_rows(page) -> list[tuple[str, str]]:
