@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from clients.models import AccountItem, Client, Profile, WorkLog
+from clients.models import AccountItem, Client, ImportJob, Profile, Report, WorkLog
 
 
 @admin.register(Profile)
@@ -38,4 +38,19 @@ class WorkLogAdmin(admin.ModelAdmin):
 @admin.register(AccountItem)
 class AccountItemAdmin(admin.ModelAdmin):
     list_display = ["name", "client", "handed_over"]
+    list_select_related = ["client"]
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    list_display = ["owner", "filename", "state", "done", "total", "created_at"]
+    list_filter = ["state"]
+    list_select_related = ["owner"]
+    exclude = ["payload"]  # can be megabytes of a freelancer's records
+
+
+@admin.register(Report)
+class ReportAdmin(admin.ModelAdmin):
+    list_display = ["client", "kind", "state", "created_at"]
+    list_filter = ["kind", "state"]
     list_select_related = ["client"]

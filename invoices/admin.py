@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from invoices.models import Invoice, Payment
+from invoices.models import Digest, Invoice, Payment, Reminder
 
 
 class PaymentInline(admin.TabularInline):
@@ -30,3 +30,18 @@ class InvoiceAdmin(admin.ModelAdmin):
 class PaymentAdmin(admin.ModelAdmin):
     list_display = ["invoice", "paid_on", "amount"]
     list_select_related = ["invoice"]
+
+
+@admin.register(Reminder)
+class ReminderAdmin(admin.ModelAdmin):
+    list_display = ["invoice", "stage", "state", "attempts", "sent_at", "recipient"]
+    list_filter = ["stage", "state", "trigger"]
+    list_select_related = ["invoice"]
+    readonly_fields = ["message_id", "claim_token", "claimed_until"]
+
+
+@admin.register(Digest)
+class DigestAdmin(admin.ModelAdmin):
+    list_display = ["owner", "for_date", "state", "sent_at"]
+    list_filter = ["state"]
+    list_select_related = ["owner"]

@@ -1,10 +1,17 @@
 from django.contrib import admin
 
-from redflags.models import Incident
+from redflags.models import ClientScore, Incident
 
 
 @admin.register(Incident)
 class IncidentAdmin(admin.ModelAdmin):
     list_display = ["client", "occurred_on", "category", "severity", "client_was_warned"]
     list_filter = ["category", "severity"]
+    list_select_related = ["client"]
+
+
+@admin.register(ClientScore)
+class ClientScoreAdmin(admin.ModelAdmin):
+    list_display = ["client", "score", "verdict", "top_reason", "as_of"]
+    list_filter = ["verdict", "red_flag"]
     list_select_related = ["client"]

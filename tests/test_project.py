@@ -64,3 +64,31 @@ def test_ci_has_redis_when_required():
     import redis
 
     assert redis.Redis.from_url(os.environ["REDIS_URL"]).ping()
+
+
+def test_every_model_is_in_the_admin():
+    from django.apps import apps
+    from django.contrib import admin
+
+    ours = [
+        m for m in apps.get_models() if m._meta.app_label in {"clients", "invoices", "redflags"}
+    ]
+    assert ours
+    for model in ours:
+        assert admin.site.is_registered(model), model.__name__
+
+
+def test_celery_is_set_up_not_to_lose_or_repeat_tasks(settings):
+    from clientwatch.celery import app
+
+    conf = app.conf
+    assert conf.task_acks_late is True
+    assert conf.task_reject_on_worker_lost is True
+    assert conf.worker_prefetch_multiplier == 1
+    assert conf.timezone == "UTC"
+    assert conf.task_time_limit
+    if settings.REDIS_URL:
+        # Past the visibility timeout Redis hands a task to another worker: it must be
+        # longer than any task may run.
+        assert conf.broker_transport_options["visibility_timeout"] > conf.task_time_limit
+        assert conf.broker_url.startswith("redis://")
