@@ -39,7 +39,7 @@ run: $(VENV)/.installed-runtime check-system
 	@echo "  Stop everything with Ctrl-C."
 	@echo
 	@trap 'kill 0' INT TERM EXIT; \
-	$(BIN)/celery -A clientwatch worker --loglevel=INFO --concurrency=2 & \
+	$(BIN)/celery -A clientwatch worker -Q celery,reports --loglevel=INFO --concurrency=2 & \
 	$(BIN)/celery -A clientwatch beat --loglevel=INFO & \
 	$(MANAGE) runserver $(HOST):$(PORT)
 

@@ -231,6 +231,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = CELERY_TASK_HARD_TIME_LIMIT
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_HARD_TIME_LIMIT - 60
 CELERY_WORKER_MAX_TASKS_PER_CHILD = 50  # WeasyPrint keeps memory after a render
+# PDF rendering is slow and memory-hungry: its own queue, so reminders never wait behind
+# it and its workers can be sized (and recycled) on their own. Everything else: "celery".
+CELERY_TASK_ROUTES = {"clients.tasks.render_report": {"queue": "reports"}}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     # Hourly: starts each freelancer's day (reminders, then the digest) once their local

@@ -42,6 +42,10 @@ def test_compose_file_defines_the_production_services_with_health_checks():
         assert "healthcheck" in services[name], name
     assert "gunicorn" in services["web"]["command"]
     assert "beat" in services["beat"]["command"]
+    # Exactly one beat; web has no host port of its own, so it can be scaled.
+    assert services["beat"]["deploy"]["replicas"] == 1
+    assert "ports" not in services["web"]
+    assert "-Q reports" in services["worker-reports"]["command"]
 
 
 @pytest.mark.postgres
