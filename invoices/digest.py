@@ -10,6 +10,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db.models import Max, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from clients.models import Client, Profile
 from invoices.models import Digest, Invoice, Reminder, Stage
@@ -70,8 +71,11 @@ def digest_content(*, owner: AbstractBaseUser, for_date: date) -> DigestContent:
         )
         if stage == Stage.FINAL:
             content.suggestions.append(
-                f"{invoice.client.name}: the final notice for {invoice.number} has gone out. "
-                "Decide whether to pass it to collection, and finish only what is already paid for."
+                _(
+                    "%(client)s: the final notice for %(number)s has gone out. Decide whether "
+                    "to pass it to collection, and finish only what is already paid for."
+                )
+                % {"client": invoice.client.name, "number": invoice.number}
             )
 
     content.reminders_sent = list(
@@ -93,7 +97,12 @@ def digest_content(*, owner: AbstractBaseUser, for_date: date) -> DigestContent:
     content.fire = list(scores.filter(verdict=ClientScore.Verdict.FIRE).order_by("score"))
     for score in content.fire:
         content.suggestions.append(
-            f"{score.client.name} is at fire ({score.top_reason}). {score.top_advice}".strip()
+            (
+                _("%(client)s is at fire (%(reason)s).")
+                % {"client": score.client.name, "reason": score.top_reason}
+                + " "
+                + score.top_advice
+            ).strip()
         )
     return content
 
