@@ -22,7 +22,6 @@ from clients.models import Client, Profile, Report
 from clientwatch.money import format_money
 from invoices.models import Invoice, Payment, Reminder
 from redflags.assess import client_facts, lateness_bars, score_history
-from redflags.charts import lateness_bars_geometry
 from redflags.models import Incident
 
 STATIC = Path(settings.BASE_DIR) / "static"
@@ -101,7 +100,6 @@ def report_context(client: Client, *, internal: bool, as_of: date | None = None)
                 .select_related("invoice")
                 .order_by("sent_at")
             ),
-            "lateness": lateness_bars_geometry(lateness_bars(facts, as_of), width=480, height=120),
             "lateness_days": lateness_bars(facts, as_of),
             "history": score_history(owner, client, as_of=as_of),
         }
