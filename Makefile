@@ -53,6 +53,14 @@ bench: $(VENV)/.installed-dev check-system
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(MANAGE) migrate --no-input -v 0
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(MANAGE) flush --no-input -v 0
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m clientwatch.bench
+	# The load test needs PostgreSQL on 127.0.0.1 and wrk; it says so and skips without them.
+	$(BIN)/python -m clientwatch.loadtest
+
+# Update the translation catalogues after changing texts (needs GNU gettext), then
+# compile them; the compiled .mo files are committed so the app runs offline.
+messages: $(VENV)/.installed-runtime
+	$(MANAGE) makemessages -l ms -l id -l fi -l fy --ignore=.venv --ignore=node_modules --ignore=tests --no-obsolete
+	$(MANAGE) compilemessages --ignore=.venv --ignore=node_modules
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

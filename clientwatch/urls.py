@@ -21,6 +21,7 @@ urlpatterns = [
         name="password_reset",
     ),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
     path(
         "invoices/<int:invoice_pk>/reminders/<str:stage>/",
         reminder_views.reminder_preview,

@@ -5,12 +5,38 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from clients.services import profile_for
 from invoices.models import Invoice, Reminder, Stage
 from invoices.reminders import reminder_render, reminder_send_now
+
+# The subject of each stage: if the client's language has no translation of it, the
+# email goes out in English, and the preview says so.
+SUBJECT_MSGIDS = {
+    Stage.NUDGE: "A friendly reminder: invoice %(number)s",
+    Stage.PAUSED: "Work paused until invoice %(number)s is settled",
+    Stage.FINAL: "Final notice: invoice %(number)s",
+}
+
+
+def reminder_translated(language: str, stage: Stage) -> bool:
+    """Whether the catalogue for `language` has this stage's reminder texts."""
+    if language.split("-")[0] == "en":
+        return True
+    msgid = SUBJECT_MSGIDS[stage]
+    with translation.override(language):
+        return translation.gettext(msgid) != msgid
+
+
+def language_name(language: str) -> str:
+    """The language's name in the freelancer's UI language, or its code if unknown."""
+    try:
+        return translation.get_language_info(language)["name_translated"]
+    except KeyError:
+        return language
 
 
 def _stage(value: str) -> Stage:
@@ -32,7 +58,15 @@ def reminder_preview(request: HttpRequest, invoice_pk: int, stage: str) -> HttpR
     return render(
         request,
         "invoices/reminder_preview.html",
-        {"invoice": invoice, "stage": stage, "email": email, "sent": sent, "stages": Stage},
+        {
+            "invoice": invoice,
+            "stage": stage,
+            "email": email,
+            "sent": sent,
+            "stages": Stage,
+            "translated": reminder_translated(email.language, stage),
+            "language_name": language_name(email.language),
+        },
     )
 
 

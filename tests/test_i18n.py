@@ -1,0 +1,327 @@
+"""Translations: what a client reads is complete in every language we offer.
+
+Reminder emails, farewell letters and the handover report render in the client's language;
+the freelancer's own pages follow the browser or the language chooser, and fall back to
+English where a UI string has no translation yet.
+"""
+
+import html
+import re
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from babel.dates import format_date
+from babel.numbers import format_currency
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from clients.exit import Tone, farewell_draft
+from clients.reports import report_context, report_html
+from clients.services import profile_for
+from invoices.models import InvoiceStatus, Stage
+from invoices.reminders import reminder_render
+
+pytestmark = pytest.mark.django_db
+
+LANGUAGES = ["ms", "id", "fi", "fy"]
+CURRENCY = {"ms": "MYR", "id": "IDR", "fi": "EUR", "fy": "EUR"}
+TODAY = timezone.localdate()
+LOCALE = Path(settings.BASE_DIR) / "locale"
+
+# What a client reads: the texts that must be translated in full in every language.
+CLIENT_FACING = re.compile(
+    r"^templates/(invoices/email/_?reminder_[^:]*|clients/exit/letter_\w+\.txt|clients/exit/report\.html):"
+)
+CLIENT_FACING_LABELS = [str(label) for label in (*InvoiceStatus.labels, *Stage.labels)]
+
+
+# --- A tiny .po reader (no extra dependency) --------------------------------------------
+
+
+def _unquote(line: str) -> str:
+    body = line.strip()[1:-1]
+    return re.sub(
+        r'\\(["\\nt])', lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), body
+    )
+
+
+def po_entries(language: str) -> list[dict]:
+    """Each entry of the catalogue: its references, flags, msgid and msgstr(s)."""
+    text = (LOCALE / language / "LC_MESSAGES" / "django.po").read_text("utf-8")
+    entries = []
+    for block in text.strip().split("\n\n"):
+        entry = {"refs": [], "flags": [], "msgid": "", "msgstr": {}}
+        field = None
+        for line in block.splitlines():
+            if line.startswith("#:"):
+                entry["refs"] += line[2:].split()
+            elif line.startswith("#,"):
+                entry["flags"] += [f.strip() for f in line[2:].split(",")]
+            elif line.startswith("#"):
+                continue
+            elif match := re.match(
+                r"(msgid_plural|msgid|msgctxt|msgstr(?:\[\d+\])?) (\".*\")$", line
+            ):
+                field = match.group(1)
+                value = _unquote(match.group(2))
+                if field.startswith("msgstr"):
+                    entry["msgstr"][field] = value
+                else:
+                    entry[field] = value
+            elif line.startswith('"') and field:
+                if field.startswith("msgstr"):
+                    entry["msgstr"][field] += _unquote(line)
+                else:
+                    entry[field] += _unquote(line)
+        if entry["msgid"]:
+            entries.append(entry)
+    return entries
+
+
+# --- Fixtures ---------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def english_afterwards():
+    """Requests here activate other languages (LocaleMiddleware); later tests start in English."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture
+def profile(alice):
+    profile = profile_for(alice)
+    profile.business_name = "Alice Design"
+    profile.payment_instructions = "IBAN FI00 1234 5678"
+    profile.save()
+    return profile
+
+
+def overdue_invoice(factories, owner, language: str, number: str = "INV-7"):
+    client = factories.client(
+        owner=owner,
+        name="Slow Pay Ltd",
+        email="ap@slowpay.example",
+        language=language,
+        currency=CURRENCY.get(language, "EUR"),
+    )
+    return factories.invoice(
+        client=client,
+        number=number,
+        issued_on=date(2026, 3, 2),
+        due_on=date(2026, 3, 16),
+        amount=Decimal("1200.00"),
+    )
+
+
+def visible_text(markup: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", " ", markup))
+
+
+def english_sentences(text: str, *data: str) -> set[str]:
+    """The sentences and labels of an English rendering, with the data (names, amounts,
+    dates, numbers) cut out: none of them may survive in a translation."""
+    for value in data:
+        text = text.replace(value, "\n")
+    pieces = re.split(r"\n|(?<=[.!?:,])\s+", text)
+    return {p.strip(" \t,:.") for p in pieces if re.search(r"[A-Za-z]{3,}", p)}
+
+
+def leftovers(english: str, translated: str, *data: str) -> list[str]:
+    words = set(re.findall(r"\w+", translated))
+    found = []
+    for sentence in english_sentences(english, *data):
+        if " " in sentence:
+            if sentence in translated:
+                found.append(sentence)
+        elif sentence in words:  # a one-word label such as "Amount"
+            found.append(sentence)
+    return found
+
+
+# --- Reminder emails --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("stage", list(Stage))
+def test_every_reminder_stage_is_fully_translated_with_local_amounts_and_dates(
+    factories, alice, profile, language, stage
+):
+    invoice = overdue_invoice(factories, alice, language)
+    english_invoice = overdue_invoice(factories, alice, "en", number="INV-8")
+    english = reminder_render(english_invoice, stage, profile)
+    email = reminder_render(invoice, stage, profile)
+
+    amount = format_currency(Decimal("1200.00"), CURRENCY[language], locale=language)
+    due = format_date(invoice.due_on, format="long", locale=language)
+    data = (
+        "Slow Pay Ltd",
+        "INV-8",
+        "Alice Design",
+        "IBAN FI00 1234 5678",
+        "€1,200.00",
+        "March 16, 2026",
+        "March 2, 2026",
+    )
+    assert email.language == language
+    assert leftovers(english.subject, email.subject, *data) == []
+    assert leftovers(english.text, email.text, *data) == []
+    assert leftovers(visible_text(english.html), visible_text(email.html), *data) == []
+    for body in (email.text, visible_text(email.html)):
+        assert amount in body
+        assert due in body
+        assert "March" not in body
+    assert "INV-7" in email.subject
+
+
+def test_amounts_read_the_local_way():
+    assert format_currency(Decimal("1200.00"), "MYR", locale="ms") == "RM1,200.00"
+    assert format_currency(Decimal("1200.00"), "EUR", locale="fi") == "1\xa0200,00\xa0€"
+
+
+def test_a_client_in_malay_gets_a_malay_reminder_while_the_freelancer_reads_english(
+    alice_client, alice, profile, factories
+):
+    invoice = overdue_invoice(factories, alice, "ms")
+    url = reverse("reminder_preview", args=[invoice.pk, Stage.NUDGE.value])
+    response = alice_client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    page = html.unescape(response.content.decode())
+    assert response.status_code == 200
+    assert "Peringatan mesra: invois INV-7" in page
+    assert "RM1,200.00" in page
+    assert "Text version" in page  # the freelancer's own page stays English
+    assert "Peringatan mesra" not in visible_text(page.split("<section")[0])
+    assert "No translation in" not in page
+
+
+def test_a_client_language_without_a_catalogue_falls_back_to_english_visibly(
+    alice_client, alice, profile, factories
+):
+    invoice = overdue_invoice(factories, alice, "de")  # a language we have no catalogue for
+    url = reverse("reminder_preview", args=[invoice.pk, Stage.PAUSED.value])
+    response = alice_client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    page = html.unescape(response.content.decode())
+    assert "No translation in German yet: this email goes out in English." in page
+    assert "Work paused until invoice INV-7 is settled" in page
+
+
+def test_the_freelancer_picks_the_ui_language_in_the_footer(alice_client):
+    page = alice_client.get(reverse("dashboard")).content.decode()
+    assert f'action="{reverse("set_language")}"' in page
+    assert '<select name="language"' in page
+    response = alice_client.post(
+        reverse("set_language"), {"language": "fi", "next": reverse("dashboard")}
+    )
+    assert response.status_code == 302
+    page = alice_client.get(reverse("dashboard")).content.decode()
+    assert '<html lang="fi">' in page
+    with translation.override("fi"):
+        assert translation.gettext("Clients") in page
+
+
+def test_the_browser_language_is_followed_by_default(alice_client):
+    page = alice_client.get(reverse("dashboard"), HTTP_ACCEPT_LANGUAGE="id").content.decode()
+    assert '<html lang="id">' in page
+
+
+# --- Farewell letters -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("tone", list(Tone))
+def test_both_farewell_letters_are_fully_translated(factories, alice, profile, language, tone):
+    def draft(lang):
+        client = factories.client(owner=alice, name="Acme Studio", language=lang)
+        return farewell_draft(
+            client=client,
+            profile=profile,
+            tone=tone,
+            reasons=["Verbal abuse after a warning"],
+            end_on=date(2026, 2, 28),
+        )
+
+    english, letter = draft("en"), draft(language)
+    data = ("Acme Studio", "Alice Design", "February 28, 2026", "Verbal abuse after a warning")
+    assert leftovers(english, letter, *data) == []
+    assert format_date(date(2026, 2, 28), format="long", locale=language) in letter
+    if tone == Tone.DIRECT:
+        assert "Verbal abuse after a warning" in letter  # the freelancer's words, as written
+
+
+# --- The handover report ----------------------------------------------------------------
+
+HEADINGS = [
+    "Handover report",
+    "Prepared by",
+    "Work accomplished",
+    "Main deliverables",
+    "Accounts handed back",
+    "Statement of account",
+    "How to pay",
+]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_handover_report_has_translated_headings(factories, alice, profile, language):
+    client = factories.client(
+        owner=alice,
+        name="Brightline Fitness",
+        language=language,
+        started_on=TODAY - timedelta(days=400),
+    )
+    factories.invoice(
+        client=client,
+        number="B-2",
+        amount=Decimal("750.50"),
+        issued_on=TODAY - timedelta(days=40),
+        due_on=TODAY - timedelta(days=26),
+    )
+    factories.work_log(client=client, worked_on=TODAY - timedelta(days=7), hours=Decimal("3.5"))
+    factories.account_item(client=client, name="Google Ads")
+    page = visible_text(report_html(report_context(client, internal=False)))
+    with translation.override(language):
+        translated = {heading: translation.gettext(heading) for heading in HEADINGS}
+        overdue = str(InvoiceStatus.OVERDUE.label)
+    for heading, text in translated.items():
+        assert text != heading
+        assert text in page
+        assert heading not in page
+    assert overdue != "Overdue"
+    assert overdue in page
+
+
+# --- The catalogues ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_client_facing_text_is_translated_in_the_catalogue(language):
+    entries = po_entries(language)
+    client_facing = [
+        e
+        for e in entries
+        if any(CLIENT_FACING.match(ref) for ref in e["refs"]) or e["msgid"] in CLIENT_FACING_LABELS
+    ]
+    assert len(client_facing) > 60
+    untranslated = [
+        e["msgid"] for e in client_facing if "fuzzy" in e["flags"] or not all(e["msgstr"].values())
+    ]
+    assert untranslated == []
+    # The compiled catalogue (.mo) says the same as the .po: nothing was left uncompiled.
+    with translation.override(language):
+        stale = [
+            e["msgid"]
+            for e in client_facing
+            if "msgid_plural" not in e and translation.gettext(e["msgid"]) != e["msgstr"]["msgstr"]
+        ]
+    assert stale == []
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_catalogue_headers_have_the_right_plural_forms(language):
+    header = (LOCALE / language / "LC_MESSAGES" / "django.po").read_text("utf-8")
+    nplurals = 1 if language in ("ms", "id") else 2
+    assert f"nplurals={nplurals};" in header
+    assert f"Language: {language}\\n" in header
