@@ -86,8 +86,22 @@ def client_forms(client: Client, *, owner: Any) -> dict[str, Any]:
         "incident_form": IncidentForm(),
         "payment_form": ClientPaymentForm(client=client),
         "work_form": WorkLogForm(),
-        "invoice_form": InvoiceForm(owner=owner, client=client),
+        "invoice_form": quick_invoice_form(client, owner=owner),
     }
+
+
+# The quick-add form offers the currencies a freelancer is likely to bill in; the full
+# invoice page (same form, same validation) offers all 150-odd. Rendering every option
+# through the widget templates was most of the client page's time.
+COMMON_CURRENCIES = ("EUR", "USD", "GBP", "MYR", "IDR", "SGD", "AUD", "CAD", "CHF", "SEK")
+
+
+def quick_invoice_form(client: Client, *, owner: Any) -> InvoiceForm:
+    form = InvoiceForm(owner=owner, client=client)
+    names = dict(form.fields["currency"].choices)
+    first = dict.fromkeys([client.currency, *COMMON_CURRENCIES])
+    form.fields["currency"].choices = [(code, names[code]) for code in first if code in names]
+    return form
 
 
 def inline_form_rejected(
