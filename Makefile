@@ -29,6 +29,7 @@ check-python:
 check-system: | $(BIN)/python
 	@$(BIN)/python -c 'import ctypes.util, sys; missing = [l for l in ("pango-1.0", "pangoft2-1.0") if not ctypes.util.find_library(l)]; sys.exit("Missing system libraries for PDF reports: " + ", ".join(missing) + ". Install them with: sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0") if missing else None'
 	@$(BIN)/python -c 'import ctypes.util; ctypes.util.find_library("harfbuzz-subset") or print("Note: libharfbuzz-subset0 is not installed; PDF rendering works but is several times slower (sudo apt-get install libharfbuzz-subset0).")'
+	@fc-list 2>/dev/null | grep -qiE "dejavu|noto" || echo "Note: no DejaVu or Noto font found; PDF reports need one for Malay, Indonesian, Finnish and Frisian text (sudo apt-get install fonts-dejavu-core)."
 
 run: $(VENV)/.installed-runtime check-system
 	$(MANAGE) migrate --no-input
