@@ -8,7 +8,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from functools import partial
 from pathlib import Path
 
 from django.conf import settings
@@ -19,6 +18,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from clients.models import Client, Profile, Report
+from clientwatch.celery import enqueue_after_commit
 from clientwatch.money import format_money
 from invoices.models import Invoice, Payment, Reminder
 from redflags.assess import client_facts, lateness_bars, score_history
@@ -140,7 +140,7 @@ def report_request(*, client: Client, kind: str) -> Report:
     else:
         from clients.tasks import render_report  # tasks import this module
 
-        transaction.on_commit(partial(render_report.delay, report.pk))
+        enqueue_after_commit(render_report, report.pk)
     return report
 
 

@@ -1,7 +1,7 @@
-"""Celery tasks for large imports: thin, id-based, safe to run twice."""
+"""Celery tasks for large imports and reports: thin, id-based, safe to run twice."""
 
 from dataclasses import asdict
-from functools import partial
+from datetime import timedelta
 from typing import Any
 
 from celery import shared_task
@@ -10,7 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from clients.backup import BackupInvalid, backup_import, backup_parse
-from clients.models import ImportJob
+from clients.models import ImportJob, Report
+from clientwatch.celery import enqueue_after_commit
 
 # Shown when the import broke off for a reason that is not the file's (database down,
 # time limit): backup_import writes in one transaction, so nothing of it was kept.
@@ -26,7 +27,7 @@ def import_job_start(
         job.full_clean()
         job.save()
         # After commit: a worker quick enough to start before it would not find the row.
-        transaction.on_commit(partial(run_import.delay, job.pk))
+        enqueue_after_commit(run_import, job.pk)
     return job
 
 
@@ -72,3 +73,29 @@ def render_report(report_id: int) -> None:
     from clients.reports import report_render
 
     report_render(report_id=report_id)
+
+
+# Work older than this and still waiting was not queued (broker down) or was lost.
+STALLED_AFTER = timedelta(minutes=2)
+
+
+@shared_task
+def requeue_stalled_work() -> int:
+    """Every few minutes: queue again what is recorded but not running. Both tasks claim
+    their row first, so one that was only slow does not run twice."""
+    cutoff = timezone.now() - STALLED_AFTER
+    jobs = list(
+        ImportJob.objects.filter(state=ImportJob.State.PENDING, created_at__lt=cutoff).values_list(
+            "pk", flat=True
+        )
+    )
+    reports = list(
+        Report.objects.filter(state=Report.State.RENDERING, created_at__lt=cutoff).values_list(
+            "pk", flat=True
+        )
+    )
+    for pk in jobs:
+        run_import.delay(pk)
+    for pk in reports:
+        render_report.delay(pk)
+    return len(jobs) + len(reports)

@@ -241,7 +241,10 @@ CELERY_BEAT_SCHEDULE = {
     "daily-runs": {"task": "invoices.tasks.dispatch_daily_runs", "schedule": 60 * 60},
     # Sends whose back-off has passed, and sends abandoned by a worker that died.
     "retry-reminders": {"task": "invoices.tasks.retry_pending_reminders", "schedule": 5 * 60},
+    # Imports and reports recorded while the broker was down (or lost) are queued again.
+    "requeue-stalled-work": {"task": "clients.tasks.requeue_stalled_work", "schedule": 5 * 60},
 }
+CELERY_BROKER_CONNECTION_TIMEOUT = 3  # a request that queues work must not hang on a dead broker
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 
 # Production hardening: on whenever DEBUG is off.

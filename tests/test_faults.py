@@ -1,0 +1,69 @@
+"""Faults: the broker going away must not fail a request or lose the work."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from clients.models import Report, WorkLog
+from clients.reports import RENDER_INLINE_MAX_ROWS
+from clients.tasks import requeue_stalled_work
+from clientwatch.celery import app
+from tests.mailserver import free_port
+
+pytestmark = pytest.mark.django_db
+TODAY = timezone.localdate()
+
+
+@pytest.fixture
+def dead_broker():
+    """Celery pointed at a Redis port where nothing listens."""
+    saved = app.conf.broker_url, app.conf.task_always_eager
+    app.conf.broker_url = f"redis://127.0.0.1:{free_port()}/0"
+    app.conf.task_always_eager = False
+    app._pool = None  # drop connections to the old broker
+    yield
+    app.conf.broker_url, app.conf.task_always_eager = saved
+    app._pool = None
+
+
+@pytest.fixture
+def long_history(alice, factories, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    client = factories.client(owner=alice, started_on=TODAY - timedelta(days=800))
+    WorkLog.objects.bulk_create(
+        WorkLog(
+            client=client,
+            worked_on=TODAY - timedelta(days=n),
+            hours=Decimal("1"),
+            description="Support",
+        )
+        for n in range(RENDER_INLINE_MAX_ROWS + 1)
+    )
+    return client
+
+
+def test_with_the_broker_down_a_long_report_is_still_recorded_and_the_sweep_renders_it(
+    alice_client, long_history, dead_broker, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = alice_client.post(reverse("report_create", args=[long_history.pk, "handover"]))
+    assert response.status_code == 302  # not a 500
+    report = Report.objects.get(client=long_history)
+    assert report.state == Report.State.RENDERING
+
+    # The broker is back; a few minutes later the sweep queues what was left behind.
+    app.conf.task_always_eager = True
+    with time_machine.travel(timezone.now() + timedelta(minutes=5)):
+        assert requeue_stalled_work() == 1
+    report.refresh_from_db()
+    assert report.state == Report.State.READY
+    assert report.pdf.read(4) == b"%PDF"
+
+
+def test_the_sweep_leaves_fresh_work_alone(long_history, celery_eager):
+    Report.objects.create(client=long_history, kind="internal")
+    assert requeue_stalled_work() == 0
