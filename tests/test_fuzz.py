@@ -1,0 +1,87 @@
+"""Hostile input, generated: no form and no import answers with a server error, and no
+text comes back as live markup."""
+
+import json
+
+import pytest
+from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from clients.backup import BackupInvalid, backup_import, backup_parse
+
+pytestmark = pytest.mark.django_db
+
+SCRIPT = "<script>alert(1)</script>"
+hostile_text = st.one_of(
+    st.text(max_size=300),
+    st.sampled_from(
+        [
+            SCRIPT,
+            "<img src=x onerror=alert(1)>",
+            "\u202e\u0000",
+            "1e999",
+            "-0",
+            "9" * 40,
+            "2026-02-30",
+            "../../etc/passwd",
+            "' OR 1=1 --",
+        ]
+    ),
+)
+FUZZ = settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+FORMS = {
+    "client_create": (
+        "name",
+        "company",
+        "email",
+        "currency",
+        "rate",
+        "payment_terms_days",
+        "boundaries",
+        "deposit_percent",
+        "started_on",
+        "language",
+        "billing_mode",
+    ),
+    "incident_create": ("occurred_on", "category", "severity", "description", "evidence"),
+    "invoice_create": ("number", "issued_on", "due_on", "amount", "currency", "dispute_reason"),
+    "work_log_create": ("worked_on", "hours", "description"),
+}
+
+
+@pytest.mark.parametrize("name", FORMS)
+@FUZZ
+@given(data=st.data())
+def test_no_form_answers_hostile_input_with_a_server_error(alice_client, acme, name, data):
+    fields = {field: data.draw(hostile_text, label=field) for field in FORMS[name]}
+    url = reverse(name) if name == "client_create" else reverse(name, args=[acme.pk])
+    for headers in ({}, {"HX-Request": "true"}):
+        response = alice_client.post(url, fields, headers=headers)
+        assert response.status_code < 500
+        assert SCRIPT.encode() not in response.content  # shown escaped, if at all
+
+
+@FUZZ
+@given(
+    document=st.recursive(
+        st.one_of(
+            st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), hostile_text
+        ),
+        lambda children: st.one_of(
+            st.lists(children, max_size=4), st.dictionaries(hostile_text, children, max_size=4)
+        ),
+        max_leaves=20,
+    )
+)
+def test_the_import_rejects_any_malformed_document_cleanly(alice, document):
+    wrapped = {"clients": [document]} if not isinstance(document, dict) else document
+    try:
+        backup_import(owner=alice, document=backup_parse(json.dumps(wrapped)))
+    except BackupInvalid as problems:
+        assert problems.problems
