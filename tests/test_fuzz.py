@@ -67,6 +67,49 @@ def test_no_form_answers_hostile_input_with_a_server_error(alice_client, acme, n
         assert SCRIPT.encode() not in response.content  # shown escaped, if at all
 
 
+# Forms that are not on the client page: keyed by URL name, with what the URL needs.
+MORE_FORMS = {
+    "payment_create": (("paid_on", "amount", "note"), "invoice"),
+    "account_item_create": (("name", "notes"), "client"),
+    "client_drop": (("when", "end_on", "tone", "letter", "reason_note"), "client"),
+    "profile_settings": (
+        (
+            "business_name",
+            "currency",
+            "target_hourly_rate",
+            "time_zone",
+            "reminder_nudge_days",
+            "reminder_pause_days",
+            "reminder_final_days",
+            "digest_hour",
+            "paper_size",
+        ),
+        None,
+    ),
+    "rule_settings": (("keep_at", "watch_at", "half_life_days", "late_day_points"), None),
+    "signup": (("username", "email", "password1", "password2"), None),
+}
+
+
+@pytest.mark.parametrize("name", MORE_FORMS)
+@FUZZ
+@given(data=st.data())
+def test_no_other_form_answers_hostile_input_with_a_server_error(
+    alice_client, acme, factories, name, data
+):
+    fields, target = MORE_FORMS[name]
+    values = {field: data.draw(hostile_text, label=field) for field in fields}
+    if target == "invoice":
+        url = reverse(name, args=[factories.invoice(client=acme).pk])
+    elif target == "client":
+        url = reverse(name, args=[acme.pk])
+    else:
+        url = reverse(name)
+    response = alice_client.post(url, values)
+    assert response.status_code < 500
+    assert SCRIPT.encode() not in response.content
+
+
 @FUZZ
 @given(
     document=st.recursive(
