@@ -67,3 +67,50 @@ def test_with_the_broker_down_a_long_report_is_still_recorded_and_the_sweep_rend
 def test_the_sweep_leaves_fresh_work_alone(long_history, celery_eager):
     Report.objects.create(client=long_history, kind="internal")
     assert requeue_stalled_work() == 0
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_database_going_away_mid_request_gives_an_error_page_and_writes_nothing(
+    alice, factories
+):
+    """A real PostgreSQL backend is terminated right after the drop's first write: the
+    request answers with the error page and the half-done change is rolled back."""
+    import psycopg
+    from django.db import connection
+    from django.test import Client as Browser
+
+    from clients.models import AccountItem, Client
+    from tests.conftest import skip_or_fail
+
+    if connection.vendor != "postgresql":
+        skip_or_fail("needs PostgreSQL: the failure is a real backend being terminated")
+    client = factories.client(owner=alice)
+    account = factories.account_item(client=client)
+    settings_dict = connection.settings_dict
+    killer = psycopg.connect(
+        host=settings_dict["HOST"],
+        port=settings_dict["PORT"] or 5432,
+        user=settings_dict["USER"],
+        dbname=settings_dict["NAME"],
+        autocommit=True,
+    )
+
+    def kill_after_first_write(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if sql.startswith('UPDATE "clients_accountitem"'):
+            pid = context["connection"].connection.info.backend_pid
+            killer.execute("SELECT pg_terminate_backend(%s)", [pid])
+        return result
+
+    browser = Browser(raise_request_exception=False)
+    browser.force_login(alice)
+    form = {"when": "now", "tone": "vague", "letter": "Goodbye.", "handed_over": [account.pk]}
+    with connection.execute_wrapper(kill_after_first_write):
+        response = browser.post(reverse("client_drop", args=[client.pk]), form)
+    killer.close()
+    assert response.status_code == 500
+    assert b"Something went wrong on our side" in response.content
+    connection.close()  # the test's own connection was the one terminated
+    assert Client.objects.get(pk=client.pk).status == Client.Status.ACTIVE
+    assert not AccountItem.objects.get(pk=account.pk).handed_over
