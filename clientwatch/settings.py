@@ -205,6 +205,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 MAIL_DIR = VAR_DIR / "mail"
 globals().update(email_settings(env.str("EMAIL_URL", default=f"file://{MAIL_DIR}")))
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=15)  # Django's default is none: a send could hang
+# A reminder being sent is held this long; past it, a send abandoned by a dead worker is
+# taken over by the retry sweep.
+REMINDER_LEASE_SECONDS = env.int("REMINDER_LEASE_SECONDS", default=10 * 60)
 
 # Celery. Without REDIS_URL the broker is a pair of local folders, so development
 # needs no server; production points REDIS_URL at Redis.

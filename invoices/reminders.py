@@ -36,7 +36,8 @@ logger = logging.getLogger(__name__)
 
 LADDER = (Stage.NUDGE, Stage.PAUSED, Stage.FINAL)
 MAX_ATTEMPTS = 6
-LEASE = timedelta(minutes=10)  # longer than one SMTP send can take (EMAIL_TIMEOUT)
+# How long a sender holds a reminder: longer than one batch of SMTP sends can take.
+LEASE = timedelta(seconds=settings.REMINDER_LEASE_SECONDS)
 
 
 def backoff(attempts: int) -> timedelta:

@@ -1,7 +1,9 @@
 """A real SMTP server on loopback for tests (aiosmtpd), with optional refusals."""
 
+import asyncio
 import email
 import socket
+import threading
 from email import policy
 from email.message import EmailMessage
 
@@ -22,6 +24,18 @@ class Mailbox:
         self.envelopes: list[tuple[str, list[str]]] = []
         self.refusals = 0
         self.refuse_with = "421 4.3.0 Try again later"
+        # Hold the first sender at MAIL FROM for this long: a sender killed meanwhile
+        # never gets to send its message.
+        self.stall_first_mail = 0.0
+        self.stalled = threading.Event()
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options) -> str:
+        if self.stall_first_mail and not self.stalled.is_set():
+            self.stalled.set()
+            await asyncio.sleep(self.stall_first_mail)
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope) -> str:
         if self.refusals > 0:

@@ -1,6 +1,8 @@
 """Reminders through a real Celery worker on a real Redis broker and PostgreSQL."""
 
 import os
+import signal
+import socket
 import subprocess
 import sys
 import time
@@ -15,7 +17,7 @@ from django.utils import timezone
 from clients.services import profile_for
 from clientwatch.celery import app
 from invoices.models import Reminder
-from invoices.tasks import freelancer_daily_run
+from invoices.tasks import freelancer_daily_run, retry_pending_reminders
 from tests.conftest import skip_or_fail
 from tests.mailserver import SMTPServer
 
@@ -31,47 +33,55 @@ def services():
         skip_or_fail("needs PostgreSQL so a worker process sees the test database")
 
 
-@pytest.fixture
-def worker(services, settings):
-    """A real `celery worker` process on the test database, mailing to a real SMTP server."""
+def start_worker(smtp: SMTPServer, name: str, **extra_env: str) -> subprocess.Popen:
+    """A real `celery worker` process (in its own process group) on the test database,
+    mailing to a real SMTP server; returns once it answers a ping."""
     db = connection.settings_dict
     database_url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+    env = {**os.environ, "DATABASE_URL": database_url, "EMAIL_URL": smtp.url, "DEBUG": "1"}
+    node = f"{name}-{os.getpid()}@{socket.gethostname()}"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "clientwatch",
+            "worker",
+            "--concurrency=2",
+            "--loglevel=WARNING",
+            "--without-heartbeat",
+            "--without-mingle",
+            "--without-gossip",
+            "-n",
+            node,
+        ],
+        cwd=ROOT,
+        env=env | extra_env,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 30
+    while not app.control.ping(destination=[node], timeout=0.5):
+        assert process.poll() is None, "the worker exited"
+        assert time.monotonic() < deadline, "the worker did not start"
+    return process
+
+
+def stop_worker(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+@pytest.fixture
+def worker(services):
     with SMTPServer() as smtp:
         app.control.purge()
-        env = {
-            **os.environ,
-            "DATABASE_URL": database_url,
-            "EMAIL_URL": smtp.url,
-            "DEBUG": "1",
-        }
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "clientwatch",
-                "worker",
-                "--concurrency=2",
-                "--loglevel=WARNING",
-                "--without-heartbeat",
-                "--without-mingle",
-                "--without-gossip",
-                "-n",
-                f"test-{os.getpid()}@%h",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
+        process = start_worker(smtp, "test")
         try:
-            deadline = time.monotonic() + 30
-            while not app.control.ping(timeout=0.5):
-                assert process.poll() is None, "the worker exited"
-                assert time.monotonic() < deadline, "the worker did not start"
             yield smtp
         finally:
-            process.terminate()
-            process.wait(timeout=30)
+            stop_worker(process)
 
 
 def wait_for(condition, timeout=30.0):
@@ -114,3 +124,41 @@ def test_the_daily_job_enqueued_twice_at_once_sends_each_due_stage_once(worker, 
     assert set(Reminder.objects.values_list("invoice_id", "stage")) == {
         (invoice.pk, "nudge") for invoice in invoices
     }
+
+
+def test_a_worker_killed_mid_send_loses_no_reminder_and_sends_it_once(services, alice, factories):
+    """The worker is killed while its SMTP session waits at MAIL FROM. The reminder stays
+    claimed until its lease runs out, then the retry sweep, on a second worker, sends it:
+    one email, none lost."""
+    profile_for(alice)
+    today = timezone.localdate()
+    client = factories.client(owner=alice, email="ap@late.example")
+    factories.invoice(
+        client=client,
+        issued_on=today - timedelta(days=30),
+        due_on=today - timedelta(days=2),
+        amount=Decimal("500.00"),
+    )
+    with SMTPServer() as smtp:
+        app.control.purge()
+        smtp.mailbox.stall_first_mail = 20
+        first = start_worker(smtp, "doomed", REMINDER_LEASE_SECONDS="3")
+        try:
+            freelancer_daily_run.delay(alice.pk, today.isoformat())
+            assert smtp.mailbox.stalled.wait(timeout=30), "the worker never reached the server"
+        finally:
+            os.killpg(first.pid, signal.SIGKILL)
+            first.wait(timeout=30)
+        reminder = Reminder.objects.get()
+        assert reminder.state == Reminder.State.SENDING  # claimed by the dead worker
+
+        second = start_worker(smtp, "heir", REMINDER_LEASE_SECONDS="3")
+        try:
+            time.sleep(3.5)  # the dead worker's lease runs out
+            retry_pending_reminders.delay()
+            assert wait_for(lambda: Reminder.objects.get().state == Reminder.State.SENT)
+            time.sleep(2)
+        finally:
+            stop_worker(second)
+        to_client = [m for m in smtp.mailbox.messages if m["To"] == "ap@late.example"]
+        assert len(to_client) == 1
