@@ -147,6 +147,19 @@ def dashboard_rows(*, client_ids: list[int], today: date) -> list[Client]:
     return [by_id[pk] for pk in client_ids if pk in by_id]
 
 
+def money_at_risk(*, owner: AbstractBaseUser, today: date) -> list[tuple[str, Decimal]]:
+    """Overdue balance across all the owner's clients, per currency: one grouped query."""
+    rows = (
+        _overdue_invoices(today)
+        .filter(owner=owner)
+        .order_by()
+        .values("currency")
+        .annotate(overdue=Sum(F("amount") - F("paid"), output_field=_MONEY))
+        .order_by("currency")
+    )
+    return [(row["currency"], row["overdue"]) for row in rows]
+
+
 def overdue_by_client(
     *, owner: AbstractBaseUser, client_ids: Iterable[int], today: date
 ) -> dict[int, list[tuple[str, Decimal]]]:

@@ -34,6 +34,7 @@ from clients.selectors import (
     client_totals,
     clients_for_dashboard,
     dashboard_rows,
+    money_at_risk,
     overdue_by_client,
 )
 from invoices.forms import ClientPaymentForm, InvoiceForm
@@ -194,6 +195,7 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
         "overdue": overdue_by_client(
             owner=request.user, client_ids=[c.pk for c in rows], today=today
         ),
+        "money_at_risk": money_at_risk(owner=request.user, today=today),
     }
     template = "clients/dashboard.html#client_list" if request.htmx else "clients/dashboard.html"
     return render(request, template, context)

@@ -244,8 +244,9 @@ def test_the_dashboard_costs_the_same_queries_for_2_or_20_clients(
         factories.work_log(client=client)
     # session, user, count, page of clients, overdue grouped by client and currency
     alice_client.get(reverse("dashboard"))  # first visit of the day scores everyone
-    # session, user, profile, freshness check, count, the page's ids, its rows, overdue
-    with django_assert_num_queries(8):
+    # session, user, profile, freshness check, count, the page's ids, its rows, overdue,
+    # money at risk
+    with django_assert_num_queries(9):
         response = alice_client.get(reverse("dashboard"))
     assert response.status_code == 200
 
@@ -735,3 +736,27 @@ def test_pages_need_a_login(client, acme):
 def test_deletes_refuse_other_methods(alice_client, acme):
     assert alice_client.put(reverse("client_delete", args=[acme.pk])).status_code == 405
     assert alice_client.post(reverse("client_detail", args=[acme.pk])).status_code == 405
+
+
+def test_the_dashboard_shows_the_money_at_risk_per_currency(alice_client, alice, factories):
+    long_ago = timezone.localdate() - timedelta(days=60)
+    for currency, amount in (("EUR", "100.00"), ("EUR", "50.00"), ("USD", "70.00")):
+        client = factories.client(owner=alice, currency=currency)
+        factories.invoice(client=client, issued_on=long_ago, amount=Decimal(amount))
+    factories.invoice(client=factories.client(owner=factories.user()), issued_on=long_ago)
+    html = page(alice_client.get(reverse("dashboard")))
+    assert "Money at risk" in html
+    assert "€150.00" in html and "$70.00" in html
+
+
+def test_more_work_for_a_client_at_fire_comes_with_a_warning(alice_client, acme, factories):
+    from redflags.assess import client_score_refresh
+
+    form_page = reverse("work_log_create", args=[acme.pk])
+    assert "Think twice" not in page(alice_client.get(form_page))
+    factories.incident(client=acme, category="lying")
+    client_score_refresh(acme)
+    assert "Think twice" in page(alice_client.get(form_page))
+    assert "Think twice" in page(alice_client.get(reverse("invoice_create", args=[acme.pk])))
+    detail = page(alice_client.get(reverse("client_detail", args=[acme.pk])))
+    assert "Lied to you" in detail and "Think twice" in detail
