@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from clients.models import AccountItem, Client, Profile
+from clientwatch.money import format_day
 from redflags.assess import client_score_refresh
 
 LETTER_MAX = 10_000
@@ -50,12 +51,10 @@ def farewell_draft(
     *, client: Client, profile: Profile, tone: Tone, reasons: Iterable[str], end_on: date
 ) -> str:
     """A first draft of the farewell letter, in the client's language where one exists."""
-    from babel.dates import format_date
-
     context = {
         "client": client,
         "reasons": list(reasons),
-        "end_on": format_date(end_on, format="long", locale=client.language),
+        "end_on": format_day(end_on, client.language),
         "freelancer_name": profile.business_name
         or profile.user.get_full_name()
         or profile.user.username,

@@ -1,9 +1,11 @@
-"""Currencies: which ISO 4217 codes we accept, and how an amount reads."""
+"""Currencies: which ISO 4217 codes we accept, and how an amount or a date reads."""
 
+from datetime import date
 from decimal import Decimal
 from functools import cache
 
 from babel import Locale
+from babel.dates import format_date
 from babel.numbers import format_currency, get_currency_name, get_territory_currencies
 from django.core.exceptions import ValidationError
 
@@ -36,3 +38,8 @@ def validate_currency(code: str) -> None:
 
 def format_money(amount: Decimal, currency: str, locale: str = "en") -> str:
     return format_currency(amount, currency, locale=locale)
+
+
+def format_day(day: date, locale: str = "en") -> str:
+    """A date in words, the reader's way: 17 November 2026, 17. marraskuuta 2026 ..."""
+    return format_date(day, format="long", locale=locale)

@@ -2,7 +2,6 @@
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -149,11 +148,3 @@ def digest_send(*, owner: AbstractBaseUser, for_date: date) -> str:
         attempts=digest.attempts + 1,
     )
     return Digest.State.SENT
-
-
-def money_total(rows: list[dict]) -> dict[str, Decimal]:
-    totals: dict[str, Decimal] = {}
-    for row in rows:
-        currency = row["invoice"].currency
-        totals[currency] = totals.get(currency, Decimal("0")) + row["balance"]
-    return totals

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from clients.models import Client, Profile
 from clients.services import profile_for
-from clientwatch.money import format_money
+from clientwatch.money import format_day, format_money
 from invoices.models import Invoice, Reminder, Stage
 
 logger = logging.getLogger(__name__)
@@ -134,12 +134,6 @@ def reminders_claim_due(*, owner: AbstractBaseUser, as_of: date) -> int:
 # --- Rendering ----------------------------------------------------------------------
 
 
-def _format_date(day: date, language: str) -> str:
-    from babel.dates import format_date
-
-    return format_date(day, format="long", locale=language)
-
-
 def reminder_context(invoice: Invoice, stage: Stage, profile: Profile) -> dict[str, object]:
     client: Client = invoice.client
     language = client.language
@@ -165,8 +159,8 @@ def reminder_context(invoice: Invoice, stage: Stage, profile: Profile) -> dict[s
             max(invoice.amount - paid, Decimal("0")), invoice.currency, language
         ),
         "partly_paid": paid > 0,
-        "due_on": _format_date(invoice.due_on, language),
-        "issued_on": _format_date(invoice.issued_on, language),
+        "due_on": format_day(invoice.due_on, language),
+        "issued_on": format_day(invoice.issued_on, language),
     }
 
 
