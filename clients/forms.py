@@ -10,7 +10,14 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from clients.models import AccountItem, Client, Profile, WorkLog
+from clients.models import (
+    AccountItem,
+    Client,
+    LateFeeChoice,
+    LateFeeTiming,
+    Profile,
+    WorkLog,
+)
 from clientwatch.money import currency_choices
 
 UNKNOWN_CURRENCY = _("“%(value)s” is not a currency we know. Pick one from the list.")
@@ -98,6 +105,13 @@ class ClientForm(ServiceModelForm):
             "started_on",
             "ended_on",
             "reminders_enabled",
+            "autopay",
+            "receipts_enabled",
+            "late_fees",
+            "late_fee_flat",
+            "late_fee_percent",
+            "late_fee_timing",
+            "late_interest_percent",
         ]
         widgets = {
             "started_on": DateInput(),
@@ -119,6 +133,9 @@ class ClientForm(ServiceModelForm):
             self.initial.setdefault("currency", profile.currency)
             self.initial.setdefault("payment_terms_days", profile.default_payment_terms_days)
         self.fields["ref"].required = False
+        # Settings added later than most forms and scripts posting here: absent means default.
+        for name in ("late_fees", "late_fee_timing"):
+            self.fields[name].required = False
         self.fields["ref"].help_text = _(
             "Your own short id for this client. Leave it empty to make one from the name."
         )
@@ -127,6 +144,23 @@ class ClientForm(ServiceModelForm):
             self.fields["status"].choices = [
                 c for c in self.fields["status"].choices if c[0] != Client.Status.DROPPED
             ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        data["late_fees"] = data.get("late_fees") or LateFeeChoice.DEFAULT
+        data["late_fee_timing"] = data.get("late_fee_timing") or LateFeeTiming.ONCE
+        own_terms = ("late_fee_flat", "late_fee_percent", "late_interest_percent")
+        if data.get("late_fees") == LateFeeChoice.CUSTOM and not any(
+            data.get(name) for name in own_terms
+        ):
+            self.add_error(
+                "late_fees",
+                _(
+                    "Give this client's own flat fee, percentage or interest, "
+                    "or pick another option."
+                ),
+            )
+        return data
 
     def clean_ref(self) -> str:
         ref = self.cleaned_data["ref"]

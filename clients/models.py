@@ -13,6 +13,11 @@ from clientwatch.tenancy import OwnedQuerySet
 LANGUAGE_CHOICES = settings.LANGUAGES
 
 
+class LateFeeTiming(models.TextChoices):
+    ONCE = "once", _("once, with the first reminder")
+    EACH_STAGE = "each_stage", _("with every reminder")
+
+
 class ProfileManager(models.Manager):
     def for_user(self, user) -> "Profile":
         profile, _ = self.get_or_create(user=user)
@@ -67,6 +72,58 @@ class Profile(models.Model):
     digest_enabled = models.BooleanField(default=True)
     digest_hour = models.PositiveSmallIntegerField(default=8, validators=[MaxValueValidator(23)])
     paper_size = models.CharField(max_length=6, choices=PaperSize.choices, default=PaperSize.A4)
+    # Late fees and interest: all off (blank) by default; a client may follow, skip or
+    # override these. See invoices.fees for the arithmetic.
+    late_fee_flat = models.DecimalField(
+        _("flat late fee"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text=_("A fixed amount, in the invoice's currency. Blank: none."),
+    )
+    late_fee_percent = models.DecimalField(
+        _("late fee as a percentage"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("100"))],
+        help_text=_("A share of the overdue balance. Blank: none."),
+    )
+    late_fee_timing = models.CharField(
+        _("charge the late fee"),
+        max_length=10,
+        choices=LateFeeTiming.choices,
+        default=LateFeeTiming.ONCE,
+    )
+    late_interest_percent = models.DecimalField(
+        _("yearly interest on overdue balances"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("100"))],
+        help_text=_("Percent a year, charged at each reminder for the days since the last charge."),
+    )
+    receipts_enabled = models.BooleanField(
+        _("email receipts for payments"),
+        default=False,
+        help_text=_("A thank-you email with a receipt when you record a payment."),
+    )
+    # Formal letters (PDF) attached to reminder emails, stage by stage; some countries
+    # require a written reminder before collection.
+    letter_with_nudge = models.BooleanField(_("attach a letter (PDF) to the nudge"), default=False)
+    letter_with_paused = models.BooleanField(
+        _("attach a letter (PDF) to “work paused”"), default=False
+    )
+    letter_with_final = models.BooleanField(
+        _("attach a letter (PDF) to the final notice"), default=False
+    )
+    statement_with_final = models.BooleanField(
+        _("attach the statement of account (PDF) to the final notice"), default=False
+    )
     # Only the rule weights/thresholds the freelancer changed; see redflags.rules.settings.
     rule_overrides = models.JSONField(default=dict, blank=True)
 
@@ -79,6 +136,12 @@ class Profile(models.Model):
 class ClientQuerySet(OwnedQuerySet):
     def active(self):
         return self.exclude(status=Client.Status.DROPPED)
+
+
+class LateFeeChoice(models.TextChoices):
+    DEFAULT = "default", _("as in my settings")
+    NONE = "none", _("none for this client")
+    CUSTOM = "custom", _("this client's own")
 
 
 class Client(models.Model):
@@ -144,6 +207,50 @@ class Client(models.Model):
         null=True, blank=True, help_text=_("When the drop was confirmed.")
     )
     reminders_enabled = models.BooleanField(_("automatic payment reminders"), default=True)
+    autopay = models.BooleanField(
+        _("pays by standing order or autopay"),
+        default=False,
+        help_text=_("No reminders for an invoice until you record that its payment failed."),
+    )
+    receipts_enabled = models.BooleanField(
+        _("email receipts to this client"),
+        default=True,
+        help_text=_("Only when receipts are switched on in your settings."),
+    )
+    late_fees = models.CharField(
+        _("late fees"), max_length=8, choices=LateFeeChoice.choices, default=LateFeeChoice.DEFAULT
+    )
+    # Used only when late_fees is "custom"; same meaning as on the profile.
+    late_fee_flat = models.DecimalField(
+        _("flat late fee"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    late_fee_percent = models.DecimalField(
+        _("late fee as a percentage"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("100"))],
+    )
+    late_fee_timing = models.CharField(
+        _("charge the late fee"),
+        max_length=10,
+        choices=LateFeeTiming.choices,
+        default=LateFeeTiming.ONCE,
+    )
+    late_interest_percent = models.DecimalField(
+        _("yearly interest on overdue balances"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("100"))],
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
-from clients.models import Profile
+from clients.models import LateFeeTiming, Profile
 from clientwatch.money import currency_choices
 from redflags.rules.settings import TUNABLES, InvalidSettings, RuleSettings
 
@@ -44,7 +44,23 @@ class ProfileForm(forms.ModelForm):
             "digest_enabled",
             "digest_hour",
             "paper_size",
+            "late_fee_flat",
+            "late_fee_percent",
+            "late_fee_timing",
+            "late_interest_percent",
+            "receipts_enabled",
+            "letter_with_nudge",
+            "letter_with_paused",
+            "letter_with_final",
+            "statement_with_final",
         ]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["late_fee_timing"].required = False
+
+    def clean_late_fee_timing(self) -> str:
+        return self.cleaned_data["late_fee_timing"] or LateFeeTiming.ONCE
 
     def clean_time_zone(self) -> str:
         import zoneinfo

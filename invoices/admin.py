@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from invoices.models import Digest, Invoice, Payment, Reminder
+from invoices.models import Digest, Invoice, LateFee, Payment, Receipt, Reminder
 
 
 class PaymentInline(admin.TabularInline):
@@ -45,3 +45,18 @@ class DigestAdmin(admin.ModelAdmin):
     list_display = ["owner", "for_date", "state", "sent_at"]
     list_filter = ["state"]
     list_select_related = ["owner"]
+
+
+@admin.register(LateFee)
+class LateFeeAdmin(admin.ModelAdmin):
+    list_display = ["invoice", "kind", "stage", "amount", "currency", "charged_on", "waived_on"]
+    list_filter = ["kind", "stage"]
+    list_select_related = ["invoice"]
+
+
+@admin.register(Receipt)
+class ReceiptAdmin(admin.ModelAdmin):
+    list_display = ["payment", "state", "attempts", "sent_at", "recipient"]
+    list_filter = ["state"]
+    list_select_related = ["payment"]
+    readonly_fields = ["message_id", "claimed_until"]

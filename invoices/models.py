@@ -88,6 +88,8 @@ class Invoice(models.Model):
     disputed = models.BooleanField(default=False)
     dispute_reason = models.TextField(_("client's stated reason"), max_length=2000, blank=True)
     reminders_enabled = models.BooleanField(_("payment reminders"), default=True)
+    # For a client on autopay: the ladder starts only once a failed payment is recorded.
+    autopay_failed_on = models.DateField(_("autopay failed on"), null=True, blank=True)
     notes = models.TextField(max_length=2000, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -215,6 +217,8 @@ class Reminder(models.Model):
     body_text = models.TextField(blank=True)
     body_html = models.TextField(blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # File names of the PDFs sent with it (formal letter, statement of account).
+    attachments = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ReminderQuerySet.as_manager()
@@ -228,6 +232,98 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_stage_display()} for {self.invoice_id}"
+
+
+class LateFeeQuerySet(OwnedQuerySet):
+    owner_path = "invoice__owner"
+
+    def charged(self):
+        """Owed by the client: neither waived nor paid."""
+        return self.filter(waived_on__isnull=True, paid_on__isnull=True)
+
+
+class LateFee(models.Model):
+    """A late fee or interest on an overdue invoice: its own line, never a change to the
+    invoice's amount. Charged once per (invoice, kind, reminder stage)."""
+
+    class Kind(models.TextChoices):
+        FLAT = "flat", _("Late fee")
+        PERCENT = "percent", _("Late fee (percentage)")
+        INTEREST = "interest", _("Interest")
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="fees")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    stage = models.CharField(
+        max_length=8, choices=Stage.choices, help_text=_("The reminder it came with.")
+    )
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3, validators=[validate_currency])
+    charged_on = models.DateField()
+    # What the amount was worked out from, so the line explains itself.
+    rate = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    period_start = models.DateField(null=True, blank=True)
+    period_end = models.DateField(null=True, blank=True)
+    paid_on = models.DateField(null=True, blank=True)
+    waived_on = models.DateField(null=True, blank=True)
+    waive_note = models.CharField(_("why it was waived"), max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = LateFeeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["charged_on", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["invoice", "kind", "stage"], name="late_fee_once_per_kind_and_stage"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="late_fee_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(waived_on__isnull=True) | Q(paid_on__isnull=True),
+                name="late_fee_waived_or_paid_not_both",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount} {self.currency}"
+
+    @property
+    def is_charged(self) -> bool:
+        return self.waived_on is None and self.paid_on is None
+
+
+class ReceiptQuerySet(OwnedQuerySet):
+    owner_path = "payment__invoice__owner"
+
+
+class Receipt(models.Model):
+    """The thank-you email for one payment; the one-to-one row is the claim against doubles."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting to be sent")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    payment = models.OneToOneField(Payment, on_delete=models.CASCADE, related_name="receipt")
+    state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    message_id = models.CharField(max_length=200, blank=True)
+    recipient = models.EmailField(blank=True)
+    subject = models.CharField(max_length=300, blank=True)
+    body_text = models.TextField(blank=True)
+    body_html = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ReceiptQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Receipt for payment {self.payment_id}"
 
 
 class DigestQuerySet(OwnedQuerySet):
