@@ -70,12 +70,13 @@ def message_id(reminder: Reminder) -> str:
 
 def remindable_invoices(owner: AbstractBaseUser | None = None):
     """Invoices the ladder may act on: sent, unpaid, not disputed, reminders on for the
-    invoice and the client."""
+    invoice and the client, and for a client on autopay only once a failure is recorded."""
     invoices = Invoice.objects.all() if owner is None else Invoice.objects.for_owner(owner)
     return (
         invoices.with_paid()
         .open()
         .filter(disputed=False, reminders_enabled=True, client__reminders_enabled=True)
+        .filter(Q(client__autopay=False) | Q(autopay_failed_on__isnull=False))
     )
 
 
