@@ -22,7 +22,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -30,7 +30,8 @@ from django.utils.translation import gettext as _
 from clients.models import Client, Profile
 from clients.services import profile_for
 from clientwatch.money import format_day, format_money
-from invoices.models import Invoice, Reminder, Stage
+from invoices.late_fees import fee_label, fees_charge_with_reminders
+from invoices.models import Invoice, LateFee, Reminder, Stage
 
 logger = logging.getLogger(__name__)
 
@@ -122,20 +123,28 @@ def reminders_due(*, owner: AbstractBaseUser, as_of: date) -> list[DueReminder]:
     return due
 
 
+@transaction.atomic
 def reminders_claim_due(*, owner: AbstractBaseUser, as_of: date) -> int:
-    """Insert the pending rows for today's due stages; rows already there are left alone,
-    so two runs at once or one run twice claim each stage once."""
+    """Insert the pending rows for today's due stages, with the late fees they bring;
+    rows already there are left alone, so two runs at once or one run twice claim each
+    stage (and charge each fee) once."""
     due = reminders_due(owner=owner, as_of=as_of)
     rows = [Reminder(invoice=d.invoice, stage=d.stage, due_on=as_of) for d in due]
     before = Reminder.objects.for_owner(owner).count()
     Reminder.objects.bulk_create(rows, ignore_conflicts=True)
+    fees_charge_with_reminders(
+        profile=profile_for(owner), claims=[(d.invoice, d.stage) for d in due], as_of=as_of
+    )
     return Reminder.objects.for_owner(owner).count() - before
 
 
 # --- Rendering ----------------------------------------------------------------------
 
 
-def reminder_context(invoice: Invoice, stage: Stage, profile: Profile) -> dict[str, object]:
+def reminder_context(
+    invoice: Invoice, stage: Stage, profile: Profile, fees: list[LateFee] | None = None
+) -> dict[str, object]:
+    """`fees`: the lines still owed on the invoice; read from the database when not given."""
     client: Client = invoice.client
     language = client.language
     paid = getattr(invoice, "paid_total", None)
@@ -146,19 +155,31 @@ def reminder_context(invoice: Invoice, stage: Stage, profile: Profile) -> dict[s
         Stage.PAUSED: profile.reminder_pause_message,
         Stage.FINAL: profile.reminder_final_message,
     }[stage]
+    if fees is None:
+        fees = list(LateFee.objects.charged().filter(invoice=invoice))
+    fees_total = sum((fee.amount for fee in fees), Decimal("0"))
+    balance = max(invoice.amount - paid, Decimal("0"))
     return {
         "stage": stage,
         "client": client,
         "invoice": invoice,
+        "fees": [
+            {
+                "label": fee_label(fee, language),
+                "amount": format_money(fee.amount, fee.currency, language),
+            }
+            for fee in fees
+        ],
+        "total_due": format_money(balance + fees_total, invoice.currency, language),
+        "attach_letter": getattr(profile, f"letter_with_{stage}"),
+        "attach_statement": stage == Stage.FINAL and profile.statement_with_final,
         "freelancer_name": profile.business_name
         or profile.user.get_full_name()
         or profile.user.username,
         "payment_instructions": profile.payment_instructions,
         "own_words": own_words,
         "amount": format_money(invoice.amount, invoice.currency, language),
-        "balance": format_money(
-            max(invoice.amount - paid, Decimal("0")), invoice.currency, language
-        ),
+        "balance": format_money(balance, invoice.currency, language),
         "partly_paid": paid > 0,
         "due_on": format_day(invoice.due_on, language),
         "issued_on": format_day(invoice.issued_on, language),
@@ -176,7 +197,8 @@ class RenderedEmail:
 def reminder_render(invoice: Invoice, stage: Stage, profile: Profile) -> RenderedEmail:
     """The email for one stage, in the client's language where a translation exists."""
     language = invoice.client.language
-    context = reminder_context(invoice, stage, profile)
+    # A batch prefetches the fees still owed (`charged_fees`); a single preview reads them.
+    context = reminder_context(invoice, stage, profile, getattr(invoice, "charged_fees", None))
     with translation.override(language):
         subject = render_to_string(f"invoices/email/reminder_{stage}_subject.txt", context)
         text = render_to_string(f"invoices/email/reminder_{stage}_body.txt", context)
@@ -266,6 +288,9 @@ def _deliver_batch(batch: list[Reminder], connection) -> dict[int, str]:
         for invoice in remindable_invoices()
         .filter(pk__in=[r.invoice_id for r in batch])
         .select_related("client", "owner")
+        .prefetch_related(
+            Prefetch("fees", queryset=LateFee.objects.charged(), to_attr="charged_fees")
+        )
     }
     profiles = {
         profile.user_id: profile
@@ -413,6 +438,10 @@ def reminder_send_now(*, invoice: Invoice, stage: Stage) -> Reminder:
     )
     if not created and reminder.state in (Reminder.State.SENT, Reminder.State.SENDING):
         raise ValidationError(_("This stage was already sent for this invoice."))
+    invoice = remindable_invoices(invoice.owner).select_related("client").get(pk=invoice.pk)
+    fees_charge_with_reminders(
+        profile=profile_for(invoice.owner), claims=[(invoice, stage)], as_of=timezone.localdate()
+    )
     if not created:
         Reminder.objects.filter(pk=reminder.pk).update(
             state=Reminder.State.PENDING, next_attempt_at=None, trigger=Reminder.Trigger.MANUAL

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from invoices import views
+from invoices import fee_views, views
 
 urlpatterns = [
     path("clients/<int:client_pk>/invoices/new/", views.invoice_create, name="invoice_create"),
@@ -16,4 +16,7 @@ urlpatterns = [
     ),
     path("payments/<int:pk>/edit/", views.payment_edit, name="payment_edit"),
     path("payments/<int:pk>/delete/", views.payment_delete, name="payment_delete"),
+    path("fees/<int:pk>/waive/", fee_views.fee_waive_view, name="fee_waive"),
+    path("fees/<int:pk>/paid/", fee_views.fee_paid_view, name="fee_paid"),
+    path("fees/overdue/", fee_views.fees_backfill, name="fees_backfill"),
 ]

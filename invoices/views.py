@@ -59,6 +59,7 @@ def _invoice_context(invoice: Invoice, payment_form: PaymentForm | None = None) 
         "payments": payments_for(invoice=invoice),
         "payment_form": payment_form,
         "reminder_ladder": reminder_ladder(invoice),
+        "fees": list(invoice.fees.all()),
     }
 
 

@@ -297,6 +297,7 @@ def test_the_invoice_page_costs_the_same_queries_for_2_or_20_payments(
 ):
     for _ in range(rows):
         factories.payment(invoice=invoice, amount=Decimal("1.00"))
-    with django_assert_num_queries(5):  # session, user, invoice with client, payments, reminders
+    # session, user, invoice with client, payments, reminders, late fees
+    with django_assert_num_queries(6):
         response = alice_client.get(reverse("invoice_detail", args=[invoice.pk]))
     assert response.status_code == 200

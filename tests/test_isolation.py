@@ -5,7 +5,7 @@ from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from clients.models import ImportJob, Report
-from invoices.models import Reminder
+from invoices.models import LateFee, Reminder
 
 pytestmark = pytest.mark.django_db
 
@@ -20,6 +20,7 @@ PK_OWNERS = {
     "reminder": "reminder",
     "report": "report",
     "import_job": "import_job",
+    "fee": "fee",
 }
 SKIPPED_NAMESPACES = {"admin"}
 # Values for the non-id parts of URLs.
@@ -84,6 +85,14 @@ def alices_objects(alice, bob, factories, settings, tmp_path):
             state="sent",
             subject="A friendly reminder",
             body_text=f"Dear {client.name}",
+        ),
+        "fee": LateFee.objects.create(
+            invoice=invoice,
+            kind="flat",
+            stage="nudge",
+            amount=10,
+            currency=invoice.currency,
+            charged_on=invoice.due_on,
         ),
     }
 

@@ -1,0 +1,237 @@
+"""Late fees on record: charging them with reminders, adding them after the fact, waiving.
+
+The arithmetic is in invoices.fees; this module only reads what it needs and writes lines.
+A line is unique per (invoice, kind, stage), so charging twice, or twice at once, stores
+it once; a waived line stays on record and is therefore never charged again.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from babel.numbers import format_decimal
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from clients.models import Client, LateFeeChoice, LateFeeTiming, Profile
+from clients.services import profile_for
+from clientwatch.money import format_day
+from invoices.fees import NO_FEES, ChargedFee, FeeLine, FeePolicy, fees_due
+from invoices.models import Invoice, LateFee, Stage
+
+LADDER = (Stage.NUDGE, Stage.PAUSED, Stage.FINAL)
+
+
+def fee_policy(client: Client, profile: Profile) -> FeePolicy:
+    """The terms that apply to this client: the freelancer's, none, or the client's own."""
+    if client.late_fees == LateFeeChoice.NONE:
+        return NO_FEES
+    terms = client if client.late_fees == LateFeeChoice.CUSTOM else profile
+    return FeePolicy(
+        flat=terms.late_fee_flat,
+        percent=terms.late_fee_percent,
+        each_stage=terms.late_fee_timing == LateFeeTiming.EACH_STAGE,
+        yearly_interest=terms.late_interest_percent,
+    )
+
+
+def _charged_by_invoice(invoice_ids: Iterable[int]) -> dict[int, list[ChargedFee]]:
+    charged: dict[int, list[ChargedFee]] = {}
+    for invoice_id, kind, stage, period_end in LateFee.objects.filter(
+        invoice__in=list(invoice_ids)
+    ).values_list("invoice_id", "kind", "stage", "period_end"):
+        charged.setdefault(invoice_id, []).append(ChargedFee(kind, stage, period_end))
+    return charged
+
+
+def _balance(invoice: Invoice) -> Decimal:
+    return max(invoice.amount - invoice.paid_total, Decimal("0"))
+
+
+def _lines_for(
+    invoice: Invoice, stages: Iterable[str], policy: FeePolicy, charged: list[ChargedFee], as_of
+) -> list[FeeLine]:
+    return fees_due(
+        policy,
+        stages=stages,
+        ladder=LADDER,
+        charged=charged,
+        balance=_balance(invoice),
+        currency=invoice.currency,
+        due_on=invoice.due_on,
+        as_of=as_of,
+    )
+
+
+def _rows(invoice: Invoice, lines: list[FeeLine], as_of: date) -> list[LateFee]:
+    return [
+        LateFee(
+            invoice=invoice,
+            kind=line.kind,
+            stage=line.stage,
+            amount=line.amount,
+            currency=invoice.currency,
+            charged_on=as_of,
+            rate=line.rate,
+            period_start=line.period_start,
+            period_end=line.period_end,
+        )
+        for line in lines
+    ]
+
+
+def fees_charge_with_reminders(
+    *, profile: Profile, claims: list[tuple[Invoice, str]], as_of: date
+) -> int:
+    """Charge what the policy says for each (invoice, stage) just claimed by the ladder.
+
+    Invoices need `paid_total` and `client`. Two queries whatever the count, none when no
+    policy applies. Returns the number of lines stored.
+    """
+    policies = {invoice.pk: fee_policy(invoice.client, profile) for invoice, _ in claims}
+    claims = [(invoice, stage) for invoice, stage in claims if policies[invoice.pk].enabled]
+    if not claims:
+        return 0
+    charged = _charged_by_invoice(invoice.pk for invoice, _ in claims)
+    rows = []
+    for invoice, stage in claims:
+        lines = _lines_for(
+            invoice, [stage], policies[invoice.pk], charged.get(invoice.pk, []), as_of
+        )
+        rows += _rows(invoice, lines, as_of)
+    return len(LateFee.objects.bulk_create(rows, ignore_conflicts=True))
+
+
+@dataclass(frozen=True, slots=True)
+class BackfillRow:
+    """An overdue invoice and the lines adding fees after the fact would charge on it."""
+
+    invoice: Invoice
+    days_overdue: int
+    lines: list[FeeLine]
+
+    @property
+    def total(self) -> Decimal:
+        return sum((line.amount for line in self.lines), Decimal("0"))
+
+
+def _stages_reached(days_overdue: int, profile: Profile) -> list[str]:
+    days = {
+        Stage.NUDGE: profile.reminder_nudge_days,
+        Stage.PAUSED: profile.reminder_pause_days,
+        Stage.FINAL: profile.reminder_final_days,
+    }
+    return [stage for stage in LADDER if days_overdue >= days[stage]]
+
+
+def fees_backfill_preview(
+    *, owner: AbstractBaseUser, as_of: date, invoice_ids: Iterable[int] | None = None
+) -> list[BackfillRow]:
+    """What the current terms would have charged on invoices already overdue, for the
+    reminder stages their days overdue have passed, less what is on record. Nothing is
+    written. Three queries whatever the count."""
+    profile = profile_for(owner)
+    invoices = (
+        Invoice.objects.for_owner(owner)
+        .with_paid()
+        .overdue(as_of)
+        .select_related("client")
+        .order_by("due_on", "id")
+    )
+    if invoice_ids is not None:
+        invoices = invoices.filter(pk__in=list(invoice_ids))
+    invoices = [i for i in invoices if fee_policy(i.client, profile).enabled]
+    charged = _charged_by_invoice(i.pk for i in invoices)
+    rows = []
+    for invoice in invoices:
+        days_overdue = (as_of - invoice.due_on).days
+        lines = _lines_for(
+            invoice,
+            _stages_reached(days_overdue, profile),
+            fee_policy(invoice.client, profile),
+            charged.get(invoice.pk, []),
+            as_of,
+        )
+        if lines:
+            rows.append(BackfillRow(invoice, days_overdue, lines))
+    return rows
+
+
+@transaction.atomic
+def fees_backfill_apply(
+    *, owner: AbstractBaseUser, as_of: date, invoice_ids: Iterable[int]
+) -> list[LateFee]:
+    """Store the previewed lines for the chosen invoices (worked out again, so what is
+    stored is what the terms say now, never a stale page)."""
+    rows = fees_backfill_preview(owner=owner, as_of=as_of, invoice_ids=invoice_ids)
+    fees = [fee for row in rows for fee in _rows(row.invoice, row.lines, as_of)]
+    return LateFee.objects.bulk_create(fees, ignore_conflicts=True)
+
+
+@transaction.atomic
+def fee_waive(*, fee: LateFee, note: str, on: date | None = None) -> LateFee:
+    note = note.strip()
+    if not note:
+        raise ValidationError({"waive_note": _("Say why you waive this fee.")})
+    fee = LateFee.objects.select_for_update().get(pk=fee.pk)
+    if fee.paid_on:
+        raise ValidationError(_("This fee was paid; it cannot be waived."))
+    if fee.waived_on:
+        raise ValidationError(_("This fee is already waived."))
+    fee.waived_on = on or timezone.localdate()
+    fee.waive_note = note[:500]
+    fee.save(update_fields=["waived_on", "waive_note"])
+    return fee
+
+
+@transaction.atomic
+def fee_mark_paid(*, fee: LateFee, paid_on: date | None = None) -> LateFee:
+    paid_on = paid_on or timezone.localdate()
+    fee = LateFee.objects.select_for_update().get(pk=fee.pk)
+    if fee.waived_on:
+        raise ValidationError(_("This fee was waived; there is nothing to pay."))
+    if paid_on > timezone.localdate():
+        raise ValidationError({"paid_on": _("A payment cannot be dated in the future.")})
+    if paid_on < fee.charged_on:
+        raise ValidationError({"paid_on": _("The fee was charged later than that.")})
+    fee.paid_on = paid_on
+    fee.save(update_fields=["paid_on"])
+    return fee
+
+
+def waived_fee_counts(client_ids: Iterable[int]) -> dict[int, int]:
+    """How many fees each client had waived: waiving again and again is a signal too."""
+    return dict(
+        LateFee.objects.filter(invoice__client__in=list(client_ids), waived_on__isnull=False)
+        .values("invoice__client")
+        .annotate(n=Count("id"))
+        .values_list("invoice__client", "n")
+    )
+
+
+def charged_fees_for(invoices: Iterable[Invoice]) -> dict[int, list[LateFee]]:
+    by_invoice: dict[int, list[LateFee]] = {}
+    for fee in LateFee.objects.charged().filter(invoice__in=[i.pk for i in invoices]):
+        by_invoice.setdefault(fee.invoice_id, []).append(fee)
+    return by_invoice
+
+
+def fee_label(fee: LateFee, language: str) -> str:
+    """What a fee line says to the client, e.g. "Interest at 8% a year, 1 May to 31 May"."""
+    with translation.override(language):
+        if fee.kind == LateFee.Kind.INTEREST:
+            return _("Interest at %(rate)s%% a year, %(start)s to %(end)s") % {
+                "rate": format_decimal(fee.rate.normalize(), locale=language),
+                "start": format_day(fee.period_start, language),
+                "end": format_day(fee.period_end, language),
+            }
+        if fee.kind == LateFee.Kind.PERCENT:
+            return _("Late fee of %(rate)s%% of the overdue balance") % {
+                "rate": format_decimal(fee.rate.normalize(), locale=language)
+            }
+        return _("Late fee")

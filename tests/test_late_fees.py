@@ -1,0 +1,431 @@
+"""Late fees and interest: the arithmetic, charging with reminders, waiving, adding after
+the fact, and what the client and the freelancer see."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from clients.models import LateFeeChoice, LateFeeTiming
+from clients.services import profile_for
+from invoices import reminders
+from invoices.fees import (
+    INTEREST,
+    NO_FEES,
+    ChargedFee,
+    FeePolicy,
+    currency_round,
+    fees_due,
+    interest,
+)
+from invoices.late_fees import (
+    LADDER,
+    fee_policy,
+    fee_waive,
+    fees_backfill_apply,
+    fees_backfill_preview,
+    waived_fee_counts,
+)
+from invoices.models import LateFee, Reminder
+
+DUE = date(2026, 3, 31)
+amounts = st.decimals(
+    min_value=Decimal("0.01"), max_value=Decimal("9999999.99"), places=2, allow_nan=False
+)
+rates = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("100"), places=2)
+currencies = st.sampled_from(["EUR", "USD", "JPY", "KWD", "MYR", "IDR"])
+policies = st.builds(
+    FeePolicy,
+    flat=st.none() | amounts,
+    percent=st.none() | rates,
+    each_stage=st.booleans(),
+    yearly_interest=st.none() | rates,
+)
+stage_sets = st.sets(st.sampled_from(LADDER)).map(lambda s: [x for x in LADDER if x in s])
+
+
+# --- Arithmetic ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "expected"),
+    [
+        (Decimal("10.005"), "EUR", Decimal("10.01")),
+        (Decimal("10.004"), "EUR", Decimal("10.00")),
+        (Decimal("1234.5"), "JPY", Decimal("1235")),
+        (Decimal("1234.49"), "JPY", Decimal("1234")),
+        # Three places in ISO 4217; the database keeps two.
+        (Decimal("1.2345"), "KWD", Decimal("1.23")),
+    ],
+)
+def test_amounts_round_half_up_to_the_currency(amount, currency, expected):
+    assert currency_round(amount, currency) == expected
+    assert str(currency_round(amount, currency)) == str(expected)
+
+
+def test_interest_is_simple_interest_over_365_days():
+    assert interest(
+        balance=Decimal("1000"), yearly_percent=Decimal("8"), days=365, currency="EUR"
+    ) == Decimal("80.00")
+    assert interest(
+        balance=Decimal("1000"), yearly_percent=Decimal("8"), days=30, currency="EUR"
+    ) == Decimal("6.58")
+    assert interest(
+        balance=Decimal("1000"), yearly_percent=Decimal("8"), days=0, currency="EUR"
+    ) == Decimal("0.00")
+
+
+@given(
+    policy=policies,
+    stages=stage_sets,
+    balance=amounts,
+    currency=currencies,
+    days=st.integers(0, 2000),
+)
+def test_fees_are_never_negative_or_zero_and_rounded_for_the_currency(
+    policy, stages, balance, currency, days
+):
+    lines = fees_due(
+        policy,
+        stages=stages,
+        ladder=LADDER,
+        charged=[],
+        balance=balance,
+        currency=currency,
+        due_on=DUE,
+        as_of=DUE + timedelta(days=days),
+    )
+    for line in lines:
+        assert line.amount > 0
+        assert line.amount == currency_round(line.amount, currency)
+    if not policy.enabled or not stages:
+        assert lines == []
+
+
+@given(policy=policies, stages=stage_sets, balance=amounts, days=st.integers(1, 2000))
+def test_a_fee_on_record_waived_or_not_is_never_charged_again(policy, stages, balance, days):
+    def due(charged):
+        return fees_due(
+            policy,
+            stages=stages,
+            ladder=LADDER,
+            charged=charged,
+            balance=balance,
+            currency="EUR",
+            due_on=DUE,
+            as_of=DUE + timedelta(days=days),
+        )
+
+    first = due([])
+    on_record = [ChargedFee(line.kind, line.stage, line.period_end) for line in first]
+    assert due(on_record) == []
+
+
+@given(
+    balance=amounts,
+    rate=rates,
+    days=st.integers(1, 1000),
+    factor=st.integers(2, 5),
+)
+def test_interest_is_proportional_to_days(balance, rate, days, factor):
+    one = balance * rate / 100 * days / 365
+    many = interest(balance=balance, yearly_percent=rate, days=days * factor, currency="EUR")
+    # Each figure is rounded once to the cent: the difference is rounding only.
+    assert abs(many - one * factor) <= Decimal("0.005")
+    assert many >= interest(balance=balance, yearly_percent=rate, days=days, currency="EUR")
+
+
+def test_once_charges_the_flat_and_percentage_fee_with_the_first_stage_only():
+    policy = FeePolicy(flat=Decimal("25"), percent=Decimal("2"))
+    lines = fees_due(
+        policy,
+        stages=LADDER,
+        ladder=LADDER,
+        charged=[],
+        balance=Decimal("1000"),
+        currency="EUR",
+        due_on=DUE,
+        as_of=DUE + timedelta(days=30),
+    )
+    assert [(line.kind, line.stage, line.amount) for line in lines] == [
+        ("flat", "nudge", Decimal("25.00")),
+        ("percent", "nudge", Decimal("20.00")),
+    ]
+
+
+def test_interest_runs_on_from_the_last_charge_without_counting_a_day_twice():
+    policy = FeePolicy(yearly_interest=Decimal("10"))
+    first = fees_due(
+        policy,
+        stages=["nudge"],
+        ladder=LADDER,
+        charged=[],
+        balance=Decimal("3650"),
+        currency="EUR",
+        due_on=DUE,
+        as_of=DUE + timedelta(days=1),
+    )
+    assert [(line.amount, line.period_start, line.period_end) for line in first] == [
+        (Decimal("1.00"), DUE, DUE + timedelta(days=1))
+    ]
+    later = fees_due(
+        policy,
+        stages=["nudge", "paused"],
+        ladder=LADDER,
+        charged=[ChargedFee(INTEREST, "nudge", DUE + timedelta(days=1))],
+        balance=Decimal("3650"),
+        currency="EUR",
+        due_on=DUE,
+        as_of=DUE + timedelta(days=7),
+    )
+    assert [(line.stage, line.amount, line.period_start) for line in later] == [
+        ("paused", Decimal("6.00"), DUE + timedelta(days=1))
+    ]
+
+
+# --- Terms per client --------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_client_follows_the_freelancers_terms_has_none_or_its_own(alice, acme):
+    profile = profile_for(alice)
+    assert fee_policy(acme, profile) == NO_FEES  # off by default
+    profile.late_fee_flat = Decimal("15")
+    assert fee_policy(acme, profile).flat == Decimal("15")
+    acme.late_fees = LateFeeChoice.NONE
+    assert not fee_policy(acme, profile).enabled
+    acme.late_fees = LateFeeChoice.CUSTOM
+    acme.late_interest_percent = Decimal("8")
+    acme.late_fee_timing = LateFeeTiming.EACH_STAGE
+    assert fee_policy(acme, profile) == FeePolicy(yearly_interest=Decimal("8"), each_stage=True)
+
+
+# --- Charged with the reminders --------------------------------------------------------
+
+
+@pytest.fixture
+def overdue(alice, factories):
+    profile = profile_for(alice)
+    profile.late_fee_flat = Decimal("25")
+    profile.late_fee_timing = LateFeeTiming.EACH_STAGE
+    profile.late_interest_percent = Decimal("10")
+    profile.save()
+    client = factories.client(owner=alice, name="Slow Pay Ltd", email="ap@slowpay.example")
+    today = date.today()
+    return factories.invoice(
+        client=client,
+        number="INV-9",
+        issued_on=today - timedelta(days=54),
+        due_on=today - timedelta(days=40),
+        amount=Decimal("3650.00"),
+    )
+
+
+def run_day(alice, invoice, day):
+    return reminders.freelancer_reminders_run(
+        owner=alice, as_of=invoice.due_on + timedelta(days=day)
+    )
+
+
+@pytest.mark.django_db
+def test_each_reminder_brings_its_fees_once_and_the_email_shows_them(smtp_server, alice, overdue):
+    for day in range(0, 25):
+        run_day(alice, overdue, day)
+        run_day(alice, overdue, day)  # the job running twice charges nothing twice
+    fees = list(LateFee.objects.filter(invoice=overdue).order_by("charged_on", "kind"))
+    assert [(f.stage, f.kind, f.amount) for f in fees] == [
+        ("nudge", "flat", Decimal("25.00")),
+        ("nudge", "interest", Decimal("1.00")),  # 1 day at 10% on 3,650
+        ("paused", "flat", Decimal("25.00")),
+        ("paused", "interest", Decimal("6.00")),  # days 2-7
+        ("final", "flat", Decimal("25.00")),
+        ("final", "interest", Decimal("14.00")),  # days 8-21
+    ]
+    *_earlier, final = smtp_server.mailbox.messages
+    text = final.get_body(("plain",)).get_content()
+    assert "Late fee: €25.00" in text
+    assert "Interest at 10% a year" in text
+    # The invoice itself is unchanged; the total adds the fees on top.
+    assert "Amount: €3,650.00" in text
+    assert "Total now due: €3,746.00" in text
+    html = final.get_body(("html",)).get_content()
+    assert "€3,746.00" in html
+    assert overdue.__class__.objects.get(pk=overdue.pk).amount == Decimal("3650.00")
+
+
+@pytest.mark.django_db
+def test_no_fees_by_default(smtp_server, alice, factories):
+    client = factories.client(owner=alice)
+    invoice = factories.invoice(
+        client=client, due_on=date.today() - timedelta(days=30), amount=Decimal("100")
+    )
+    for day in (1, 7, 21):
+        run_day(alice, invoice, day)
+    assert Reminder.objects.filter(invoice=invoice).count() == 3
+    assert not LateFee.objects.exists()
+    assert (
+        "Total now due" not in smtp_server.mailbox.messages[-1].get_body(("plain",)).get_content()
+    )
+
+
+@pytest.mark.django_db
+def test_a_waived_fee_is_left_out_of_the_next_reminder_and_never_charged_again(
+    smtp_server, alice, overdue
+):
+    run_day(alice, overdue, 1)
+    flat = LateFee.objects.get(invoice=overdue, stage="nudge", kind="flat")
+    fee_waive(fee=flat, note="Good client, first time late")
+    run_day(alice, overdue, 1)
+    assert LateFee.objects.filter(invoice=overdue, stage="nudge", kind="flat").count() == 1
+    run_day(alice, overdue, 7)
+    text = smtp_server.mailbox.messages[-1].get_body(("plain",)).get_content()
+    # Nudge interest 1.00 + paused flat 25.00 + paused interest 6.00 on top of 3,650.
+    assert "Total now due: €3,682.00" in text
+    assert waived_fee_counts([overdue.client_id]) == {overdue.client_id: 1}
+
+
+@pytest.mark.django_db
+def test_waiving_needs_a_reason(alice, overdue):
+    run_day(alice, overdue, 1)
+    fee = LateFee.objects.filter(invoice=overdue).first()
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        fee_waive(fee=fee, note="   ")
+    fee.refresh_from_db()
+    assert fee.waived_on is None
+
+
+@pytest.mark.django_db
+def test_a_client_with_no_fees_is_never_charged(alice, overdue):
+    client = overdue.client
+    client.late_fees = LateFeeChoice.NONE
+    client.save()
+    for day in (1, 7, 21):
+        run_day(alice, overdue, day)
+    assert not LateFee.objects.exists()
+
+
+# --- After the fact ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def terms_set_late(alice, factories):
+    """Invoices already overdue before the freelancer set late-fee terms."""
+    client = factories.client(owner=alice, name="Old Debts", email="x@old.example")
+    today = date.today()
+    invoices = [
+        factories.invoice(
+            client=client,
+            number=f"OLD-{days}",
+            issued_on=today - timedelta(days=days + 14),
+            due_on=today - timedelta(days=days),
+            amount=Decimal("500"),
+        )
+        for days in (3, 10, 45)
+    ]
+    profile = profile_for(alice)
+    profile.late_fee_flat = Decimal("40")
+    profile.save()
+    return invoices
+
+
+@pytest.mark.django_db
+def test_adding_fees_after_the_fact_previews_first_then_adds_only_what_was_ticked(
+    alice_client, alice, terms_set_late
+):
+    page = alice_client.get("/fees/overdue/")
+    assert page.status_code == 200
+    for invoice in terms_set_late:
+        assert invoice.number in page.text
+    assert "€120.00" in page.text  # three times 40, once each
+    assert not LateFee.objects.exists()  # a preview writes nothing
+
+    chosen = terms_set_late[:2]
+    response = alice_client.post("/fees/overdue/", {"invoice": [i.pk for i in chosen]})
+    assert response.status_code == 302
+    assert sorted(LateFee.objects.values_list("invoice__number", flat=True)) == [
+        "OLD-10",
+        "OLD-3",
+    ]
+    remaining = fees_backfill_preview(owner=alice, as_of=date.today())
+    assert [row.invoice.number for row in remaining] == ["OLD-45"]
+
+
+@pytest.mark.django_db
+def test_nothing_ticked_is_a_clear_error(alice_client, terms_set_late):
+    response = alice_client.post("/fees/overdue/", {}, follow=True)
+    assert "Tick at least one invoice" in response.text
+    assert not LateFee.objects.exists()
+
+
+@pytest.mark.django_db
+def test_after_the_fact_never_reaches_another_freelancers_invoices(
+    client, bob, alice, terms_set_late
+):
+    client.force_login(bob)
+    page = client.get("/fees/overdue/")
+    assert "OLD-3" not in page.text
+    client.post("/fees/overdue/", {"invoice": [i.pk for i in terms_set_late]})
+    assert not LateFee.objects.exists()
+    assert (
+        fees_backfill_apply(owner=bob, as_of=date.today(), invoice_ids=[terms_set_late[0].pk]) == []
+    )
+
+
+@pytest.mark.django_db
+def test_empty_state_points_to_the_terms(alice_client):
+    page = alice_client.get("/fees/overdue/")
+    assert "No fees to add" in page.text
+
+
+# --- On the invoice page -----------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_invoice_page_lists_fees_and_waives_one_with_a_note(
+    alice_client, alice, terms_set_late
+):
+    invoice = terms_set_late[0]
+    fees_backfill_apply(owner=alice, as_of=date.today(), invoice_ids=[invoice.pk])
+    fee = LateFee.objects.get(invoice=invoice)
+    page = alice_client.get(f"/invoices/{invoice.pk}/")
+    assert "Late fees" in page.text and "€40.00" in page.text
+
+    rejected = alice_client.post(f"/fees/{fee.pk}/waive/", {"waive_note": ""}, follow=True)
+    assert "Say why you waive this fee" in rejected.text
+    fee.refresh_from_db()
+    assert fee.waived_on is None
+
+    alice_client.post(f"/fees/{fee.pk}/waive/", {"waive_note": "Goodwill"})
+    fee.refresh_from_db()
+    assert fee.waived_on == date.today() and fee.waive_note == "Goodwill"
+    page = alice_client.get(f"/invoices/{invoice.pk}/")
+    assert "Waived on" in page.text and "Goodwill" in page.text
+
+
+@pytest.mark.django_db
+def test_marking_a_fee_paid(alice_client, alice, terms_set_late):
+    invoice = terms_set_late[0]
+    fees_backfill_apply(owner=alice, as_of=date.today(), invoice_ids=[invoice.pk])
+    fee = LateFee.objects.get(invoice=invoice)
+    alice_client.post(f"/fees/{fee.pk}/paid/")
+    fee.refresh_from_db()
+    assert fee.paid_on == date.today()
+    assert not LateFee.objects.charged().exists()
+    # A paid fee cannot then be waived.
+    response = alice_client.post(f"/fees/{fee.pk}/waive/", {"waive_note": "x"}, follow=True)
+    assert "cannot be waived" in response.text
+
+
+@pytest.mark.django_db
+def test_another_freelancer_cannot_touch_a_fee(client, bob, alice, terms_set_late):
+    fees_backfill_apply(owner=alice, as_of=date.today(), invoice_ids=[terms_set_late[0].pk])
+    fee = LateFee.objects.get()
+    client.force_login(bob)
+    assert client.post(f"/fees/{fee.pk}/paid/").status_code == 404
+    assert client.post(f"/fees/{fee.pk}/waive/", {"waive_note": "x"}).status_code == 404
+    fee.refresh_from_db()
+    assert fee.is_charged
