@@ -24,40 +24,56 @@ class SignupForm(UserCreationForm):
         return email
 
 
+LATE_FEE_FIELDS = (
+    "late_fee_flat",
+    "late_fee_percent",
+    "late_fee_timing",
+    "late_interest_percent",
+)
+PAPERWORK_FIELDS = (
+    "receipts_enabled",
+    "letter_with_nudge",
+    "letter_with_paused",
+    "letter_with_final",
+    "statement_with_final",
+)
+FIRST_GROUP = (
+    "business_name",
+    "business_details",
+    "payment_instructions",
+    "currency",
+    "target_hourly_rate",
+    "default_payment_terms_days",
+    "time_zone",
+    "reminder_nudge_days",
+    "reminder_pause_days",
+    "reminder_final_days",
+    "reminder_bcc_me",
+    "digest_enabled",
+    "digest_hour",
+    "paper_size",
+)
+
+
 class ProfileForm(forms.ModelForm):
     currency = forms.ChoiceField(choices=currency_choices)
 
     class Meta:
         model = Profile
-        fields = [
-            "business_name",
-            "business_details",
-            "payment_instructions",
-            "currency",
-            "target_hourly_rate",
-            "default_payment_terms_days",
-            "time_zone",
-            "reminder_nudge_days",
-            "reminder_pause_days",
-            "reminder_final_days",
-            "reminder_bcc_me",
-            "digest_enabled",
-            "digest_hour",
-            "paper_size",
-            "late_fee_flat",
-            "late_fee_percent",
-            "late_fee_timing",
-            "late_interest_percent",
-            "receipts_enabled",
-            "letter_with_nudge",
-            "letter_with_paused",
-            "letter_with_final",
-            "statement_with_final",
-        ]
+        fields = [*FIRST_GROUP, *LATE_FEE_FIELDS, *PAPERWORK_FIELDS]
+
+    GROUPS = (
+        (_("Business, reminders and daily digest"), FIRST_GROUP),
+        (_("Late fees and interest"), LATE_FEE_FIELDS),
+        (_("Receipts and letters"), PAPERWORK_FIELDS),
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["late_fee_timing"].required = False
+
+    def fieldsets(self) -> list[tuple[str, list[forms.BoundField]]]:
+        return [(legend, [self[name] for name in names]) for legend, names in self.GROUPS]
 
     def clean_late_fee_timing(self) -> str:
         return self.cleaned_data["late_fee_timing"] or LateFeeTiming.ONCE
