@@ -221,6 +221,25 @@ def charged_fees_for(invoices: Iterable[Invoice]) -> dict[int, list[LateFee]]:
     return by_invoice
 
 
+def fees_with_stage(
+    invoice: Invoice, stage: str, profile: Profile, *, balance: Decimal
+) -> list[LateFee]:
+    """The fees still owed on the invoice plus, unsaved, those `stage` would charge today."""
+    on_record = list(invoice.fees.all())
+    as_of = timezone.localdate()
+    lines = fees_due(
+        fee_policy(invoice.client, profile),
+        stages=[stage],
+        ladder=LADDER,
+        charged=[ChargedFee(f.kind, f.stage, f.period_end) for f in on_record],
+        balance=max(balance, Decimal("0")),
+        currency=invoice.currency,
+        due_on=invoice.due_on,
+        as_of=as_of,
+    )
+    return [f for f in on_record if f.is_charged] + _rows(invoice, lines, as_of)
+
+
 def fee_label(fee: LateFee, language: str) -> str:
     """What a fee line says to the client, e.g. "Interest at 8% a year, 1 May to 31 May"."""
     with translation.override(language):

@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from clients.models import Client, Profile
 from clients.services import profile_for
 from clientwatch.money import format_day, format_money
-from invoices.late_fees import fee_label, fees_charge_with_reminders
+from invoices.late_fees import fee_label, fees_charge_with_reminders, fees_with_stage
 from invoices.models import Invoice, LateFee, Reminder, Stage
 
 logger = logging.getLogger(__name__)
@@ -144,7 +144,9 @@ def reminders_claim_due(*, owner: AbstractBaseUser, as_of: date) -> int:
 def reminder_context(
     invoice: Invoice, stage: Stage, profile: Profile, fees: list[LateFee] | None = None
 ) -> dict[str, object]:
-    """`fees`: the lines still owed on the invoice; read from the database when not given."""
+    """`fees`: the lines still owed on the invoice. When not given they are read from the
+    database, with the lines this stage would add if not charged yet (a preview shows
+    what the email will say)."""
     client: Client = invoice.client
     language = client.language
     paid = getattr(invoice, "paid_total", None)
@@ -156,7 +158,7 @@ def reminder_context(
         Stage.FINAL: profile.reminder_final_message,
     }[stage]
     if fees is None:
-        fees = list(LateFee.objects.charged().filter(invoice=invoice))
+        fees = fees_with_stage(invoice, stage, profile, balance=invoice.amount - paid)
     fees_total = sum((fee.amount for fee in fees), Decimal("0"))
     balance = max(invoice.amount - paid, Decimal("0"))
     return {

@@ -429,3 +429,13 @@ def test_another_freelancer_cannot_touch_a_fee(client, bob, alice, terms_set_lat
     assert client.post(f"/fees/{fee.pk}/waive/", {"waive_note": "x"}).status_code == 404
     fee.refresh_from_db()
     assert fee.is_charged
+
+
+@pytest.mark.django_db
+def test_the_preview_shows_the_fees_the_stage_would_bring_without_charging_them(
+    alice_client, overdue
+):
+    page = alice_client.get(f"/invoices/{overdue.pk}/reminders/nudge/")
+    assert page.status_code == 200
+    assert "Late fee" in page.text and "€25.00" in page.text
+    assert not LateFee.objects.exists()
