@@ -20,7 +20,9 @@ from django.utils import timezone, translation
 from clients.models import Client, Profile, Report
 from clientwatch.celery import enqueue_after_commit
 from clientwatch.money import format_money
+from invoices.late_fees import fee_label
 from invoices.models import Invoice, Payment, Reminder
+from invoices.statement import statement_for
 from redflags.assess import client_facts, lateness_bars, score_history
 from redflags.models import Incident
 
@@ -66,11 +68,11 @@ def report_context(client: Client, *, internal: bool, as_of: date | None = None)
         .prefetch_related(Prefetch("payments", queryset=Payment.objects.order_by("paid_on", "id")))
         .order_by("issued_on", "id")
     )
-    balances: dict[str, Decimal] = defaultdict(Decimal)
     for invoice in invoices:
         invoice.status_now = invoice.status(as_of)
-        if invoice.state != Invoice.State.WRITTEN_OFF:
-            balances[invoice.currency] += max(invoice.amount - invoice.paid_total, Decimal("0"))
+    # What is still owed: open invoices and the late fees not waived or paid.
+    statement = statement_for(client, as_of=as_of)
+    text_language = settings.LANGUAGE_CODE if internal else language
     context = {
         "client": client,
         "profile": profile,
@@ -88,8 +90,21 @@ def report_context(client: Client, *, internal: bool, as_of: date | None = None)
         "deliverables": _deliverables(work_logs),
         "accounts": list(client.account_items.order_by("name", "id")),
         "invoices": invoices,
-        "balances": {c: format_money(b, c, language) for c, b in sorted(balances.items()) if b},
-        "owed": any(balances.values()),
+        "fees": [
+            {
+                "invoice_number": fee.invoice_number,
+                "description": fee_label(fee, text_language),
+                "charged_on": fee.charged_on,
+                "amount": format_money(fee.amount, fee.currency, language),
+            }
+            for fee in statement.fees
+        ],
+        "balances": {
+            total.currency: format_money(total.owed, total.currency, language)
+            for total in statement.totals
+            if total.owed
+        },
+        "owed": statement.owed,
     }
     if internal:
         facts = client_facts(owner, [client.pk])[client.pk]

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from invoices import fee_views, views
+from invoices.statement_views import client_statement, client_statement_pdf, reminder_letter
 
 urlpatterns = [
     path("clients/<int:client_pk>/invoices/new/", views.invoice_create, name="invoice_create"),
@@ -19,4 +20,17 @@ urlpatterns = [
     path("fees/<int:pk>/waive/", fee_views.fee_waive_view, name="fee_waive"),
     path("fees/<int:pk>/paid/", fee_views.fee_paid_view, name="fee_paid"),
     path("fees/overdue/", fee_views.fees_backfill, name="fees_backfill"),
+]
+
+# The statement of account, and a reminder stage as a formal letter.
+urlpatterns += [
+    path("clients/<int:client_pk>/statement/", client_statement, name="client_statement"),
+    path(
+        "clients/<int:client_pk>/statement.pdf", client_statement_pdf, name="client_statement_pdf"
+    ),
+    path(
+        "invoices/<int:invoice_pk>/reminders/<str:stage>/letter.pdf",
+        reminder_letter,
+        name="reminder_letter_pdf",
+    ),
 ]
