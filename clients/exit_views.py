@@ -154,8 +154,12 @@ def report_download(request: HttpRequest, pk: int) -> HttpResponse:
     report = get_object_or_404(
         Report.objects.for_owner(request.user), pk=pk, state=Report.State.READY
     )
+    try:
+        handle = report.pdf.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404("The report file is missing from storage.") from exc
     return FileResponse(
-        report.pdf.open("rb"),
+        handle,
         as_attachment=True,
         filename=report.pdf.name.rsplit("/", 1)[-1],
         content_type="application/pdf",

@@ -187,8 +187,40 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "uploads")  # never under STATIC_ROOT
+
+
+def files_storage() -> dict[str, object]:
+    """Where evidence uploads and rendered reports go: under MEDIA_ROOT, or with
+    FILES_S3_BUCKET set, an S3-compatible bucket that every machine shares. Objects get no
+    ACL, so they keep the bucket's private default, and stored files never get a public
+    URL: the app serves them only through its own owner-checked views."""
+
+    def optional(name: str) -> str | None:
+        return env.str(name, default="") or None  # set but empty (compose) is unset too
+
+    bucket = env.str("FILES_S3_BUCKET", default="")
+    if not bucket:
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": optional("FILES_S3_ENDPOINT_URL"),
+            "region_name": optional("FILES_S3_REGION"),
+            # Unset: boto3's own chain (instance role, AWS_* variables, ~/.aws).
+            "access_key": optional("FILES_S3_ACCESS_KEY_ID"),
+            "secret_key": optional("FILES_S3_SECRET_ACCESS_KEY"),
+            "custom_domain": optional("FILES_S3_CUSTOM_DOMAIN"),
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+            "max_memory_size": 1024 * 1024,  # larger downloads spool to a temporary file
+        },
+    }
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": files_storage(),
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
