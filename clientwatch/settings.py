@@ -276,6 +276,8 @@ CELERY_BEAT_SCHEDULE = {
     "daily-runs": {"task": "invoices.tasks.dispatch_daily_runs", "schedule": 60 * 60},
     # Sends whose back-off has passed, and sends abandoned by a worker that died.
     "retry-reminders": {"task": "invoices.tasks.retry_pending_reminders", "schedule": 5 * 60},
+    # Receipts recorded while the broker was down, due for a retry, or abandoned mid-send.
+    "send-pending-receipts": {"task": "invoices.tasks.send_pending_receipts", "schedule": 5 * 60},
     # Imports and reports recorded while the broker was down (or lost) are queued again.
     "requeue-stalled-work": {"task": "clients.tasks.requeue_stalled_work", "schedule": 5 * 60},
 }

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.forms import DateInput, ServiceModelForm, currency_field
-from clients.models import Client
+from clients.models import Client, Profile
 from clients.selectors import open_invoices_for
 from clients.templatetags.clientwatch import money_display
 from invoices.models import Invoice, Payment
@@ -81,17 +81,33 @@ class InvoiceForm(ServiceModelForm):
 
 
 class PaymentForm(ServiceModelForm):
-    """A payment against an invoice the URL names."""
+    """A payment against an invoice the URL names.
+
+    `receipts`: both receipt switches are on for this client, so the form offers (ticked)
+    to email a receipt; unticking it skips the receipt for this one payment.
+    """
 
     id_prefix = "payment"
+
+    send_receipt = forms.BooleanField(
+        label=_("Send a receipt to the client"), required=False, initial=True
+    )
 
     class Meta:
         model = Payment
         fields = ["paid_on", "amount", "is_overpayment", "note"]
         widgets = {"paid_on": DateInput()}
 
+    def __init__(self, *args: Any, receipts: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not receipts:
+            del self.fields["send_receipt"]
+
     def clean_amount(self) -> Decimal | None:
         return _positive(self.cleaned_data["amount"])
+
+    def wants_receipt(self) -> bool:
+        return bool(self.cleaned_data.get("send_receipt"))
 
 
 class OpenInvoiceChoiceField(forms.ModelChoiceField):
@@ -117,5 +133,10 @@ class ClientPaymentForm(PaymentForm):
         fields = ["invoice", *PaymentForm.Meta.fields]
 
     def __init__(self, *args: Any, client: Client, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "receipts",
+            client.receipts_enabled
+            and Profile.objects.filter(user_id=client.owner_id, receipts_enabled=True).exists(),
+        )
         super().__init__(*args, **kwargs)
         self.fields["invoice"].queryset = open_invoices_for(client=client)

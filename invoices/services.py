@@ -12,9 +12,10 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clients.models import Client
+from clients.models import Client, Profile
 from clientwatch.services import model_save
 from invoices.models import Invoice, Payment, Reminder, Stage
+from invoices.receipts import receipt_queue, receipts_switched_on
 from redflags.assess import client_score_refresh
 
 
@@ -54,7 +55,10 @@ def payment_record(
     amount: Decimal,
     is_overpayment: bool = False,
     note: str = "",
+    send_receipt: bool = True,
 ) -> Payment:
+    """`send_receipt=False` skips the receipt for this one payment; otherwise one is sent
+    when both the freelancer and the client have receipts switched on."""
     # Lock the invoice so two payments recorded at once cannot both squeeze under the balance.
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     payment = Payment(
@@ -63,6 +67,11 @@ def payment_record(
     _check_payment(payment)
     payment.full_clean()
     payment.save()
+    if send_receipt and receipts_switched_on(
+        invoice.client, Profile.objects.filter(user_id=invoice.owner_id).first()
+    ):
+        # The receipt row commits with the payment (or not at all); sending is queued after.
+        receipt_queue(payment=payment)
     _after_payment_change(invoice)
     return payment
 

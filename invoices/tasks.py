@@ -1,4 +1,4 @@
-"""Celery tasks for reminders and digests: thin, id-based, safe to run twice."""
+"""Celery tasks for reminders, receipts and digests: thin, id-based, safe to run twice."""
 
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from clients.models import Profile
-from invoices import digest, reminders
+from invoices import digest, receipts, reminders
 from invoices.models import Digest
 
 
@@ -53,3 +53,17 @@ def freelancer_daily_run(user_id: int, for_date: str) -> None:
 def retry_pending_reminders() -> dict[str, int]:
     """Every few minutes: sends whose back-off has passed, and sends abandoned by a dead worker."""
     return reminders.reminders_deliver()
+
+
+@shared_task
+def send_receipt(receipt_id: int) -> str:
+    """Queued once a payment with a receipt commits. A receipt that is gone, already sent
+    or held by another sender is skipped; a failed try waits for the sweep's retry."""
+    return receipts.receipt_deliver(receipt_id=receipt_id)
+
+
+@shared_task
+def send_pending_receipts() -> dict[str, int]:
+    """Every few minutes: receipts never queued (broker down), due for a retry, or
+    abandoned by a dead worker."""
+    return receipts.receipts_deliver()

@@ -20,6 +20,7 @@ urlpatterns = [
     path("fees/<int:pk>/waive/", fee_views.fee_waive_view, name="fee_waive"),
     path("fees/<int:pk>/paid/", fee_views.fee_paid_view, name="fee_paid"),
     path("fees/overdue/", fee_views.fees_backfill, name="fees_backfill"),
+    path("payments/<int:pk>/receipt/", views.payment_receipt_send, name="payment_receipt_send"),
 ]
 
 # The statement of account, and a reminder stage as a formal letter.

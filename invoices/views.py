@@ -15,8 +15,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from clients.models import Profile
 from clients.views import (
     HtmxHttpRequest,
     client_changed,
@@ -29,13 +30,16 @@ from clients.views import (
 from invoices import services
 from invoices.forms import ClientPaymentForm, InvoiceForm, PaymentForm
 from invoices.models import Invoice, Payment, Reminder, Stage
+from invoices.receipts import receipt_send_by_hand, receipts_switched_on
 from invoices.selectors import invoices_for_page, payments_for
 
 INVOICE_PAGE = "invoices/invoice_detail.html"
 
 
 def _owned_invoice(request: HttpRequest, pk: int) -> Invoice:
-    return get_object_or_404(invoices_for_page(owner=request.user), pk=pk)
+    # With the owner's profile in the same query: the payment form asks about receipts.
+    invoices = invoices_for_page(owner=request.user).select_related("owner__profile")
+    return get_object_or_404(invoices, pk=pk)
 
 
 def _owned_payment(request: HttpRequest, pk: int) -> Payment:
@@ -49,14 +53,25 @@ def reminder_ladder(invoice: Invoice) -> list[tuple[Stage, Reminder | None]]:
     return [(stage, sent.get(stage)) for stage in Stage]
 
 
+def _receipts_on(invoice: Invoice) -> bool:
+    """Both receipt switches, for an invoice from `_owned_invoice` (no query)."""
+    try:
+        profile = invoice.owner.profile
+    except Profile.DoesNotExist:
+        return False
+    return receipts_switched_on(invoice.client, profile)
+
+
 def _invoice_context(invoice: Invoice, payment_form: PaymentForm | None = None) -> dict[str, Any]:
     if payment_form is None:
-        payment_form = PaymentForm(initial={"amount": invoice.balance or None})
+        payment_form = PaymentForm(
+            initial={"amount": invoice.balance or None}, receipts=_receipts_on(invoice)
+        )
     return {
         "invoice": invoice,
         "client": invoice.client,
         "status": invoice.status(timezone.localdate()),
-        "payments": payments_for(invoice=invoice),
+        "payments": payments_for(invoice=invoice).select_related("receipt"),
         "payment_form": payment_form,
         "reminder_ladder": reminder_ladder(invoice),
         "fees": list(invoice.fees.all()),
@@ -73,6 +88,13 @@ def _invoice_body(
     invoice = _owned_invoice(request, invoice_pk)  # again: the paid total has changed
     context = _invoice_context(invoice, payment_form) | {"oob": True}
     return render(request, f"{INVOICE_PAGE}#invoice_body", context, status=status)
+
+
+def _invoice_changed(request: HtmxHttpRequest, invoice_pk: int) -> HttpResponse:
+    """After an action on the invoice page: the fresh body for htmx, else the page."""
+    if request.htmx:
+        return _invoice_body(request, invoice_pk)
+    return redirect("invoice_detail", pk=invoice_pk)
 
 
 # Invoices
@@ -151,12 +173,15 @@ def invoice_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def payment_create(request: HtmxHttpRequest, invoice_pk: int) -> HttpResponse:
     invoice = _owned_invoice(request, invoice_pk)
-    form = PaymentForm(initial={"amount": invoice.balance or None})
+    receipts = _receipts_on(invoice)
+    form = PaymentForm(initial={"amount": invoice.balance or None}, receipts=receipts)
     if request.method == "POST":
-        form = PaymentForm(request.POST)
+        form = PaymentForm(request.POST, receipts=receipts)
         if form.is_valid():
             try:
-                services.payment_record(invoice=invoice, **form.service_fields())
+                services.payment_record(
+                    invoice=invoice, send_receipt=form.wants_receipt(), **form.service_fields()
+                )
             except ValidationError as exc:
                 form.add_service_error(exc)
             else:
@@ -180,7 +205,9 @@ def client_payment_create(request: HtmxHttpRequest, client_pk: int) -> HttpRespo
         if form.is_valid():
             fields = form.service_fields()
             try:
-                services.payment_record(invoice=fields.pop("invoice"), **fields)
+                services.payment_record(
+                    invoice=fields.pop("invoice"), send_receipt=form.wants_receipt(), **fields
+                )
             except ValidationError as exc:
                 form.add_service_error(exc)
             else:
@@ -232,3 +259,20 @@ def payment_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         return redirect("invoice_detail", pk=invoice.pk)
     context = {"client": invoice.client, "invoice": invoice, "payment": payment}
     return render(request, "invoices/payment_delete.html", context)
+
+
+@login_required
+@require_POST
+def payment_receipt_send(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Email a receipt for a payment that has none (or whose receipt failed)."""
+    payment = _owned_payment(request, pk)
+    try:
+        receipt_send_by_hand(payment=payment)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("A receipt is on its way to %(email)s.") % {"email": payment.invoice.client.email},
+        )
+    return _invoice_changed(request, payment.invoice_id)

@@ -428,8 +428,9 @@ def test_the_client_page_costs_the_same_queries_for_2_or_20_rows(
     _fill_client(acme, rows, factories)
     # session, user, client, 5 timeline kinds, 3 totals, accounts, and the open
     # invoices three times: any at all? then the <select> (Django reads its choices twice)
-    # 15 for the page (5 timeline kinds), 7 for the assessment: score, profile, five fact tables.
-    with django_assert_num_queries(22):
+    # 15 for the page (5 timeline kinds), 7 for the assessment: score, profile, five fact tables,
+    # and whether the payment form offers a receipt (the freelancer's switch).
+    with django_assert_num_queries(23):
         response = alice_client.get(reverse("client_detail", args=[acme.pk]))
     assert response.status_code == 200
 

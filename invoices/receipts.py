@@ -1,0 +1,264 @@
+"""Receipts: a thank-you email for a recorded payment, sent once, never lost.
+
+The one-to-one Receipt row, inserted with the payment, is the claim against doubles: a
+payment has at most one receipt. Sending follows the reminders' pattern:
+- whoever moves the row from pending to sending with a conditional UPDATE sends it,
+  holding it until `claimed_until`; a second task, the sweep, or a double click finds no
+  row to move and stops;
+- a transient SMTP failure puts the row back to pending with `claimed_until` pushed out
+  by the back-off (there it means "not before"), a permanent one marks it failed;
+- a worker that died mid-send leaves a lease that runs out, and the sweep takes it over
+  (the fixed Message-ID makes such a rare resend recognisable).
+"""
+
+import logging
+import smtplib
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from clients.models import Client, Profile
+from clientwatch.celery import enqueue_after_commit
+from clientwatch.money import format_day, format_money
+from invoices.models import Invoice, Payment, Receipt
+from invoices.reminders import LEASE, MAX_ATTEMPTS, RenderedEmail, backoff, is_transient
+
+logger = logging.getLogger(__name__)
+
+BATCH = 200  # receipts one sweep sends: well within a lease
+
+
+def receipts_switched_on(client: Client, profile: Profile | None) -> bool:
+    """Both switches: the freelancer's (off by default) and the client's (on by default)."""
+    return bool(profile and profile.receipts_enabled and client.receipts_enabled)
+
+
+def receipt_queue(*, payment: Payment) -> Receipt:
+    """Claim the payment's receipt (inside the caller's transaction) and queue its sending
+    once that commits. If the broker is down, the pending row waits for the sweep."""
+    from invoices.tasks import send_receipt
+
+    receipt = Receipt(payment=payment)
+    receipt.full_clean()
+    receipt.save()
+    enqueue_after_commit(send_receipt, receipt.pk)
+    return receipt
+
+
+@transaction.atomic
+def receipt_send_by_hand(*, payment: Payment) -> Receipt:
+    """The freelancer asks for a receipt for one payment: one that had none, or whose
+    receipt failed for good. One that is waiting or sent is not sent again."""
+    Invoice.objects.select_for_update().get(pk=payment.invoice_id)  # one click at a time
+    receipt = Receipt.objects.filter(payment=payment).first()
+    if receipt is None:
+        return receipt_queue(payment=payment)
+    if receipt.state != Receipt.State.FAILED:
+        raise ValidationError(_("A receipt for this payment is already sent or on its way."))
+    Receipt.objects.filter(pk=receipt.pk, state=Receipt.State.FAILED).update(
+        state=Receipt.State.PENDING, attempts=0, claimed_until=None, last_error=""
+    )
+    from invoices.tasks import send_receipt
+
+    enqueue_after_commit(send_receipt, receipt.pk)
+    receipt.refresh_from_db()
+    return receipt
+
+
+# --- Rendering ----------------------------------------------------------------------
+
+
+def message_id(receipt: Receipt) -> str:
+    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(">") or "clientwatch.local"
+    return f"<receipt-{receipt.payment_id}@{domain}>"
+
+
+@dataclass(frozen=True, slots=True)
+class Balance:
+    """The invoice as this payment left it (payments recorded after it do not count)."""
+
+    owed_before: Decimal
+    owed_after: Decimal
+
+    @property
+    def cleared(self) -> bool:
+        return self.owed_after <= 0
+
+
+def balance_after(payment: Payment) -> Balance:
+    invoice = payment.invoice
+    earlier = Payment.objects.filter(invoice=invoice, pk__lt=payment.pk).aggregate(
+        total=Sum("amount")
+    )["total"] or Decimal("0")
+    return Balance(
+        owed_before=max(invoice.amount - earlier, Decimal("0")),
+        owed_after=max(invoice.amount - earlier - payment.amount, Decimal("0")),
+    )
+
+
+def freelancer_name(profile: Profile) -> str:
+    user = profile.user
+    return profile.business_name or user.get_full_name() or user.get_username()
+
+
+def receipt_context(payment: Payment, profile: Profile) -> dict[str, object]:
+    invoice = payment.invoice
+    client = invoice.client
+    language = client.language
+    balance = balance_after(payment)
+    return {
+        "client": client,
+        "invoice": invoice,
+        "payment": payment,
+        "freelancer_name": freelancer_name(profile),
+        "business_details": profile.business_details,
+        "amount_received": format_money(payment.amount, invoice.currency, language),
+        "paid_on": format_day(payment.paid_on, language),
+        "invoice_amount": format_money(invoice.amount, invoice.currency, language),
+        "still_owed": format_money(balance.owed_after, invoice.currency, language),
+        "paid_in_full": balance.cleared,
+    }
+
+
+def receipt_render(payment: Payment, profile: Profile) -> RenderedEmail:
+    """The receipt, in the client's language where a translation exists."""
+    language = payment.invoice.client.language
+    context = receipt_context(payment, profile)
+    with translation.override(language):
+        subject = render_to_string("invoices/email/receipt_subject.txt", context)
+        text = render_to_string("invoices/email/receipt_body.txt", context)
+        html = render_to_string("invoices/email/receipt_body.html", context)
+    return RenderedEmail(" ".join(subject.split()), text.strip() + "\n", html, language)
+
+
+def build_message(
+    receipt: Receipt, rendered: RenderedEmail, profile: Profile
+) -> EmailMultiAlternatives:
+    owner = profile.user
+    message = EmailMultiAlternatives(
+        subject=rendered.subject,
+        body=rendered.text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[receipt.payment.invoice.client.email],
+        reply_to=[owner.email] if owner.email else [],
+        headers={"Message-ID": message_id(receipt), "Content-Language": rendered.language},
+    )
+    message.attach_alternative(rendered.html, "text/html")
+    return message
+
+
+# --- Sending ------------------------------------------------------------------------
+
+
+def _ready(now: datetime) -> Q:
+    free = Q(state=Receipt.State.PENDING) & (
+        Q(claimed_until__isnull=True) | Q(claimed_until__lte=now)
+    )
+    abandoned = Q(state=Receipt.State.SENDING, claimed_until__lt=now)
+    return free | abandoned
+
+
+def _claim(receipt_id: int, now: datetime) -> Receipt | None:
+    """Move one ready receipt to sending; None if another sender has it (or it is done)."""
+    taken = Receipt.objects.filter(_ready(now), pk=receipt_id).update(
+        state=Receipt.State.SENDING, claimed_until=now + LEASE
+    )
+    if not taken:
+        return None
+    return (
+        Receipt.objects.select_related("payment__invoice__client", "payment__invoice__owner")
+        .filter(pk=receipt_id)
+        .first()
+    )
+
+
+def receipt_deliver(*, receipt_id: int, connection=None) -> str:
+    """Send one receipt if it is ready; returns its state afterwards, or "skipped" when
+    another sender holds it, it is waiting for its back-off, or it is done."""
+    now = timezone.now()
+    receipt = _claim(receipt_id, now)
+    if receipt is None:
+        return "skipped"
+    invoice = receipt.payment.invoice
+    profile = Profile.objects.for_user(invoice.owner)
+    rendered = receipt_render(receipt.payment, profile)
+    message = build_message(receipt, rendered, profile)
+    receipt.attempts += 1
+    try:
+        (connection or get_connection()).send_messages([message])
+    except (smtplib.SMTPException, OSError) as exc:
+        give_up = not is_transient(exc) or receipt.attempts >= MAX_ATTEMPTS
+        receipt.state = Receipt.State.FAILED if give_up else Receipt.State.PENDING
+        receipt.last_error = str(exc)[:500]
+        # Back to pending, not before the back-off has passed.
+        receipt.claimed_until = None if give_up else now + backoff(receipt.attempts)
+        logger.warning(
+            "receipt %s attempt %s failed (%s): %s",
+            receipt.pk,
+            receipt.attempts,
+            receipt.state,
+            exc,
+        )
+        fields = ["state", "attempts", "last_error", "claimed_until"]
+    else:
+        receipt.state = Receipt.State.SENT
+        receipt.sent_at = timezone.now()
+        receipt.claimed_until = None
+        receipt.last_error = ""
+        receipt.message_id = message_id(receipt)
+        receipt.recipient = invoice.client.email
+        receipt.subject = rendered.subject
+        receipt.body_text = rendered.text
+        receipt.body_html = rendered.html
+        fields = [
+            "state",
+            "attempts",
+            "sent_at",
+            "claimed_until",
+            "last_error",
+            "message_id",
+            "recipient",
+            "subject",
+            "body_text",
+            "body_html",
+        ]
+    # Only while we still hold it: never overwrite a row someone else took over.
+    Receipt.objects.filter(pk=receipt.pk, state=Receipt.State.SENDING).update(
+        **{name: getattr(receipt, name) for name in fields}
+    )
+    return receipt.state
+
+
+def receipts_deliver(*, connection=None) -> dict[str, int]:
+    """The sweep: every ready receipt (never queued because the broker was down, due for
+    a retry, or abandoned mid-send), over one SMTP connection. Safe to run twice at once."""
+    ids = list(
+        Receipt.objects.filter(_ready(timezone.now()))
+        .order_by("id")
+        .values_list("id", flat=True)[:BATCH]
+    )
+    counts: dict[str, int] = {}
+    if not ids:
+        return counts
+    connection = connection or get_connection()
+    try:
+        connection.open()
+    except (smtplib.SMTPException, OSError) as exc:
+        # Each receipt notes the failure and its back-off on its own try below.
+        logger.warning("receipts: SMTP server unreachable: %s", exc)
+    try:
+        for receipt_id in ids:
+            state = receipt_deliver(receipt_id=receipt_id, connection=connection)
+            counts[state] = counts.get(state, 0) + 1
+    finally:
+        connection.close()
+    return counts
