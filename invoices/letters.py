@@ -122,7 +122,8 @@ def reminder_letter_html(
 ) -> str:
     """The reminder email of `stage` as a formal letter: the same context and wording."""
     language = invoice.client.language
-    context = reminder_context(invoice, stage, profile)
+    # As the email does: the fees a batch prefetched, else those the preview would show.
+    context = reminder_context(invoice, stage, profile, getattr(invoice, "charged_fees", None))
     context |= {
         "profile": profile,
         "paper_size": _paper_size(profile),

@@ -209,7 +209,10 @@ def reminder_render(invoice: Invoice, stage: Stage, profile: Profile) -> Rendere
 
 
 def build_message(
-    reminder: Reminder, rendered: RenderedEmail, profile: Profile
+    reminder: Reminder,
+    rendered: RenderedEmail,
+    profile: Profile,
+    attachments: list[tuple[str, bytes, str]] | None = None,
 ) -> EmailMultiAlternatives:
     owner = profile.user
     message = EmailMultiAlternatives(
@@ -222,6 +225,8 @@ def build_message(
         headers={"Message-ID": message_id(reminder), "Content-Language": rendered.language},
     )
     message.attach_alternative(rendered.html, "text/html")
+    for filename, content, mimetype in attachments or []:
+        message.attach(filename, content, mimetype)
     return message
 
 
@@ -323,8 +328,14 @@ def _deliver_batch(batch: list[Reminder], connection) -> dict[int, str]:
                 continue
             profile = profiles.get(invoice.owner_id) or Profile.objects.for_user(invoice.owner)
             rendered = reminder_render(invoice, Stage(reminder.stage), profile)
-            message = build_message(reminder, rendered, profile)
             reminder.attempts += 1
+            try:
+                files = _attachments(invoice, Stage(reminder.stage), profile)
+            except Exception as exc:  # a PDF that will not render: say so, do not send without
+                _note_failure(reminder, exc, now)
+                outcome[reminder.pk] = reminder.state
+                continue
+            message = build_message(reminder, rendered, profile, files)
             try:
                 connection.send_messages([message])
             except (smtplib.SMTPException, OSError) as exc:
@@ -339,6 +350,7 @@ def _deliver_batch(batch: list[Reminder], connection) -> dict[int, str]:
                 reminder.subject = rendered.subject
                 reminder.body_text = rendered.text
                 reminder.body_html = rendered.html
+                reminder.attachments = [filename for filename, _content, _type in files]
             outcome[reminder.pk] = reminder.state
     finally:
         connection.close()
@@ -373,7 +385,15 @@ OUTCOME_FIELDS = (
     "body_html",
     "claimed_until",
     "claim_token",
+    "attachments",
 )
+
+
+def _attachments(invoice: Invoice, stage: Stage, profile: Profile) -> list[tuple[str, bytes, str]]:
+    """The PDFs the freelancer chose to send with this stage (none unless switched on)."""
+    from invoices.letters import reminder_attachments  # letters imports this module
+
+    return reminder_attachments(invoice, stage, profile, as_of=timezone.localdate())
 
 
 def _save_outcomes(batch: list[Reminder]) -> None:
