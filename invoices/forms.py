@@ -140,3 +140,21 @@ class ClientPaymentForm(PaymentForm):
         )
         super().__init__(*args, **kwargs)
         self.fields["invoice"].queryset = open_invoices_for(client=client)
+
+
+class AutopayFailedForm(forms.Form):
+    """The day an autopay client's payment of an invoice failed."""
+
+    failed_on = forms.DateField(label=_("Date it failed"), widget=DateInput())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "autopay-%s")
+        kwargs.setdefault("initial", {"failed_on": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+
+    def add_service_error(self, error: ValidationError) -> None:
+        if hasattr(error, "error_dict"):
+            for name, errors in error.error_dict.items():
+                self.add_error(name if name in self.fields else None, errors)
+        else:
+            self.add_error(None, error)

@@ -64,6 +64,8 @@ def reminder_preview(request: HttpRequest, invoice_pk: int, stage: str) -> HttpR
             "email": email,
             "sent": sent,
             "stages": Stage,
+            # Nothing goes out automatically until a failed autopay payment is recorded.
+            "autopay_held": invoice.client.autopay and invoice.autopay_failed_on is None,
             "translated": reminder_translated(email.language, stage),
             "language_name": language_name(email.language),
         },

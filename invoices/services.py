@@ -48,6 +48,34 @@ def invoice_delete(*, invoice: Invoice) -> None:
 
 
 @transaction.atomic
+def invoice_autopay_failed(*, invoice: Invoice, failed_on: date) -> Invoice:
+    """Record that an autopay client's payment of this invoice failed: from now on the
+    reminder ladder treats the invoice like any other."""
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if not invoice.client.autopay:
+        raise ValidationError(_("This client does not pay by autopay."))
+    if invoice.state != Invoice.State.SENT:
+        raise ValidationError(_("Only a sent invoice can have a failed autopay payment."))
+    paid = invoice.payments.aggregate(total=Sum("amount"))["total"] or Decimal("0")
+    if paid >= invoice.amount:
+        raise ValidationError(_("This invoice is already paid in full."))
+    if failed_on > timezone.localdate():
+        raise ValidationError({"failed_on": _("The failure cannot be dated in the future.")})
+    if failed_on < invoice.issued_on:
+        raise ValidationError(
+            {"failed_on": _("The failure cannot be dated before the invoice was issued.")}
+        )
+    return model_save(invoice, {"autopay_failed_on": failed_on})
+
+
+@transaction.atomic
+def invoice_autopay_failed_cleared(*, invoice: Invoice) -> Invoice:
+    """Undo a failure recorded by mistake: reminders are held again for this invoice."""
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    return model_save(invoice, {"autopay_failed_on": None})
+
+
+@transaction.atomic
 def payment_record(
     *,
     invoice: Invoice,

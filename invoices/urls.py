@@ -21,6 +21,16 @@ urlpatterns = [
     path("fees/<int:pk>/paid/", fee_views.fee_paid_view, name="fee_paid"),
     path("fees/overdue/", fee_views.fees_backfill, name="fees_backfill"),
     path("payments/<int:pk>/receipt/", views.payment_receipt_send, name="payment_receipt_send"),
+    path(
+        "invoices/<int:pk>/autopay-failed/",
+        views.invoice_autopay_failed,
+        name="invoice_autopay_failed",
+    ),
+    path(
+        "invoices/<int:pk>/autopay-failed/clear/",
+        views.invoice_autopay_failed_cleared,
+        name="invoice_autopay_failed_cleared",
+    ),
 ]
 
 # The statement of account, and a reminder stage as a formal letter.

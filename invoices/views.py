@@ -28,7 +28,7 @@ from clients.views import (
     timeline_entry_deleted,
 )
 from invoices import services
-from invoices.forms import ClientPaymentForm, InvoiceForm, PaymentForm
+from invoices.forms import AutopayFailedForm, ClientPaymentForm, InvoiceForm, PaymentForm
 from invoices.models import Invoice, Payment, Reminder, Stage
 from invoices.receipts import receipt_send_by_hand, receipts_switched_on
 from invoices.selectors import invoices_for_page, payments_for
@@ -62,7 +62,11 @@ def _receipts_on(invoice: Invoice) -> bool:
     return receipts_switched_on(invoice.client, profile)
 
 
-def _invoice_context(invoice: Invoice, payment_form: PaymentForm | None = None) -> dict[str, Any]:
+def _invoice_context(
+    invoice: Invoice,
+    payment_form: PaymentForm | None = None,
+    autopay_form: AutopayFailedForm | None = None,
+) -> dict[str, Any]:
     if payment_form is None:
         payment_form = PaymentForm(
             initial={"amount": invoice.balance or None}, receipts=_receipts_on(invoice)
@@ -73,6 +77,11 @@ def _invoice_context(invoice: Invoice, payment_form: PaymentForm | None = None) 
         "status": invoice.status(timezone.localdate()),
         "payments": payments_for(invoice=invoice).select_related("receipt"),
         "payment_form": payment_form,
+        "autopay_form": autopay_form or AutopayFailedForm(),
+        # A failed autopay payment can be recorded while the invoice is still owed.
+        "autopay_open": invoice.client.autopay
+        and invoice.state == Invoice.State.SENT
+        and invoice.balance > 0,
         "reminder_ladder": reminder_ladder(invoice),
         "fees": list(invoice.fees.all()),
     }
@@ -83,10 +92,11 @@ def _invoice_body(
     invoice_pk: int,
     payment_form: PaymentForm | None = None,
     status: int = 200,
+    autopay_form: AutopayFailedForm | None = None,
 ) -> HttpResponse:
     """The invoice page's status, payments and payment form: what a payment changes."""
     invoice = _owned_invoice(request, invoice_pk)  # again: the paid total has changed
-    context = _invoice_context(invoice, payment_form) | {"oob": True}
+    context = _invoice_context(invoice, payment_form, autopay_form) | {"oob": True}
     return render(request, f"{INVOICE_PAGE}#invoice_body", context, status=status)
 
 
@@ -276,3 +286,44 @@ def payment_receipt_send(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             _("A receipt is on its way to %(email)s.") % {"email": payment.invoice.client.email},
         )
     return _invoice_changed(request, payment.invoice_id)
+
+
+# Autopay
+
+
+@login_required
+@require_POST
+def invoice_autopay_failed(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Record that the client's autopay did not pay this invoice: reminders may start."""
+    invoice = _owned_invoice(request, pk)
+    form = AutopayFailedForm(request.POST)
+    if form.is_valid():
+        try:
+            services.invoice_autopay_failed(
+                invoice=invoice, failed_on=form.cleaned_data["failed_on"]
+            )
+        except ValidationError as exc:
+            form.add_service_error(exc)
+        else:
+            messages.success(
+                request,
+                _("Failed autopay payment recorded: reminders for %(number)s run as usual.")
+                % {"number": invoice},
+            )
+            return _invoice_changed(request, invoice.pk)
+    if form.non_field_errors():
+        # Not about the date (e.g. the client is not on autopay): the form may not show.
+        messages.error(request, " ".join(form.non_field_errors()))
+    if request.htmx:
+        return _invoice_body(request, invoice.pk, autopay_form=form, status=422)
+    return render(request, INVOICE_PAGE, _invoice_context(invoice, autopay_form=form), status=422)
+
+
+@login_required
+@require_POST
+def invoice_autopay_failed_cleared(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Undo a failure recorded by mistake: reminders are held again."""
+    invoice = _owned_invoice(request, pk)
+    services.invoice_autopay_failed_cleared(invoice=invoice)
+    messages.success(request, _("Reminders for %(number)s are held again.") % {"number": invoice})
+    return _invoice_changed(request, invoice.pk)
