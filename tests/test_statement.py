@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.db.models import DecimalField, F, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from hypothesis import given
@@ -368,3 +369,18 @@ def test_the_handover_report_asks_for_late_fees_still_owed_and_not_waived_ones(o
     assert "€99.00" not in text  # waived
     assert "€11.00" not in text  # paid
     assert "€1,230.00" in text and "$2,060.00" in text  # balance due, fees included
+
+
+@pytest.mark.django_db
+def test_the_invoice_page_links_to_the_clients_statement(alice_client, alice, factories):
+    row = invoice(factories, factories.client(owner=alice), "L-1", "10.00", overdue=1)
+    page = alice_client.get(reverse("invoice_detail", args=[row.pk])).content.decode()
+    assert reverse("client_statement", args=[row.client_id]) in page
+
+
+@pytest.mark.django_db
+def test_the_client_page_fragment_links_to_the_statement_and_its_pdf(alice, factories):
+    client = factories.client(owner=alice)
+    links = render_to_string("invoices/_client_money_links.html", {"client": client})
+    assert reverse("client_statement", args=[client.pk]) in links
+    assert reverse("client_statement_pdf", args=[client.pk]) in links
