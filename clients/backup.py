@@ -7,7 +7,8 @@ of it, and writes in bulk. docs/data-format.md describes the format field by fie
 Importing the same document twice changes nothing. Clients are matched by `ref` and invoices
 by `number`, and updated in place. Payments, incidents and work logs have no natural key, so a
 row identical to one already stored is taken to be that row and anything else is added.
-Accounts are matched by name within their client and updated. An import never deletes.
+Accounts are matched by name within their client, and late fees by kind and reminder stage
+within their invoice, and updated. An import never deletes.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from django.utils import timezone
 
 from clients.models import AccountItem, Client, Profile, WorkLog
 from clientwatch.money import currency_codes
-from invoices.models import Invoice, Payment
+from invoices.models import Invoice, LateFee, Payment
 from redflags.assess import scores_refresh
 from redflags.models import Incident
 from redflags.rules.settings import InvalidSettings, RuleSettings
@@ -70,6 +71,7 @@ class ImportResult:
     clients: Tally = field(default_factory=Tally)
     invoices: Tally = field(default_factory=Tally)
     payments: Tally = field(default_factory=Tally)
+    fees: Tally = field(default_factory=Tally)
     incidents: Tally = field(default_factory=Tally)
     work_logs: Tally = field(default_factory=Tally)
     accounts: Tally = field(default_factory=Tally)
@@ -135,6 +137,7 @@ Reader = Callable[[Any], Any]
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DECIMAL = re.compile(r"-?\d+(\.\d+)?")
 _MONEY_HINT = 'use a decimal string like "1200.00"'
+PERCENT_MIN, PERCENT_MAX = Decimal("0.01"), Decimal("100")
 
 
 def _show(value: Any) -> str:
@@ -204,18 +207,29 @@ def _rate(value: Any) -> Decimal:
     return rate
 
 
-def _hours(value: Any) -> Decimal:
-    # Hours are not money: a bare JSON number is fine (parsed exactly by backup_parse).
+def _number(value: Any, example: str) -> Decimal:
+    # Not money: a bare JSON number is fine (parsed exactly by backup_parse).
     if isinstance(value, str):
-        return _decimal_text(value, 'use a number like "2.5"')
+        return _decimal_text(value, f'use a number like "{example}"')
     if isinstance(value, float):
         value = repr(value)
     if isinstance(value, bool) or not isinstance(value, int | str | Decimal):
-        raise _Bad(f'must be a number like "2.5", not {_show(value)}')
-    hours = Decimal(value)
-    if not hours.is_finite():
-        raise _Bad(f'must be a number like "2.5", not {_show(value)}')
-    return hours
+        raise _Bad(f'must be a number like "{example}", not {_show(value)}')
+    number = Decimal(value)
+    if not number.is_finite():
+        raise _Bad(f'must be a number like "{example}", not {_show(value)}')
+    return number
+
+
+def _hours(value: Any) -> Decimal:
+    return _number(value, "2.5")
+
+
+def _percent(value: Any) -> Decimal:
+    percent = _number(value, "8.5")
+    if not PERCENT_MIN <= percent <= PERCENT_MAX:
+        raise _Bad(f"must be from {PERCENT_MIN} to {PERCENT_MAX} (percent), not {percent}")
+    return percent
 
 
 def _currency(value: Any) -> str:
@@ -297,6 +311,15 @@ SETTINGS_FIELDS = (
     _field("digest_enabled", _boolean),
     _field("digest_hour", _whole),
     _field("paper_size", _choice(Profile, "paper_size", "paper size")),
+    _field("late_fee_flat", _nullable(_amount)),
+    _field("late_fee_percent", _nullable(_percent)),
+    _field("late_fee_timing", _choice(Profile, "late_fee_timing", "late fee timing")),
+    _field("late_interest_percent", _nullable(_percent)),
+    _field("receipts_enabled", _boolean),
+    _field("letter_with_nudge", _boolean),
+    _field("letter_with_paused", _boolean),
+    _field("letter_with_final", _boolean),
+    _field("statement_with_final", _boolean),
 )
 CLIENT_FIELDS = (
     _field("ref", _text, required=True),
@@ -322,6 +345,13 @@ CLIENT_FIELDS = (
     _field("drop_reason", _text),
     _field("dropped_on", _nullable(_date)),
     _field("farewell_letter", _text),
+    _field("autopay", _boolean),
+    _field("receipts", _boolean, attr="receipts_enabled"),
+    _field("late_fees", _choice(Client, "late_fees", "late fees option")),
+    _field("late_fee_flat", _nullable(_amount)),
+    _field("late_fee_percent", _nullable(_percent)),
+    _field("late_fee_timing", _choice(Client, "late_fee_timing", "late fee timing")),
+    _field("late_interest_percent", _nullable(_percent)),
 )
 CLIENT_LISTS = ("invoices", "incidents", "work_logs", "accounts")
 INVOICE_FIELDS = (
@@ -335,12 +365,26 @@ INVOICE_FIELDS = (
     _field("dispute_reason", _text),
     _field("reminders", _boolean, attr="reminders_enabled"),
     _field("notes", _text),
+    _field("autopay_failed_on", _nullable(_date)),
 )
+INVOICE_LISTS = ("payments", "fees")
 PAYMENT_FIELDS = (
     _field("paid_on", _date, required=True),
     _field("amount", _amount, required=True),
     _field("overpayment", _boolean, attr="is_overpayment"),
     _field("note", _text),
+)
+FEE_FIELDS = (
+    _field("kind", _choice(LateFee, "kind", "kind"), required=True),
+    _field("stage", _choice(LateFee, "stage", "stage"), required=True),
+    _field("amount", _amount, required=True),
+    _field("charged_on", _date, required=True),
+    _field("rate", _nullable(_percent)),
+    _field("period_start", _nullable(_date)),
+    _field("period_end", _nullable(_date)),
+    _field("paid_on", _nullable(_date)),
+    _field("waived_on", _nullable(_date)),
+    _field("waive_note", _text),
 )
 INCIDENT_FIELDS = (
     _field("category", _choice(Incident, "category", "category"), required=True),
@@ -475,6 +519,8 @@ class _Stored:
     refs: dict[int, str]  # client id -> ref
     invoices: dict[str, Invoice]  # by number
     payments: dict[int, list[tuple[Any, ...]]] = field(default_factory=dict)  # by invoice id
+    # By invoice id, then by (kind, stage): the database holds one fee per pair.
+    fees: dict[int, dict[tuple[str, str], LateFee]] = field(default_factory=dict)
     incidents: dict[int, Counter[tuple[Any, ...]]] = field(default_factory=dict)  # by client id
     work_logs: dict[int, Counter[tuple[Any, ...]]] = field(default_factory=dict)  # by client id
     accounts: dict[int, dict[str, list[AccountItem]]] = field(default_factory=dict)
@@ -493,6 +539,8 @@ def _load_stored(owner: AbstractBaseUser, refs_in_file: set[str]) -> _Stored:
         "invoice_id", *PAYMENT_KEY
     ):
         stored.payments.setdefault(invoice_id, []).append(tuple(key))
+    for fee in LateFee.objects.for_owner(owner):
+        stored.fees.setdefault(fee.invoice_id, {})[(fee.kind, fee.stage)] = fee
     for target, model, key_fields in (
         (stored.incidents, Incident, INCIDENT_KEY),
         (stored.work_logs, WorkLog, WORK_LOG_KEY),
@@ -513,7 +561,7 @@ class _Plan:
     # Rows to insert and rows to update, per model, in the order they must be written.
     creates: dict[type[models.Model], list[models.Model]] = field(
         default_factory=lambda: {
-            m: [] for m in (Client, Invoice, Payment, Incident, WorkLog, AccountItem)
+            m: [] for m in (Client, Invoice, Payment, LateFee, Incident, WorkLog, AccountItem)
         }
     )
     updates: dict[type[models.Model], list[models.Model]] = field(
@@ -622,7 +670,7 @@ class _Importer:
         self.accounts(client, _list(data, "accounts", path, self.problems), f"{path}.accounts")
 
     def invoice(self, data: Any, path: str, client: Client, currency_ok: bool) -> None:
-        row = _read_row(data, INVOICE_FIELDS, path, self.problems, ("payments",))
+        row = _read_row(data, INVOICE_FIELDS, path, self.problems, INVOICE_LISTS)
         if row is None:
             return
         values, failed = row
@@ -658,6 +706,7 @@ class _Importer:
             _validate(invoice, path, INVOICE_FIELDS, self.problems, exclude)
             self.plan.update("invoices", invoice, _changed(invoice, before))
         self.payments(invoice, _list(data, "payments", path, self.problems), path)
+        self.fees(invoice, _list(data, "fees", path, self.problems), path)
 
     def payments(self, invoice: Invoice, items: list[Any], path: str) -> None:
         stored = self.stored.payments.get(invoice.pk, []) if invoice.pk else []
@@ -694,6 +743,61 @@ class _Importer:
                     )
                     reported = True
             self.plan.create("payments", payment)
+
+    def fees(self, invoice: Invoice, items: list[Any], path: str) -> None:
+        """Late fees are matched by (kind, stage) within the invoice, as the database keys them."""
+        stored = self.stored.fees.get(invoice.pk, {}) if invoice.pk else {}
+        seen: dict[tuple[str, str], str] = {}
+        for k, item in enumerate(items):
+            fpath = f"{path}.fees[{k}]"
+            row = _read_row(item, FEE_FIELDS, fpath, self.problems)
+            if row is None:
+                continue
+            values, failed = row
+            key = (values.get("kind"), values.get("stage"))
+            fee = None
+            if not {"kind", "stage"} & failed:
+                if key in seen:
+                    self.problems.add(
+                        fpath,
+                        f"a {_show(key[0])} fee for the {_show(key[1])} reminder appears twice "
+                        f"in the invoice (also {seen[key]}); there is one per kind and stage",
+                    )
+                seen.setdefault(key, fpath)
+                fee = stored.get(key)
+            before: dict[str, Any] | None = None
+            if fee is None:
+                # In the invoice's currency, as when charged; a stored fee keeps its own.
+                fee = LateFee(invoice=invoice, currency=invoice.currency, **values)
+            else:
+                before = _snapshot(fee, FEE_FIELDS)
+                _apply(fee, values)
+            # The invoice's currency is checked (and reported) on the invoice.
+            _validate(fee, fpath, FEE_FIELDS, self.problems, {"invoice", "currency", *failed})
+            if (
+                fee.waived_on is not None
+                and fee.paid_on is not None
+                and not ({"waived_on", "paid_on"} & failed)
+            ):
+                self.problems.add(
+                    f"{fpath}.waived_on",
+                    'a fee is either waived or paid, not both; set "waived_on" or "paid_on" '
+                    "to null",
+                )
+            if (
+                fee.period_start is not None
+                and fee.period_end is not None
+                and fee.period_end < fee.period_start
+                and not {"period_start", "period_end"} & failed
+            ):
+                self.problems.add(
+                    f"{fpath}.period_end",
+                    f"cannot be before period_start ({_date_text(fee.period_start)})",
+                )
+            if before is None:
+                self.plan.create("fees", fee)
+            else:
+                self.plan.update("fees", fee, _changed(fee, before))
 
     def history(
         self,
@@ -835,11 +939,14 @@ def _date_text(value: date | None) -> str | None:
 
 
 def backup_export(*, owner: AbstractBaseUser) -> dict[str, Any]:
-    """Every row the owner has, in the import format, in a stable order: seven queries."""
+    """Every row the owner has, in the import format, in a stable order: eight queries."""
     profile = Profile.objects.filter(user=owner).first() or Profile(user=owner)
     payments: dict[int, list[Payment]] = defaultdict(list)
     for payment in Payment.objects.for_owner(owner).order_by("paid_on", "id"):
         payments[payment.invoice_id].append(payment)
+    fees: dict[int, list[LateFee]] = defaultdict(list)
+    for fee in LateFee.objects.for_owner(owner).order_by("charged_on", "id"):
+        fees[fee.invoice_id].append(fee)
     invoices: dict[int, list[Invoice]] = defaultdict(list)
     for invoice in Invoice.objects.for_owner(owner).order_by("issued_on", "number", "id"):
         invoices[invoice.client_id].append(invoice)
@@ -874,9 +981,18 @@ def backup_export(*, owner: AbstractBaseUser) -> dict[str, Any]:
             "digest_enabled": profile.digest_enabled,
             "digest_hour": profile.digest_hour,
             "paper_size": profile.paper_size,
+            "late_fee_flat": _money_text(profile.late_fee_flat),
+            "late_fee_percent": _money_text(profile.late_fee_percent),
+            "late_fee_timing": profile.late_fee_timing,
+            "late_interest_percent": _money_text(profile.late_interest_percent),
+            "receipts_enabled": profile.receipts_enabled,
+            "letter_with_nudge": profile.letter_with_nudge,
+            "letter_with_paused": profile.letter_with_paused,
+            "letter_with_final": profile.letter_with_final,
+            "statement_with_final": profile.statement_with_final,
         },
         "clients": [
-            _client_data(client, invoices, payments, incidents, work_logs, accounts)
+            _client_data(client, invoices, payments, fees, incidents, work_logs, accounts)
             for client in Client.objects.for_owner(owner).order_by("ref")
         ],
     }
@@ -886,6 +1002,7 @@ def _client_data(
     client: Client,
     invoices: Mapping[int, list[Invoice]],
     payments: Mapping[int, list[Payment]],
+    fees: Mapping[int, list[LateFee]],
     incidents: Mapping[int, list[Incident]],
     work_logs: Mapping[int, list[WorkLog]],
     accounts: Mapping[int, list[AccountItem]],
@@ -912,6 +1029,13 @@ def _client_data(
         "drop_reason": client.drop_reason,
         "dropped_on": _date_text(client.dropped_on),
         "farewell_letter": client.farewell_letter,
+        "autopay": client.autopay,
+        "receipts": client.receipts_enabled,
+        "late_fees": client.late_fees,
+        "late_fee_flat": _money_text(client.late_fee_flat),
+        "late_fee_percent": _money_text(client.late_fee_percent),
+        "late_fee_timing": client.late_fee_timing,
+        "late_interest_percent": _money_text(client.late_interest_percent),
         "invoices": [
             {
                 "number": invoice.number,
@@ -924,6 +1048,7 @@ def _client_data(
                 "dispute_reason": invoice.dispute_reason,
                 "reminders": invoice.reminders_enabled,
                 "notes": invoice.notes,
+                "autopay_failed_on": _date_text(invoice.autopay_failed_on),
                 "payments": [
                     {
                         "paid_on": _date_text(payment.paid_on),
@@ -932,6 +1057,21 @@ def _client_data(
                         "note": payment.note,
                     }
                     for payment in payments.get(invoice.pk, ())
+                ],
+                "fees": [
+                    {
+                        "kind": fee.kind,
+                        "stage": fee.stage,
+                        "amount": _money_text(fee.amount),
+                        "charged_on": _date_text(fee.charged_on),
+                        "rate": _money_text(fee.rate),
+                        "period_start": _date_text(fee.period_start),
+                        "period_end": _date_text(fee.period_end),
+                        "paid_on": _date_text(fee.paid_on),
+                        "waived_on": _date_text(fee.waived_on),
+                        "waive_note": fee.waive_note,
+                    }
+                    for fee in fees.get(invoice.pk, ())
                 ],
             }
             for invoice in invoices.get(client.pk, ())

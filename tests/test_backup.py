@@ -12,12 +12,12 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from clients.backup import BackupInvalid, backup_export, backup_import, backup_parse
 from clients.models import AccountItem, Client, Profile, WorkLog
-from invoices.models import Invoice, Payment
+from invoices.models import Invoice, LateFee, Payment, Receipt
 from redflags.models import ClientScore, Incident
 
 pytestmark = pytest.mark.django_db
@@ -39,6 +39,10 @@ def document() -> dict:
             "time_zone": "Europe/Amsterdam",
             "reminder_nudge_days": 2,
             "rule_overrides": {"keep_at": 75},
+            "late_fee_flat": "25.00",
+            "late_interest_percent": 8,
+            "receipts_enabled": True,
+            "letter_with_final": True,
         },
         "clients": [
             {
@@ -52,6 +56,10 @@ def document() -> dict:
                 "payment_terms_days": 14,
                 "started_on": days_ago(400),
                 "company": "Acme Oy",
+                "autopay": True,
+                "late_fees": "custom",
+                "late_fee_percent": "1.5",
+                "late_fee_timing": "each_stage",
                 "invoices": [
                     {
                         "number": "INV-001",
@@ -62,6 +70,27 @@ def document() -> dict:
                             {"paid_on": days_ago(50), "amount": "200.00"},
                             {"paid_on": days_ago(40), "amount": "1000.00"},
                         ],
+                        "fees": [
+                            {
+                                "kind": "percent",
+                                "stage": "nudge",
+                                "amount": "18.00",
+                                "charged_on": days_ago(45),
+                                "rate": "1.5",
+                                "waived_on": days_ago(44),
+                                "waive_note": "Paid most of it the week before.",
+                            },
+                            {
+                                "kind": "interest",
+                                "stage": "nudge",
+                                "amount": "1.32",
+                                "charged_on": days_ago(41),
+                                "rate": 8,
+                                "period_start": days_ago(46),
+                                "period_end": days_ago(41),
+                                "paid_on": days_ago(40),
+                            },
+                        ],
                     },
                     {
                         "number": "INV-002",
@@ -70,6 +99,7 @@ def document() -> dict:
                         "amount": "950.50",
                         "disputed": True,
                         "dispute_reason": "Says the banner was not in scope.",
+                        "autopay_failed_on": days_ago(15),
                     },
                 ],
                 "incidents": [
@@ -125,6 +155,8 @@ def document() -> dict:
                 "payment_terms_days": 7,
                 "started_on": days_ago(100),
                 "reminders": False,
+                "receipts": False,
+                "late_fees": "none",
                 "invoices": [
                     {
                         "number": "K-1",
@@ -139,7 +171,42 @@ def document() -> dict:
     }
 
 
-MODELS = (Client, Invoice, Payment, Incident, WorkLog, AccountItem)
+MODELS = (Client, Invoice, Payment, LateFee, Incident, WorkLog, AccountItem)
+# What this version added to the format; a document without any of it is an older backup.
+NEW_SETTINGS = (
+    "late_fee_flat",
+    "late_fee_percent",
+    "late_fee_timing",
+    "late_interest_percent",
+    "receipts_enabled",
+    "letter_with_nudge",
+    "letter_with_paused",
+    "letter_with_final",
+    "statement_with_final",
+)
+NEW_CLIENT_KEYS = (
+    "autopay",
+    "receipts",
+    "late_fees",
+    "late_fee_flat",
+    "late_fee_percent",
+    "late_fee_timing",
+    "late_interest_percent",
+)
+NEW_INVOICE_KEYS = ("autopay_failed_on", "fees")
+
+
+def older_format(doc: dict) -> dict:
+    """The document as a backup written before late fees, receipts and autopay existed."""
+    for key in NEW_SETTINGS:
+        doc.get("settings", {}).pop(key, None)
+    for client in doc["clients"]:
+        for key in NEW_CLIENT_KEYS:
+            client.pop(key, None)
+        for invoice in client.get("invoices", []):
+            for key in NEW_INVOICE_KEYS:
+                invoice.pop(key, None)
+    return doc
 
 
 def row_counts() -> dict[str, int]:
@@ -152,11 +219,27 @@ def totals(owner) -> dict[str, object]:
         "clients": Client.objects.for_owner(owner).aggregate(n=Count("id"), rate=Sum("rate")),
         "invoices": Invoice.objects.for_owner(owner).aggregate(n=Count("id"), amount=Sum("amount")),
         "payments": Payment.objects.for_owner(owner).aggregate(n=Count("id"), amount=Sum("amount")),
+        "fees": LateFee.objects.for_owner(owner).aggregate(
+            n=Count("id"),
+            amount=Sum("amount"),
+            rate=Sum("rate"),
+            waived=Count("waived_on"),
+            paid=Count("paid_on"),
+        ),
+        "autopay_failed": Invoice.objects.for_owner(owner).aggregate(n=Count("autopay_failed_on")),
         "incidents": Incident.objects.for_owner(owner).aggregate(
             n=Count("id"), severity=Sum("severity")
         ),
         "work_logs": WorkLog.objects.for_owner(owner).aggregate(n=Count("id"), hours=Sum("hours")),
         "accounts": AccountItem.objects.for_owner(owner).aggregate(n=Count("id")),
+        "client_terms": Client.objects.for_owner(owner).aggregate(
+            autopay=Count("id", filter=Q(autopay=True)),
+            receipts=Count("id", filter=Q(receipts_enabled=True)),
+            custom=Count("id", filter=Q(late_fees="custom")),
+            flat=Sum("late_fee_flat"),
+            percent=Sum("late_fee_percent"),
+            interest=Sum("late_interest_percent"),
+        ),
     }
 
 
@@ -185,6 +268,14 @@ def alice_history(alice, factories):
     profile.currency = "MYR"
     profile.rule_overrides = {"half_life_days": 60}
     profile.business_name = "Lytse Studio"
+    profile.late_fee_flat = Decimal("40.00")
+    profile.late_fee_percent = Decimal("2.50")
+    profile.late_fee_timing = "each_stage"
+    profile.late_interest_percent = Decimal("9.75")
+    profile.receipts_enabled = True
+    profile.letter_with_paused = True
+    profile.letter_with_final = True
+    profile.statement_with_final = True
     profile.save()
     acme = factories.client(
         owner=alice,
@@ -193,6 +284,12 @@ def alice_history(alice, factories):
         company="Acme Oy",
         boundaries="Mon-Fri only.",
         deposit_percent=20,
+        autopay=True,
+        receipts_enabled=False,
+        late_fees="custom",
+        late_fee_flat=Decimal("15.00"),
+        late_interest_percent=Decimal("12.00"),
+        late_fee_timing="each_stage",
     )
     dropped = factories.client(
         owner=alice,
@@ -204,6 +301,7 @@ def alice_history(alice, factories):
         dropped_on=TODAY - timedelta(days=5),
         farewell_letter="Dear Gone Ltd,\n\nI will no longer do business with you.",
         currency="MYR",
+        late_fees="none",
     )
     for n, client in enumerate((acme, dropped)):
         for k in range(3):
@@ -215,6 +313,11 @@ def alice_history(alice, factories):
                 amount=Decimal(f"{1000 + n}.{k}5"),
             )
             factories.payment(invoice=invoice, amount=Decimal("100.00"))
+            if k == 0:
+                add_fees(invoice)
+            if k == 1 and client == acme:
+                invoice.autopay_failed_on = invoice.due_on
+                invoice.save()
         factories.invoice(
             client=client,
             number=f"{client.ref.upper()}-draft",
@@ -251,6 +354,44 @@ def alice_history(alice, factories):
     return alice
 
 
+def add_fees(invoice: Invoice) -> list[LateFee]:
+    """A waived flat fee, paid interest and a percentage still owed, charged with reminders."""
+    due = invoice.due_on
+    return [
+        LateFee.objects.create(
+            invoice=invoice,
+            kind=LateFee.Kind.FLAT,
+            stage="nudge",
+            amount=Decimal("15.00"),
+            currency=invoice.currency,
+            charged_on=due + timedelta(days=1),
+            waived_on=due + timedelta(days=2),
+            waive_note="Good client; first time late.",
+        ),
+        LateFee.objects.create(
+            invoice=invoice,
+            kind=LateFee.Kind.INTEREST,
+            stage="paused",
+            amount=Decimal("1.97"),
+            currency=invoice.currency,
+            charged_on=due + timedelta(days=7),
+            rate=Decimal("12.00"),
+            period_start=due,
+            period_end=due + timedelta(days=7),
+            paid_on=due + timedelta(days=9),
+        ),
+        LateFee.objects.create(
+            invoice=invoice,
+            kind=LateFee.Kind.PERCENT,
+            stage="final",
+            amount=Decimal("22.51"),
+            currency=invoice.currency,
+            charged_on=due + timedelta(days=21),
+            rate=Decimal("2.50"),
+        ),
+    ]
+
+
 # Round trips and idempotency
 
 
@@ -264,10 +405,48 @@ def test_export_then_import_into_an_empty_account_reproduces_every_row(alice_his
     assert result.invoices.created == 10
     assert result.payments.created == 6
     assert result.accounts.created == 6
+    assert result.fees.created == 6
     # Not only the sums: every field of every row, and the settings, come back the same.
     assert backup_export(owner=bob) == exported
     assert Profile.objects.get(user=bob).rule_overrides == {"half_life_days": 60}
     assert ClientScore.objects.for_owner(bob).count() == 2
+    settings = Profile.objects.filter(user=bob).values(*NEW_SETTINGS).get()
+    assert settings == Profile.objects.filter(user=alice_history).values(*NEW_SETTINGS).get()
+    assert settings["late_interest_percent"] == Decimal("9.75")
+    fee_currencies = LateFee.objects.for_owner(bob).values_list("currency", "invoice__currency")
+    assert all(fee == invoice for fee, invoice in fee_currencies)
+    # A restore is not a new payment: nobody gets a receipt for it.
+    assert not Receipt.objects.exists()
+
+
+def test_an_export_carries_the_late_fees_and_the_terms_they_came_from(alice_history):
+    exported = backup_export(owner=alice_history)
+
+    acme = exported["clients"][0]
+    assert (acme["autopay"], acme["receipts"], acme["late_fees"]) == (True, False, "custom")
+    assert (acme["late_fee_flat"], acme["late_fee_percent"]) == ("15.00", None)
+    assert exported["settings"]["late_fee_percent"] == "2.50"
+    assert acme["invoices"][1]["autopay_failed_on"] == acme["invoices"][1]["due_on"]
+    assert acme["invoices"][0]["fees"][1] == {
+        "kind": "interest",
+        "stage": "paused",
+        "amount": "1.97",
+        "charged_on": (TODAY - timedelta(days=69)).isoformat(),
+        "rate": "12.00",
+        "period_start": (TODAY - timedelta(days=76)).isoformat(),
+        "period_end": (TODAY - timedelta(days=69)).isoformat(),
+        "paid_on": (TODAY - timedelta(days=67)).isoformat(),
+        "waived_on": None,
+        "waive_note": "",
+    }
+    assert [f["stage"] for f in acme["invoices"][0]["fees"]] == ["nudge", "paused", "final"]
+    assert acme["invoices"][2]["fees"] == []
+
+
+def test_export_takes_a_fixed_number_of_queries(alice_history, django_assert_num_queries):
+    # The profile, then one query per kind of row, however many rows there are.
+    with django_assert_num_queries(8):
+        backup_export(owner=alice_history)
 
 
 def test_export_data_then_import_data_commands_round_trip(alice_history, bob, tmp_path):
@@ -303,8 +482,10 @@ def test_importing_the_same_document_twice_changes_nothing(alice):
     assert result.incidents.unchanged == 2
     assert result.work_logs.unchanged == 3  # two identical rows stay two rows
     assert result.accounts.unchanged == 2
+    assert result.fees.unchanged == 2
     assert result.settings.unchanged == 1
     assert result.as_dict()["invoices"] == {"created": 0, "updated": 0, "unchanged": 3}
+    assert result.as_dict()["fees"] == {"created": 0, "updated": 0, "unchanged": 2}
 
 
 def test_importing_an_export_back_into_the_same_account_changes_nothing(alice_history):
@@ -343,6 +524,92 @@ def test_second_import_updates_matched_rows_and_adds_only_new_history(alice):
     assert ClientScore.objects.get(client=client).verdict == "fire"  # lying is a red flag
 
 
+def test_a_second_import_updates_a_fee_in_place_matched_by_kind_and_stage(alice):
+    backup_import(owner=alice, document=document())
+    invoice = Invoice.objects.get(owner=alice, number="INV-001")
+    ids = dict(LateFee.objects.filter(invoice=invoice).values_list("kind", "id"))
+    doc = document()
+    fees = doc["clients"][0]["invoices"][0]["fees"]
+    fees[0]["waive_note"] = "Paid most of it the week before; a regular."
+    del fees[1]["paid_on"]  # left out: kept as it is
+    fees.append({"kind": "flat", "stage": "paused", "amount": "25.00", "charged_on": days_ago(39)})
+
+    result = backup_import(owner=alice, document=doc)
+
+    assert result.as_dict()["fees"] == {"created": 1, "updated": 1, "unchanged": 1}
+    stored = {fee.kind: fee for fee in LateFee.objects.filter(invoice=invoice)}
+    assert {kind: stored[kind].pk for kind in ids} == ids
+    assert stored["percent"].waive_note == "Paid most of it the week before; a regular."
+    assert stored["interest"].paid_on == TODAY - timedelta(days=40)
+    assert (stored["flat"].amount, stored["flat"].currency) == (Decimal("25.00"), "EUR")
+
+
+def test_a_fee_on_a_stored_waived_fee_cannot_also_be_paid(alice):
+    backup_import(owner=alice, document=document())
+    doc = document()
+    fee = doc["clients"][0]["invoices"][0]["fees"][0]
+    del fee["waived_on"]  # kept from the stored row, so it would be both
+    fee["paid_on"] = days_ago(30)
+    before = snapshot(alice)
+
+    assert problems_of(alice, doc) == [
+        "clients[0].invoices[0].fees[0].waived_on: a fee is either waived or paid, not both; "
+        'set "waived_on" or "paid_on" to null'
+    ]
+    assert snapshot(alice) == before
+
+
+def test_two_fees_of_the_same_kind_and_stage_on_one_invoice_are_rejected(bob):
+    doc = document()
+    fees = doc["clients"][0]["invoices"][0]["fees"]
+    fees.append({**fees[0], "amount": "5.00"})
+
+    assert problems_of(bob, doc) == [
+        'clients[0].invoices[0].fees[2]: a "percent" fee for the "nudge" reminder appears '
+        "twice in the invoice (also clients[0].invoices[0].fees[0]); there is one per kind "
+        "and stage"
+    ]
+    assert row_counts() == dict.fromkeys(row_counts(), 0)
+
+
+def test_the_same_kind_and_stage_on_two_invoices_is_fine(bob):
+    doc = document()
+    doc["clients"][0]["invoices"][1]["fees"] = copy.deepcopy(
+        doc["clients"][0]["invoices"][0]["fees"]
+    )
+    assert backup_import(owner=bob, document=doc).fees.created == 4
+
+
+def test_a_backup_from_before_late_fees_still_imports_with_the_defaults(bob):
+    doc = older_format(document())
+    assert "fees" not in json.dumps(doc)
+
+    result = backup_import(owner=bob, document=doc)
+
+    assert (result.clients.created, result.invoices.created, result.fees.created) == (2, 3, 0)
+    acme = Client.objects.get(owner=bob, ref="acme")
+    assert (acme.autopay, acme.receipts_enabled, acme.late_fees) == (False, True, "default")
+    assert (acme.late_fee_flat, acme.late_fee_timing) == (None, "once")
+    assert not Invoice.objects.for_owner(bob).filter(autopay_failed_on__isnull=False).exists()
+    profile = Profile.objects.get(user=bob)
+    assert (profile.late_fee_flat, profile.late_interest_percent) == (None, None)
+    assert (profile.receipts_enabled, profile.letter_with_final) == (False, False)
+    assert not LateFee.objects.exists()
+
+
+def test_an_older_backup_over_newer_data_keeps_the_fees_and_terms(alice):
+    backup_import(owner=alice, document=document())
+    before = snapshot(alice)
+    profile_before = Profile.objects.filter(user=alice).values().get()
+
+    result = backup_import(owner=alice, document=older_format(document()))
+
+    assert not result.changed
+    assert snapshot(alice) == before
+    assert Profile.objects.filter(user=alice).values().get() == profile_before
+    assert LateFee.objects.for_owner(alice).count() == 2
+
+
 def test_import_fills_defaults_and_scores_the_clients(alice):
     result = backup_import(owner=alice, document=document())
 
@@ -356,6 +623,18 @@ def test_import_fills_defaults_and_scores_the_clients(alice):
     assert profile.target_hourly_rate == Decimal("75.00")
     assert profile.rule_overrides == {"keep_at": 75}
     assert ClientScore.objects.for_owner(alice).count() == 2
+    assert (kettu.receipts_enabled, kettu.late_fees, kettu.autopay) == (False, "none", False)
+    acme = Client.objects.get(owner=alice, ref="acme")
+    assert (acme.late_fee_percent, acme.late_fee_timing) == (Decimal("1.5"), "each_stage")
+    assert profile.late_interest_percent == Decimal("8")
+    assert (profile.receipts_enabled, profile.letter_with_final) == (True, True)
+    assert (profile.late_fee_timing, profile.letter_with_nudge) == ("once", False)
+    interest = LateFee.objects.get(invoice__owner=alice, kind="interest")
+    assert (interest.currency, interest.rate, interest.waived_on) == ("EUR", Decimal("8"), None)
+    assert interest.period_end - interest.period_start == timedelta(days=5)
+    assert Invoice.objects.get(owner=alice, number="INV-002").autopay_failed_on == TODAY - (
+        timedelta(days=15)
+    )
 
 
 def test_the_example_in_the_docs_imports_and_exports_as_documented(bob):
@@ -370,10 +649,19 @@ def test_the_example_in_the_docs_imports_and_exports_as_documented(bob):
         2,
         2,
     )
+    assert result.fees.created == 2
     assert not backup_import(owner=bob, document=backup_parse(example)).changed
     exported = backup_export(owner=bob)
     assert exported["clients"][0]["ref"] == "hakim-motors"
     assert exported["clients"][1]["invoices"][1]["payments"][0]["note"] == "First half"
+    assert exported["clients"][0]["late_fees"] == "custom"
+    fees = exported["clients"][0]["invoices"][0]["fees"]
+    assert [(f["kind"], f["stage"], f["amount"]) for f in fees] == [
+        ("flat", "nudge", "150.00"),
+        ("interest", "paused", "6.23"),
+    ]
+    assert LateFee.objects.for_owner(bob).first().currency == "MYR"
+    assert exported["settings"]["statement_with_final"] is True
 
 
 def test_dry_run_reports_and_writes_nothing(bob):
@@ -381,6 +669,7 @@ def test_dry_run_reports_and_writes_nothing(bob):
 
     assert result.clients.created == 2
     assert result.invoices.created == 3
+    assert result.fees.created == 2
     assert row_counts() == dict.fromkeys(row_counts(), 0)
     assert Profile.objects.get(user=bob).time_zone == "UTC"  # settings not applied either
 
@@ -523,6 +812,132 @@ BAD_VALUES = [
     (("settings", "target_hourly_rate"), 75.5, "settings.target_hourly_rate: use a decimal string"),
     (("clients",), {"ref": "acme"}, "clients: must be a list"),
     (("version",), 2, "version: 2 is not a known version"),
+    # What getting paid added: terms, receipts, autopay and late fees.
+    (("settings", "late_fee_flat"), "0", "settings.late_fee_flat: must be more than 0, not 0"),
+    (("settings", "late_fee_flat"), 25.5, "settings.late_fee_flat: use a decimal string"),
+    (
+        ("settings", "late_fee_percent"),
+        "150",
+        "settings.late_fee_percent: must be from 0.01 to 100 (percent), not 150",
+    ),
+    (
+        ("settings", "late_interest_percent"),
+        "8.125",
+        "settings.late_interest_percent: Ensure that there are no more than 2 decimal places.",
+    ),
+    (
+        ("settings", "late_interest_percent"),
+        "8%",
+        'settings.late_interest_percent: "8%" is not a decimal number; use a number like "8.5"',
+    ),
+    (
+        ("settings", "late_fee_timing"),
+        "weekly",
+        'settings.late_fee_timing: unknown late fee timing "weekly"; use one of: once, each_stage',
+    ),
+    (("settings", "receipts_enabled"), "yes", "settings.receipts_enabled: must be true or false"),
+    (
+        ("settings", "statement_with_final"),
+        None,
+        "settings.statement_with_final: must be true or false, not null",
+    ),
+    (
+        ("settings", "receipt"),
+        True,
+        'settings.receipt: unknown field (did you mean "receipts_enabled"?)',
+    ),
+    (("clients", 0, "autopay"), 1, "clients[0].autopay: must be true or false, not 1"),
+    (("clients", 1, "receipts"), "no", "clients[1].receipts: must be true or false"),
+    (
+        ("clients", 0, "late_fees"),
+        "sometimes",
+        'clients[0].late_fees: unknown late fees option "sometimes"; use one of: default, none, '
+        "custom",
+    ),
+    (
+        ("clients", 0, "late_fee_percent"),
+        0,
+        "clients[0].late_fee_percent: must be from 0.01 to 100 (percent), not 0",
+    ),
+    (
+        ("clients", 0, "late_fee_flat"),
+        "-15.00",
+        "clients[0].late_fee_flat: must be more than 0, not -15.00",
+    ),
+    (
+        ("clients", 0, "invoices", 1, "autopay_failed_on"),
+        "last week",
+        'clients[0].invoices[1].autopay_failed_on: not a date (use YYYY-MM-DD): "last week"',
+    ),
+    (("clients", 0, "invoices", 0, "fees"), {}, "clients[0].invoices[0].fees: must be a list"),
+    (
+        ("clients", 0, "invoices", 0, "fees", 0),
+        "late",
+        'clients[0].invoices[0].fees[0]: must be an object, not "late"',
+    ),
+    (
+        ("clients", 0, "invoices", 0, "fees", 0, "kind"),
+        "penalty",
+        'clients[0].invoices[0].fees[0].kind: unknown kind "penalty"; use one of: flat, percent, '
+        "interest",
+    ),
+    (
+        ("clients", 0, "invoices", 0, "fees", 1, "stage"),
+        "second",
+        'clients[0].invoices[0].fees[1].stage: unknown stage "second"; use one of: nudge, paused, '
+        "final",
+    ),
+    (
+        ("clients", 0, "invoices", 0, "fees", 0, "amount"),
+        "-18.00",
+        "clients[0].invoices[0].fees[0].amount: must be more than 0, not -18.00",
+    ),
+    (
+        ("clients", 0, "invoices", 0, "fees", 0, "amount"),
+        "18.005",
+        "clients[0].invoices[0].fees[0].amount: Ensure that there are no more than 2 decimal",
+    ),
+    (
+        ("clients", 0, "invoices", 0, "fees", 1, "amount"),
+        1.32,
+        'clients[0].invoices[0].fees[1].amount: use a decimal string like "1200.00"',
+    ),
+    (
+        ("clients", 0, "invoices", 0, "fees", 0, "paid_on"),
+        days_ago(40),
+        "clients[0].invoices[0].fees[0].waived_on: a fee is either waived or paid, not both",
+    ),
+    (
+        ("clients", 0, "invoices", 0, "fees", 1, "rate"),
+        "120",
+        "clients[0].invoices[0].fees[1].rate: must be from 0.01 to 100 (percent), not 120",
+    ),
+    (
+        ("clients", 0, "invoices", 0, "fees", 1, "rate"),
+        True,
+        'clients[0].invoices[0].fees[1].rate: must be a number like "8.5", not true',
+    ),
+    (
+        ("clients", 0, "invoices", 0, "fees", 1, "period_end"),
+        days_ago(47),
+        f"clients[0].invoices[0].fees[1].period_end: cannot be before period_start "
+        f"({days_ago(46)})",
+    ),
+    (
+        ("clients", 0, "invoices", 0, "fees", 1, "charged_on"),
+        "2025-02-29",
+        "clients[0].invoices[0].fees[1].charged_on: not a date",
+    ),
+    (
+        ("clients", 0, "invoices", 0, "fees", 0, "waive_note"),
+        "x" * 501,
+        "clients[0].invoices[0].fees[0].waive_note: Ensure this value has at most 500 characters",
+    ),
+    (
+        ("clients", 0, "invoices", 0, "fees", 0, "waived"),
+        True,
+        'clients[0].invoices[0].fees[0].waived: unknown field (did you mean "waived_on"?)',
+    ),
 ]
 
 
@@ -543,10 +958,14 @@ def test_missing_required_fields_are_each_named(alice):
     doc = document()
     del doc["clients"][0]["email"]
     del doc["clients"][0]["invoices"][0]["payments"][0]["paid_on"]
+    del doc["clients"][0]["invoices"][0]["fees"][0]["stage"]
+    del doc["clients"][0]["invoices"][0]["fees"][1]["charged_on"]
     del doc["clients"][1]["invoices"][0]["amount"]
     assert problems_of(alice, doc) == [
         "clients[0].email: required",
         "clients[0].invoices[0].payments[0].paid_on: required",
+        "clients[0].invoices[0].fees[0].stage: required",
+        "clients[0].invoices[0].fees[1].charged_on: required",
         "clients[1].invoices[0].amount: required",
     ]
 
@@ -682,6 +1101,16 @@ def big_document(clients: int, invoices: int) -> dict:
                 "due_on": days_ago(i * 7),
                 "amount": "500.00",
                 "payments": [{"paid_on": days_ago(i * 7), "amount": "500.00"}] if i % 2 else [],
+                "fees": [
+                    {
+                        "kind": "flat",
+                        "stage": "nudge",
+                        "amount": "25.00",
+                        "charged_on": days_ago(i * 7),
+                    }
+                ]
+                if i % 3 == 0
+                else [],
             }
             for i in range(invoices)
         ]
@@ -708,7 +1137,12 @@ def test_import_uses_a_fixed_number_of_queries_whatever_the_size(
 
     assert result.invoices.created == clients * invoices
     assert Invoice.objects.for_owner(bob).count() == clients * invoices
+    assert LateFee.objects.for_owner(bob).count() == result.fees.created > 0
     assert ClientScore.objects.for_owner(bob).count() == clients
+
+    # Matching a second time (fees by kind and stage) is a fixed number of queries too.
+    with django_assert_max_num_queries(30):
+        assert not backup_import(owner=bob, document=doc).changed
 
 
 # Tenancy
@@ -717,7 +1151,7 @@ def test_import_uses_a_fixed_number_of_queries_whatever_the_size(
 def test_an_import_never_touches_another_freelancers_rows(alice, bob, factories):
     # Bob uses the same ref and invoice number as alice's file: they are his, not hers.
     bobs = factories.client(owner=bob, ref="acme", name="Bob's Acme")
-    factories.invoice(client=bobs, number="INV-001")
+    add_fees(factories.invoice(client=bobs, number="INV-001"))
     factories.incident(client=bobs)
     factories.work_log(client=bobs)
     factories.account_item(client=bobs, name="Facebook page")
@@ -727,13 +1161,16 @@ def test_an_import_never_touches_another_freelancers_rows(alice, bob, factories)
 
     assert result.clients.created == 2
     assert result.invoices.created == 3
+    assert result.fees.created == 2
     assert snapshot(bob) == before
     assert Client.objects.get(owner=alice, ref="acme").name == "Acme Studio"
 
 
 def test_export_has_none_of_another_freelancers_data(alice_history, bob, factories):
     bobs = factories.client(owner=bob, ref="bobs-only", name="Bob Exclusive", email="b@bob.example")
-    factories.invoice(client=bobs, number="BOB-INV-1")
+    bob_fee = add_fees(factories.invoice(client=bobs, number="BOB-INV-1"))[0]
+    bob_fee.waive_note = "Bob's own fee"
+    bob_fee.save()
     factories.incident(client=bobs, description="Bob's own incident")
     factories.work_log(client=bobs, description="Bob's own work")
     factories.account_item(client=bobs, name="Bob's own account")
