@@ -41,6 +41,7 @@ KINDS = {
     "clients": gettext_lazy("Clients"),
     "invoices": gettext_lazy("Invoices"),
     "payments": gettext_lazy("Payments"),
+    "fees": gettext_lazy("Late fees"),
     "incidents": gettext_lazy("Incidents"),
     "work_logs": gettext_lazy("Work logs"),
     "accounts": gettext_lazy("Managed accounts"),
