@@ -1,7 +1,7 @@
 """Reads for the client pages. Each costs a fixed number of queries, whatever the row count."""
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -23,10 +23,11 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, Greatest, Lower, NullIf
+from django.urls import reverse
 
 from clients.models import AccountItem, Client, WorkLog
 from invoices.models import Invoice, InvoiceStatus, Payment, Reminder
-from redflags.models import Incident
+from redflags.models import ClientScore, Incident
 
 RECENT_INCIDENT_DAYS = 90
 DASHBOARD_PAGE_SIZE = 50
@@ -129,6 +130,8 @@ def dashboard_rows(*, client_ids: list[int], today: date) -> list[Client]:
     rows = (
         Client.objects.filter(pk__in=client_ids)
         .select_related("score")
+        # The full reasons are the client page's; the row shows the top one.
+        .defer("score__reasons", "score__top_advice")
         .annotate(
             recent_incidents=Coalesce(Subquery(recent), Value(0)),
             oldest_overdue_on=Subquery(oldest_overdue.values("due_on")[:1]),
@@ -145,6 +148,82 @@ def dashboard_rows(*, client_ids: list[int], today: date) -> list[Client]:
     )
     by_id = {row.pk: row for row in rows}
     return [by_id[pk] for pk in client_ids if pk in by_id]
+
+
+@dataclass(frozen=True)
+class DashboardRow:
+    """Everything one row of the dashboard shows, and nothing else: its markup is a
+    function of these values and the language, which is what lets the view keep it."""
+
+    pk: int
+    url: str
+    name: str
+    company: str
+    status: str
+    status_label: str
+    billing_label: str
+    rate: Decimal
+    currency: str
+    overdue: tuple[tuple[str, Decimal], ...]
+    oldest_overdue_on: date | None
+    recent_incidents: int
+    last_activity_on: date | None
+    scored: bool
+    score: int | None
+    verdict: str
+    verdict_label: str
+    top_reason: str
+    lateness: tuple[int, ...]
+
+
+_SENTINEL_PK = 987654321
+
+
+def _url_maker(name: str) -> Callable[[int], str]:
+    """reverse(name, args=[pk]) for many pks at the cost of one reverse."""
+    pattern = reverse(name, args=[_SENTINEL_PK])
+    if pattern.count(str(_SENTINEL_PK)) != 1:
+        return lambda pk: reverse(name, args=[pk])
+    before, after = pattern.split(str(_SENTINEL_PK))
+    return lambda pk: f"{before}{int(pk)}{after}"
+
+
+def dashboard_row_values(
+    rows: list[Client], overdue: dict[int, list[tuple[str, Decimal]]]
+) -> list[DashboardRow]:
+    """`dashboard_rows` and `overdue_by_client` as plain values, labels in the active
+    language. No queries."""
+    statuses = {value: str(label) for value, label in Client.Status.choices}
+    billing = {value: str(label) for value, label in Client.Billing.choices}
+    verdicts = {value: str(label) for value, label in ClientScore.Verdict.choices}
+    detail_url = _url_maker("client_detail")
+    values = []
+    for client in rows:
+        score = getattr(client, "score", None)
+        values.append(
+            DashboardRow(
+                pk=client.pk,
+                url=detail_url(client.pk),
+                name=client.name,
+                company=client.company,
+                status=client.status,
+                status_label=statuses.get(client.status, client.status),
+                billing_label=billing.get(client.billing_mode, client.billing_mode),
+                rate=client.rate,
+                currency=client.currency,
+                overdue=tuple(overdue.get(client.pk, ())),
+                oldest_overdue_on=client.oldest_overdue_on,
+                recent_incidents=client.recent_incidents,
+                last_activity_on=client.last_activity_on,
+                scored=score is not None,
+                score=score.score if score else None,
+                verdict=score.verdict if score else "",
+                verdict_label=verdicts.get(score.verdict, score.verdict) if score else "",
+                top_reason=score.top_reason if score else "",
+                lateness=tuple(score.lateness or ()) if score else (),
+            )
+        )
+    return values
 
 
 def money_at_risk(*, owner: AbstractBaseUser, today: date) -> list[tuple[str, Decimal]]:
