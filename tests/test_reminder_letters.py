@@ -241,3 +241,10 @@ def test_another_freelancer_gets_404_for_the_letter_and_an_unknown_stage_is_404(
     client.force_login(bob)
     url = reverse("reminder_letter_pdf", args=[overdue_invoice.pk, "final"])
     assert client.get(url).status_code == 404
+
+
+def test_the_preview_links_to_the_letter_version(alice_client, alice, factories):
+    client = factories.client(owner=alice)
+    invoice = factories.invoice(client=client)
+    page = alice_client.get(f"/invoices/{invoice.pk}/reminders/final/")
+    assert f"/invoices/{invoice.pk}/reminders/final/letter.pdf" in page.text
