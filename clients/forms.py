@@ -118,6 +118,7 @@ class ClientForm(ServiceModelForm):
             "ended_on": DateInput(),
             "boundaries": forms.Textarea(attrs={"rows": 4}),
         }
+        labels = {"receipts_enabled": _("Send payment receipts to this client")}
         help_texts = {
             "boundaries": _(
                 "What you will and will not do, in writing: it makes “unreasonable” concrete."

@@ -10,6 +10,7 @@ import json
 import subprocess
 from dataclasses import asdict
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,9 @@ from django.utils.http import urlsafe_base64_encode
 from clients import backup
 from clients.models import Client, ImportJob
 from clients.reports import report_request
+from clients.services import profile_for, profile_update
 from invoices.models import Invoice, Payment
+from invoices.services import invoice_create
 from redflags.models import Incident
 from tests.e2e.browser import DESKTOP, PAGES, PHONE, ROOT, SCREENSHOTS, expect
 from tests.e2e.helpers import backup_document, log_in
@@ -264,6 +267,28 @@ def visit_logged_in_pages(checks: PageChecks, site: dict) -> None:
     page.get_by_role("link", name="What was sent").click()
     checks.visit("reminder-detail")
 
+    checks.visit("statement", f"/clients/{nora.pk}/statement/")
+    # Late-fee terms set after an invoice fell overdue: add the fees from the preview.
+    today = timezone.localdate()
+    late = invoice_create(
+        owner=nora.owner,
+        client=nora,
+        fields={
+            "number": "NB-3",
+            "issued_on": today - timedelta(days=54),
+            "due_on": today - timedelta(days=40),
+            "amount": Decimal("500.00"),
+        },
+    )
+    profile_update(
+        profile=profile_for(nora.owner),
+        fields={"late_fee_flat": Decimal("25"), "late_interest_percent": Decimal("8")},
+    )
+    checks.visit("fees-overdue", "/fees/overdue/")
+    page.get_by_role("button", name="Add the ticked fees").click()
+    checks.visit("fees-added")
+    checks.visit("invoice-with-fees", f"/invoices/{late.pk}/")
+
     checks.visit("settings", "/settings/")
     checks.visit("password-change", "/accounts/password_change/")
     checks.visit("password-change-done", "/accounts/password_change/done/")
@@ -271,7 +296,6 @@ def visit_logged_in_pages(checks: PageChecks, site: dict) -> None:
     checks.visit("backup", "/backup/import/")
     checks.visit("import-job", f"/backup/import/{site['job'].pk}/")
     checks.visit("csv-import", "/backup/csv/")
-    today = timezone.localdate()
     csv = (
         "client_ref,client_name,client_email,currency,invoice_number,issued_on,due_on,amount\n"
         f"oak,Olli Oak,olli@oak.example,EUR,OO-1,{today - timedelta(days=20)},{today},450.00\n"
