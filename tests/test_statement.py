@@ -384,3 +384,9 @@ def test_the_client_page_fragment_links_to_the_statement_and_its_pdf(alice, fact
     links = render_to_string("invoices/_client_money_links.html", {"client": client})
     assert reverse("client_statement", args=[client.pk]) in links
     assert reverse("client_statement_pdf", args=[client.pk]) in links
+
+
+def test_the_page_names_the_client_in_its_opening_line(alice_client, alice, factories):
+    client = factories.client(owner=alice, name="Kettu Oy")
+    page = alice_client.get(f"/clients/{client.pk}/statement/")
+    assert "What Kettu Oy owes on" in page.text
