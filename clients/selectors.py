@@ -2,7 +2,7 @@
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -266,10 +266,12 @@ def overdue_by_client(
 
 @dataclass(frozen=True)
 class TimelineEntry:
-    kind: str  # "invoice", "payment", "incident" or "work"
+    kind: str  # "invoice", "payment", "incident", "work" or "reminder"
     on: date
     obj: Any
     status: InvoiceStatus | None = None  # invoices only: what the invoice is today
+    # The entry's links, one reverse() per name for the whole page: see _entry_urls.
+    urls: dict[str, str] = field(default_factory=dict, compare=False)
 
     @property
     def sort_key(self) -> tuple:
@@ -334,7 +336,59 @@ def client_timeline(
         ),
     ]
     entries.sort(key=lambda entry: entry.sort_key, reverse=True)
-    return TimelinePage(entries=entries[start:end], page=page, has_more=len(entries) > end)
+    url = _timeline_urls()
+    return TimelinePage(
+        entries=[replace(entry, urls=_entry_urls(entry, url)) for entry in entries[start:end]],
+        page=page,
+        has_more=len(entries) > end,
+    )
+
+
+def _entry_urls(entry: TimelineEntry, url: dict[str, Callable[[int], str]]) -> dict[str, str]:
+    pk = entry.obj.pk
+    if entry.kind == "invoice":
+        return {
+            "detail": url["invoice_detail"](pk),
+            "edit": url["invoice_edit"](pk),
+            "delete": url["invoice_delete"](pk),
+        }
+    if entry.kind == "payment":
+        return {
+            "invoice": url["invoice_detail"](entry.obj.invoice_id),
+            "edit": url["payment_edit"](pk),
+            "delete": url["payment_delete"](pk),
+        }
+    if entry.kind == "incident":
+        return {
+            "evidence": url["incident_evidence"](pk),
+            "edit": url["incident_edit"](pk),
+            "delete": url["incident_delete"](pk),
+        }
+    if entry.kind == "work":
+        return {"edit": url["work_log_edit"](pk), "delete": url["work_log_delete"](pk)}
+    if entry.kind == "reminder":
+        return {
+            "detail": url["reminder_detail"](pk),
+            "invoice": url["invoice_detail"](entry.obj.invoice_id),
+        }
+    return {}
+
+
+def _timeline_urls() -> dict[str, Callable[[int], str]]:
+    names = (
+        "invoice_detail",
+        "invoice_edit",
+        "invoice_delete",
+        "payment_edit",
+        "payment_delete",
+        "incident_evidence",
+        "incident_edit",
+        "incident_delete",
+        "work_log_edit",
+        "work_log_delete",
+        "reminder_detail",
+    )
+    return {name: _url_maker(name) for name in names}
 
 
 @dataclass(frozen=True)

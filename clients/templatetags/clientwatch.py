@@ -1,12 +1,21 @@
-"""Template helpers: money in the reader's language, and dict look-ups by key."""
+"""Template helpers: money in the reader's language, dict look-ups by key, and blank
+forms rendered once."""
 
+import datetime
+import hashlib
 from decimal import Decimal
 from functools import lru_cache
+from types import FunctionType
 from typing import Any
 
 from babel.core import UnknownLocaleError
-from django import template
+from django import forms, template
+from django.core.cache import caches
+from django.template.loader import get_template, render_to_string
 from django.utils import translation
+from django.utils.choices import BlankChoiceIterator
+from django.utils.functional import Promise
+from django.utils.safestring import SafeString, mark_safe
 
 from clientwatch.money import format_money
 
@@ -50,3 +59,107 @@ def get_item(mapping: dict | None, key: Any) -> Any:
     if not mapping:
         return None
     return mapping.get(key)
+
+
+# Blank forms
+
+
+def fragment_key(*parts: str) -> str:
+    """A cache key for a rendered fragment: a hash of everything it is rendered from."""
+    digest = hashlib.blake2b("\0".join(parts).encode(), digest_size=20)
+    return f"fragment:{digest.hexdigest()}"
+
+
+# What `_form_fields.html` renders a form with; their sources are part of the key, so an
+# edited template (the development server reloads templates) is never served stale.
+FORM_FIELD_TEMPLATES = ("_form_fields.html", "_form_field.html")
+# Form attributes that rendering reads; the rest (an owner, a client) only validate.
+_FORM_RENDER_ATTRS = (
+    "auto_id",
+    "prefix",
+    "label_suffix",
+    "use_required_attribute",
+    "error_css_class",
+    "required_css_class",
+    "template_name_div",
+    "field_template_name",
+)
+# Field attributes that cannot show on a blank form: they only clean submitted data.
+_FIELD_SKIP = {"widget", "validators", "error_messages", "coerce"}
+
+
+class _NotPlain(Exception):
+    pass
+
+
+def _plain(value: Any) -> Any:
+    """`value` as nested tuples of plain values with a stable repr, or _NotPlain."""
+    if isinstance(value, Promise):
+        return str(value)
+    if value is None or isinstance(
+        value, str | bool | int | float | Decimal | datetime.date | datetime.time
+    ):
+        return value
+    if isinstance(value, dict):
+        return tuple(sorted((str(k), _plain(v)) for k, v in value.items()))
+    if isinstance(value, list | tuple):
+        return tuple(_plain(v) for v in value)
+    if isinstance(value, type) or (
+        isinstance(value, FunctionType) and value.__closure__ is None
+    ):  # a class or a plain function (CheckboxInput's check_test): its code is its identity
+        return f"{value.__module__}.{value.__qualname__}"
+    if isinstance(value, BlankChoiceIterator) and isinstance(value.choices, list | tuple):
+        return tuple(_plain(choice) for choice in value)  # a model field's fixed choices
+    raise _NotPlain(type(value).__name__)
+
+
+def blank_form_signature(form: forms.BaseForm) -> str | None:
+    """Everything a blank form's fields are rendered from, as text: the form's class and
+    rendering settings, and for each field its class, every attribute, its initial value
+    and its widget's class and every attribute (choices included). None for a bound form,
+    or when anything in there is not plain data (a queryset's choices, say): such a form
+    is simply rendered each time."""
+    if form.is_bound:
+        return None
+    try:
+        parts: list[Any] = [_plain(type(form))]
+        parts += [(name, _plain(getattr(form, name, None))) for name in _FORM_RENDER_ATTRS]
+        parts.append(_plain(form.initial))
+        for bound in form:
+            field, widget = bound.field, bound.field.widget
+            attrs = {k: v for k, v in vars(field).items() if k not in _FIELD_SKIP}
+            if callable(attrs.get("initial")):  # what it gives now is bound.value()
+                attrs["initial"] = "(callable)"
+            parts.append(
+                (
+                    bound.name,
+                    _plain(type(field)),
+                    _plain(attrs),
+                    _plain(bound.value()),
+                    _plain(type(widget)),
+                    _plain(vars(widget)),
+                )
+            )
+    except _NotPlain:
+        return None
+    return repr(parts)
+
+
+@register.simple_tag
+def form_fields(form: forms.BaseForm) -> SafeString:
+    """`{% include "_form_fields.html" with form=form %}` for a page's inline forms. A
+    blank form (the usual case) is kept per process under a hash of its signature, the
+    language and the templates' sources: it holds no CSRF token, nonce or user data,
+    and a form that would render differently has a different signature."""
+    signature = blank_form_signature(form)
+    if signature is None:
+        return render_to_string("_form_fields.html", {"form": form})
+    sources = [get_template(name).template.source for name in FORM_FIELD_TEMPLATES]
+    key = fragment_key(signature, translation.get_language() or "", *sources)
+    cache = caches["fragments"]
+    html = cache.get(key)
+    if html is None:
+        html = render_to_string("_form_fields.html", {"form": form})
+        cache.set(key, html)
+    # Only ever what render_to_string made through the autoescaping engine.
+    return mark_safe(html)  # noqa: S308  # nosec B308 B703
