@@ -141,13 +141,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # by default; with several web processes point CACHE_URL at Redis (redis://host:6379/1).
 CACHES = {
     "default": env.dj_cache_url("CACHE_URL", default="locmem://"),
-    # Rendered page fragments (clients.views.rendered_each), keyed on a hash of everything
+    # Rendered page fragments (dashboard rows, blank forms), keyed on a hash of everything
     # they show: never invalidated, so a cache of each process's own is enough.
     "fragments": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "fragments",
         "TIMEOUT": 24 * 60 * 60,
-        "OPTIONS": {"MAX_ENTRIES": env.int("FRAGMENT_CACHE_ENTRIES", default=20_000)},
+        "OPTIONS": {"MAX_ENTRIES": 5_000},  # at most about 10 MB: a row is 2 KB, a form 5
     },
 }
 
