@@ -43,6 +43,7 @@ from clients.selectors import (
     overdue_by_client,
 )
 from invoices.forms import ClientPaymentForm, InvoiceForm
+from invoices.late_fees import waived_fee_counts
 from redflags.assess import (
     rule_settings_for,
     score_history,
@@ -265,6 +266,7 @@ def client_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "totals": client_totals(client=client),
         "account_items": account_items_for(client=client),
         "account_form": AccountItemForm(),
+        "waived_fees": waived_fee_counts([client.pk]).get(client.pk, 0),
         **client_forms(client, owner=request.user),
         **assessment_context(request, client),
     }

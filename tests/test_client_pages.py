@@ -429,8 +429,9 @@ def test_the_client_page_costs_the_same_queries_for_2_or_20_rows(
     # session, user, client, 5 timeline kinds, 3 totals, accounts, and the open
     # invoices three times: any at all? then the <select> (Django reads its choices twice)
     # 15 for the page (5 timeline kinds), 7 for the assessment: score, profile, five fact tables,
-    # and whether the payment form offers a receipt (the freelancer's switch).
-    with django_assert_num_queries(23):
+    # whether the payment form offers a receipt (the freelancer's switch), and how many
+    # late fees were waived for the client.
+    with django_assert_num_queries(24):
         response = alice_client.get(reverse("client_detail", args=[acme.pk]))
     assert response.status_code == 200
 
@@ -761,3 +762,27 @@ def test_more_work_for_a_client_at_fire_comes_with_a_warning(alice_client, acme,
     assert "Think twice" in page(alice_client.get(reverse("invoice_create", args=[acme.pk])))
     detail = page(alice_client.get(reverse("client_detail", args=[acme.pk])))
     assert "Lied to you" in detail and "Think twice" in detail
+
+
+def test_the_client_page_links_the_statement_and_counts_waived_fees(
+    alice_client, alice, acme, factories
+):
+    from invoices.late_fees import fee_waive
+    from invoices.models import LateFee
+
+    invoice = factories.invoice(client=acme)
+    page = alice_client.get(reverse("client_detail", args=[acme.pk]))
+    assert reverse("client_statement", args=[acme.pk]) in page.text
+    assert "waived" not in page.text
+    for stage in ("nudge", "paused"):
+        fee = LateFee.objects.create(
+            invoice=invoice,
+            kind="flat",
+            stage=stage,
+            amount=10,
+            currency=invoice.currency,
+            charged_on=invoice.due_on,
+        )
+        fee_waive(fee=fee, note="Goodwill")
+    page = alice_client.get(reverse("client_detail", args=[acme.pk]))
+    assert "You have waived 2 late fees for this client." in page.text
