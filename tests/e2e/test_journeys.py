@@ -210,3 +210,31 @@ def test_dropping_a_client_and_downloading_both_exit_reports(page, maria):
     assert "Frida Fjord" not in [name for name, _ in dashboard_rows(page)]
     page.get_by_role("link", name="Show dropped clients").click()
     expect(page.locator("#client-list")).to_contain_text("Frida Fjord")
+
+
+def test_more_work_for_a_client_at_fire_shows_the_reasons_first(page, maria):
+    log_in(page, "maria")
+    client_page(page, "Hugo Harbour")  # at fire: lied about an invoice
+    page.get_by_text("Add an invoice", exact=True).click()
+    warning = page.locator("#add-invoice .more-work-warning")
+    expect(warning).to_be_visible()
+    expect(warning).to_contain_text("Think twice before doing more work for this client.")
+    expect(warning).to_contain_text("time to let go")
+    # The freelancer can still go ahead.
+    expect(page.locator("#add-invoice").get_by_role("button", name="Add invoice")).to_be_enabled()
+
+    client_page(page, "Nora North")  # at keep: no warning
+    page.get_by_text("Add an invoice", exact=True).click()
+    expect(page.locator("#add-invoice .more-work-warning")).to_have_count(0)
+
+
+def test_the_statement_of_account_from_the_client_page(page, maria):
+    log_in(page, "maria")
+    client_page(page, "Nora North")
+    page.get_by_role("link", name="Statement of account").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Statement of account")
+    expect(page.locator("main")).to_contain_text("NB-2")
+    expect(page.locator("main")).to_contain_text("€1,200.00")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download PDF").click()
+    assert download.value.suggested_filename.endswith(".pdf")
