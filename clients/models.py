@@ -18,13 +18,55 @@ class LateFeeTiming(models.TextChoices):
     EACH_STAGE = "each_stage", _("with every reminder")
 
 
+class LateFeeTerms(models.Model):
+    """Late fees and interest: all blank (none) by default. The freelancer's terms live on
+    the profile; a client follows them, has none, or its own (see invoices.fees)."""
+
+    late_fee_flat = models.DecimalField(
+        _("flat late fee"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text=_("A fixed amount, in the invoice's currency. Blank: none."),
+    )
+    late_fee_percent = models.DecimalField(
+        _("late fee as a percentage"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("100"))],
+        help_text=_("A share of the overdue balance. Blank: none."),
+    )
+    late_fee_timing = models.CharField(
+        _("charge the late fee"),
+        max_length=10,
+        choices=LateFeeTiming.choices,
+        default=LateFeeTiming.ONCE,
+    )
+    late_interest_percent = models.DecimalField(
+        _("yearly interest on overdue balances"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("100"))],
+        help_text=_("Percent a year, charged at each reminder for the days since the last charge."),
+    )
+
+    class Meta:
+        abstract = True
+
+
 class ProfileManager(models.Manager):
     def for_user(self, user) -> "Profile":
         profile, _ = self.get_or_create(user=user)
         return profile
 
 
-class Profile(models.Model):
+class Profile(LateFeeTerms):
     """A freelancer's own settings: business details, targets, reminder and rule tuning."""
 
     class PaperSize(models.TextChoices):
@@ -72,41 +114,6 @@ class Profile(models.Model):
     digest_enabled = models.BooleanField(default=True)
     digest_hour = models.PositiveSmallIntegerField(default=8, validators=[MaxValueValidator(23)])
     paper_size = models.CharField(max_length=6, choices=PaperSize.choices, default=PaperSize.A4)
-    # Late fees and interest: all off (blank) by default; a client may follow, skip or
-    # override these. See invoices.fees for the arithmetic.
-    late_fee_flat = models.DecimalField(
-        _("flat late fee"),
-        max_digits=10,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(Decimal("0.01"))],
-        help_text=_("A fixed amount, in the invoice's currency. Blank: none."),
-    )
-    late_fee_percent = models.DecimalField(
-        _("late fee as a percentage"),
-        max_digits=5,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("100"))],
-        help_text=_("A share of the overdue balance. Blank: none."),
-    )
-    late_fee_timing = models.CharField(
-        _("charge the late fee"),
-        max_length=10,
-        choices=LateFeeTiming.choices,
-        default=LateFeeTiming.ONCE,
-    )
-    late_interest_percent = models.DecimalField(
-        _("yearly interest on overdue balances"),
-        max_digits=5,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("100"))],
-        help_text=_("Percent a year, charged at each reminder for the days since the last charge."),
-    )
     receipts_enabled = models.BooleanField(
         _("email receipts for payments"),
         default=False,
@@ -144,7 +151,7 @@ class LateFeeChoice(models.TextChoices):
     CUSTOM = "custom", _("this client's own")
 
 
-class Client(models.Model):
+class Client(LateFeeTerms):
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")
         PAUSED = "paused", _("Paused")
@@ -219,37 +226,6 @@ class Client(models.Model):
     )
     late_fees = models.CharField(
         _("late fees"), max_length=8, choices=LateFeeChoice.choices, default=LateFeeChoice.DEFAULT
-    )
-    # Used only when late_fees is "custom"; same meaning as on the profile.
-    late_fee_flat = models.DecimalField(
-        _("flat late fee"),
-        max_digits=10,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(Decimal("0.01"))],
-    )
-    late_fee_percent = models.DecimalField(
-        _("late fee as a percentage"),
-        max_digits=5,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("100"))],
-    )
-    late_fee_timing = models.CharField(
-        _("charge the late fee"),
-        max_length=10,
-        choices=LateFeeTiming.choices,
-        default=LateFeeTiming.ONCE,
-    )
-    late_interest_percent = models.DecimalField(
-        _("yearly interest on overdue balances"),
-        max_digits=5,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("100"))],
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -30,7 +30,7 @@ from clients.models import Client, Profile
 from clientwatch.celery import enqueue_after_commit
 from clientwatch.money import format_day, format_money
 from invoices.models import Invoice, Payment, Receipt
-from invoices.reminders import LEASE, MAX_ATTEMPTS, RenderedEmail, backoff, is_transient
+from invoices.reminders import LEASE, RenderedEmail, retry_at
 
 logger = logging.getLogger(__name__)
 
@@ -196,11 +196,10 @@ def receipt_deliver(*, receipt_id: int, connection=None) -> str:
     try:
         (connection or get_connection()).send_messages([message])
     except (smtplib.SMTPException, OSError) as exc:
-        give_up = not is_transient(exc) or receipt.attempts >= MAX_ATTEMPTS
-        receipt.state = Receipt.State.FAILED if give_up else Receipt.State.PENDING
-        receipt.last_error = str(exc)[:500]
         # Back to pending, not before the back-off has passed.
-        receipt.claimed_until = None if give_up else now + backoff(receipt.attempts)
+        receipt.claimed_until = retry_at(exc, receipt.attempts, now)
+        receipt.state = Receipt.State.PENDING if receipt.claimed_until else Receipt.State.FAILED
+        receipt.last_error = str(exc)[:500]
         logger.warning(
             "receipt %s attempt %s failed (%s): %s",
             receipt.pk,

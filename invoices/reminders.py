@@ -417,11 +417,17 @@ def _save_outcomes(batch: list[Reminder]) -> None:
         cursor.executemany(sql, rows)
 
 
+def retry_at(exc: Exception, attempts: int, now: datetime) -> datetime | None:
+    """When to try a failed send again, or None to give up (a 5xx, or too many tries)."""
+    if not is_transient(exc) or attempts >= MAX_ATTEMPTS:
+        return None
+    return now + backoff(attempts)
+
+
 def _note_failure(reminder: Reminder, exc: Exception, now: datetime) -> None:
-    give_up = not is_transient(exc) or reminder.attempts >= MAX_ATTEMPTS
-    reminder.state = Reminder.State.FAILED if give_up else Reminder.State.PENDING
+    reminder.next_attempt_at = retry_at(exc, reminder.attempts, now)
+    reminder.state = Reminder.State.PENDING if reminder.next_attempt_at else Reminder.State.FAILED
     reminder.last_error = str(exc)[:500]
-    reminder.next_attempt_at = None if give_up else now + backoff(reminder.attempts)
     logger.warning(
         "reminder %s attempt %s failed (%s): %s",
         reminder.pk,

@@ -20,12 +20,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='client',
             name='late_fee_flat',
-            field=models.DecimalField(blank=True, decimal_places=2, max_digits=10, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0.01'))], verbose_name='flat late fee'),
+            field=models.DecimalField(blank=True, decimal_places=2, help_text="A fixed amount, in the invoice's currency. Blank: none.", max_digits=10, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0.01'))], verbose_name='flat late fee'),
         ),
         migrations.AddField(
             model_name='client',
             name='late_fee_percent',
-            field=models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0.01')), django.core.validators.MaxValueValidator(Decimal('100'))], verbose_name='late fee as a percentage'),
+            field=models.DecimalField(blank=True, decimal_places=2, help_text='A share of the overdue balance. Blank: none.', max_digits=5, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0.01')), django.core.validators.MaxValueValidator(Decimal('100'))], verbose_name='late fee as a percentage'),
         ),
         migrations.AddField(
             model_name='client',
@@ -40,7 +40,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='client',
             name='late_interest_percent',
-            field=models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0.01')), django.core.validators.MaxValueValidator(Decimal('100'))], verbose_name='yearly interest on overdue balances'),
+            field=models.DecimalField(blank=True, decimal_places=2, help_text='Percent a year, charged at each reminder for the days since the last charge.', max_digits=5, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0.01')), django.core.validators.MaxValueValidator(Decimal('100'))], verbose_name='yearly interest on overdue balances'),
         ),
         migrations.AddField(
             model_name='client',
