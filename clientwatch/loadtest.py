@@ -25,7 +25,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -74,6 +74,7 @@ class WrkResult:
     non_2xx: int
     first_bad_status: int  # 0 when every response was 2xx
     socket_errors: int
+    server_cpu_s: float | None = None  # gunicorn's CPU time during the run, where /proc tells
 
 
 # --- preconditions and the database -----------------------------------------------------
@@ -206,9 +207,9 @@ def status_of(port: int, path: str) -> int | None:
 
 
 @contextmanager
-def gunicorn(env: dict[str, str], workers: int, threads: int) -> Iterator[int]:
-    """A gunicorn serving the app on a free loopback port; yields the port once the login
-    page answers 200, and always stops the server."""
+def gunicorn(env: dict[str, str], workers: int, threads: int) -> Iterator[tuple[int, int]]:
+    """A gunicorn serving the app on a free loopback port; yields the port and the master's
+    pid once the login page answers 200, and always stops the server."""
     port = free_port()
     with tempfile.TemporaryFile("w+") as log:
         server = subprocess.Popen(  # noqa: S603  # nosec B603  # fixed argument list, no shell
@@ -229,7 +230,7 @@ def gunicorn(env: dict[str, str], workers: int, threads: int) -> Iterator[int]:
         )
         try:
             wait_until_serving(server, port, log)
-            yield port
+            yield port, server.pid
         finally:
             server.terminate()
             try:
@@ -249,6 +250,26 @@ def wait_until_serving(server: subprocess.Popen[bytes], port: int, log: IO[str])
         time.sleep(0.2)
     log.seek(0)
     raise RuntimeError(f"gunicorn did not serve {LOGIN_PATH} with 200:\n{log.read()[-3000:]}")
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """CPU time used so far by a process and its children (gunicorn's master and workers),
+    from /proc; None where there is no /proc."""
+    proc = Path("/proc")
+    if not (proc / str(pid)).exists():
+        return None
+    ticks = 0
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            # After the command name in parentheses: state, ppid, ... utime stime (14, 15).
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        if entry.name == str(pid) or fields[1] == str(pid):
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 # --- wrk --------------------------------------------------------------------------------
@@ -373,7 +394,14 @@ def line(label: str, result: WrkResult) -> str:
         f"{result.median_ms:.1f} ms, p99 {result.p99_ms:.1f} ms, {errors} errors "
         f"({result.non_2xx} non-2xx, {result.socket_errors} socket) of {result.requests:,}"
         + (f"; first bad status {result.first_bad_status}" if result.first_bad_status else "")
+        + (f"; server CPU {cpu_ms(result):.1f} ms a request" if cpu_ms(result) else "")
     )
+
+
+def cpu_ms(result: WrkResult) -> float | None:
+    if result.server_cpu_s is None or not result.requests:
+        return None
+    return 1000 * result.server_cpu_s / result.requests
 
 
 def load_average() -> str:
@@ -399,6 +427,14 @@ def report(
         f"- logged-in / login-page requests/s: "
         f"{mix.requests_per_second / login.requests_per_second:.2f} (target >= 0.5)"
     )
+    mix_cpu, login_cpu = cpu_ms(mix), cpu_ms(login)
+    if mix_cpu and login_cpu:
+        # Requests/s move with whatever else the machine runs during each 20 s (and with how
+        # wrk's connections fall between the workers); CPU time per request does not.
+        print(
+            f"- login-page / logged-in server CPU per request: {login_cpu / mix_cpu:.2f} "
+            f"(the ratio the machine's load does not move)"
+        )
 
 
 # --- main -------------------------------------------------------------------------------
@@ -427,13 +463,23 @@ def measure(
 ) -> None:
     mix_script = lua_script(targets, "/", DASHBOARD_SHARE)
     login_script = lua_script([Target("", [])], LOGIN_PATH, 1.0)
-    with gunicorn(env, args.workers, args.threads) as port:
+    with gunicorn(env, args.workers, args.threads) as (port, pid):
         # Unreported warm-up: imports, template compilation and connections in each worker.
         run_wrk(port, mix_script, args, duration=3)
         before = load_average()
-        mix = run_wrk(port, mix_script, args, args.duration)
-        login = run_wrk(port, login_script, args, args.duration)
+        mix = run_wrk_timed(port, pid, mix_script, args)
+        login = run_wrk_timed(port, pid, login_script, args)
     report(mix, login, args, before, setup)
+
+
+def run_wrk_timed(port: int, pid: int, script: str, args: argparse.Namespace) -> WrkResult:
+    """run_wrk, with the server's CPU time over the run."""
+    start = cpu_seconds(pid)
+    result = run_wrk(port, script, args, args.duration)
+    end = cpu_seconds(pid)
+    if start is None or end is None:
+        return result
+    return replace(result, server_cpu_s=end - start)
 
 
 def main() -> None:
