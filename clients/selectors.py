@@ -226,17 +226,14 @@ def dashboard_row_values(
     return values
 
 
-def money_at_risk(*, owner: AbstractBaseUser, today: date) -> list[tuple[str, Decimal]]:
-    """Overdue balance across all the owner's clients, per currency: one grouped query."""
-    rows = (
-        _overdue_invoices(today)
-        .filter(owner=owner)
-        .order_by()
-        .values("currency")
-        .annotate(overdue=Sum(F("amount") - F("paid"), output_field=_MONEY))
-        .order_by("currency")
-    )
-    return [(row["currency"], row["overdue"]) for row in rows]
+def money_at_risk(*, owner: AbstractBaseUser) -> list[tuple[str, Decimal]]:
+    """Overdue balance across all the owner's clients, per currency, from the stored
+    assessments (which the dashboard brings up to date first): one row per client."""
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for overdue in ClientScore.objects.for_owner(owner).values_list("overdue", flat=True):
+        for currency, amount in overdue.items():
+            totals[currency] += Decimal(amount)
+    return sorted(totals.items())
 
 
 def overdue_by_client(

@@ -229,7 +229,7 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
         "verdicts": ClientScore.Verdict.choices,
         "recent_days": RECENT_INCIDENT_DAYS,
         "show_dropped": show_dropped,
-        "money_at_risk": money_at_risk(owner=request.user, today=today),
+        "money_at_risk": money_at_risk(owner=request.user),
     }
     template = "clients/dashboard.html#client_list" if request.htmx else "clients/dashboard.html"
     return render(request, template, context)

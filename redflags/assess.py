@@ -7,6 +7,7 @@ per client), runs the engine, and keeps each client's latest assessment in Clien
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -184,6 +185,19 @@ def lateness_bars(facts: ClientFacts, as_of: date) -> list[int]:
     return bars[-LATENESS_BARS:]
 
 
+def overdue_balances(client: ClientFacts, as_of: date) -> dict[str, str]:
+    """What is late on `as_of`, per currency: sent invoices past due, not disputed, not
+    fully paid (every payment recorded counts). Amounts as text, for a JSON field."""
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for invoice in client.invoices:
+        if invoice.is_draft or invoice.written_off or invoice.disputed:
+            continue
+        balance = invoice.amount - invoice.paid_total()
+        if invoice.due_on < as_of and balance > 0:
+            totals[invoice.currency] += balance
+    return {currency: str(amount) for currency, amount in sorted(totals.items())}
+
+
 @transaction.atomic
 def scores_refresh(
     owner: AbstractBaseUser, *, client_ids: Iterable[int] | None = None, as_of: date | None = None
@@ -219,6 +233,7 @@ def scores_refresh(
                 top_advice=top.advice if top else "",
                 reasons=[reason.to_dict() for reason in result.reasons],
                 lateness=lateness_bars(client, as_of),
+                overdue=overdue_balances(client, as_of),
                 previous_verdict=previous,
                 verdict_changed_on=changed_on,
                 updated_at=now,
@@ -238,6 +253,7 @@ def scores_refresh(
             "top_advice",
             "reasons",
             "lateness",
+            "overdue",
             "previous_verdict",
             "verdict_changed_on",
             "updated_at",

@@ -102,6 +102,9 @@ class ClientScore(models.Model):
     reasons = models.JSONField(default=list)
     # Days late of the latest invoices, oldest first: the dashboard's small chart.
     lateness = models.JSONField(default=list)
+    # Overdue balance per currency on `as_of` ({"EUR": "1200.00"}): summed across clients,
+    # the dashboard's money at risk costs one row per client, not a scan of every invoice.
+    overdue = models.JSONField(default=dict)
     previous_verdict = models.CharField(max_length=5, choices=Verdict.choices, blank=True)
     verdict_changed_on = models.DateField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)

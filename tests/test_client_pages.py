@@ -786,3 +786,28 @@ def test_the_client_page_links_the_statement_and_counts_waived_fees(
         fee_waive(fee=fee, note="Goodwill")
     page = alice_client.get(reverse("client_detail", args=[acme.pk]))
     assert "You have waived 2 late fees for this client." in page.text
+
+
+def test_money_at_risk_follows_payments_disputes_and_equals_the_invoices(alice, acme, factories):
+    """Kept per client with the stored assessment, it must equal the sum over the
+    invoices themselves after every kind of change."""
+    from clients.selectors import money_at_risk
+    from invoices.models import Invoice
+    from invoices.services import invoice_update, payment_record
+    from redflags.assess import scores_refresh
+
+    today = timezone.localdate()
+    long_ago = today - timedelta(days=60)
+    late = factories.invoice(client=acme, issued_on=long_ago, amount=Decimal("300.00"))
+    disputed = factories.invoice(client=acme, issued_on=long_ago, amount=Decimal("80.00"))
+    factories.invoice(client=acme, issued_on=today, amount=Decimal("999.00"))  # not yet due
+    scores_refresh(alice)
+    assert money_at_risk(owner=alice) == [("EUR", Decimal("380.00"))]
+
+    payment_record(invoice=late, paid_on=today, amount=Decimal("100.00"))
+    invoice_update(invoice=disputed, fields={"disputed": True, "dispute_reason": "Scope"})
+    expected = sum(
+        (i.amount - i.paid_total for i in Invoice.objects.with_paid().overdue(today)),
+        Decimal("0"),
+    )
+    assert money_at_risk(owner=alice) == [("EUR", expected)] == [("EUR", Decimal("200.00"))]
