@@ -55,9 +55,7 @@ def farewell_draft(
         "client": client,
         "reasons": list(reasons),
         "end_on": format_day(end_on, client.language),
-        "freelancer_name": profile.business_name
-        or profile.user.get_full_name()
-        or profile.user.username,
+        "freelancer_name": profile.signature,
     }
     with translation.override(client.language):
         text = render_to_string(f"clients/exit/letter_{tone}.txt", context)

@@ -139,6 +139,11 @@ class Profile(LateFeeTerms):
     def __str__(self) -> str:
         return self.business_name or self.user.get_username()
 
+    @property
+    def signature(self) -> str:
+        """The name the freelancer signs with: business name, full name or user name."""
+        return self.business_name or self.user.get_full_name() or self.user.get_username()
+
 
 class ClientQuerySet(OwnedQuerySet):
     def active(self):

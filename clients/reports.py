@@ -76,7 +76,7 @@ def report_context(client: Client, *, internal: bool, as_of: date | None = None)
     context = {
         "client": client,
         "profile": profile,
-        "freelancer_name": profile.business_name or owner.get_full_name() or owner.username,
+        "freelancer_name": profile.signature,
         "internal": internal,
         "as_of": as_of,
         "generated_at": timezone.now(),

@@ -27,11 +27,6 @@ def _paper_size(profile: Profile) -> str:
     return "letter" if profile.paper_size == Profile.PaperSize.LETTER else "A4"
 
 
-def freelancer_name(profile: Profile) -> str:
-    user = profile.user
-    return profile.business_name or user.get_full_name() or user.get_username()
-
-
 # --- Statement of account -----------------------------------------------------------
 
 
@@ -49,7 +44,7 @@ def statement_document_context(statement: Statement, profile: Profile) -> dict:
     return {
         "client": client,
         "profile": profile,
-        "freelancer_name": freelancer_name(profile),
+        "freelancer_name": profile.signature,
         "paper_size": _paper_size(profile),
         "language": language,
         "as_of": day(statement.as_of),

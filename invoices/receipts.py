@@ -30,7 +30,7 @@ from clients.models import Client, Profile
 from clientwatch.celery import enqueue_after_commit
 from clientwatch.money import format_day, format_money
 from invoices.models import Invoice, Payment, Receipt
-from invoices.reminders import LEASE, RenderedEmail, retry_at
+from invoices.reminders import LEASE, RenderedEmail, mail_domain, retry_at
 
 logger = logging.getLogger(__name__)
 
@@ -78,8 +78,7 @@ def receipt_send_by_hand(*, payment: Payment) -> Receipt:
 
 
 def message_id(receipt: Receipt) -> str:
-    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(">") or "clientwatch.local"
-    return f"<receipt-{receipt.payment_id}@{domain}>"
+    return f"<receipt-{receipt.payment_id}@{mail_domain()}>"
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,11 +104,6 @@ def balance_after(payment: Payment) -> Balance:
     )
 
 
-def freelancer_name(profile: Profile) -> str:
-    user = profile.user
-    return profile.business_name or user.get_full_name() or user.get_username()
-
-
 def receipt_context(payment: Payment, profile: Profile) -> dict[str, object]:
     invoice = payment.invoice
     client = invoice.client
@@ -119,7 +113,7 @@ def receipt_context(payment: Payment, profile: Profile) -> dict[str, object]:
         "client": client,
         "invoice": invoice,
         "payment": payment,
-        "freelancer_name": freelancer_name(profile),
+        "freelancer_name": profile.signature,
         "business_details": profile.business_details,
         "amount_received": format_money(payment.amount, invoice.currency, language),
         "paid_on": format_day(payment.paid_on, language),

@@ -64,9 +64,13 @@ def next_stage(*, days_overdue: int, already: set[str], days: dict[Stage, int]) 
     return None
 
 
+def mail_domain() -> str:
+    """The sender's domain, for Message-IDs that stay the same for the same email."""
+    return settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(">") or "clientwatch.local"
+
+
 def message_id(reminder: Reminder) -> str:
-    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(">") or "clientwatch.local"
-    return f"<reminder-{reminder.invoice_id}-{reminder.stage}@{domain}>"
+    return f"<reminder-{reminder.invoice_id}-{reminder.stage}@{mail_domain()}>"
 
 
 def remindable_invoices(owner: AbstractBaseUser | None = None):
@@ -175,9 +179,7 @@ def reminder_context(
         "total_due": format_money(balance + fees_total, invoice.currency, language),
         "attach_letter": getattr(profile, f"letter_with_{stage}"),
         "attach_statement": stage == Stage.FINAL and profile.statement_with_final,
-        "freelancer_name": profile.business_name
-        or profile.user.get_full_name()
-        or profile.user.username,
+        "freelancer_name": profile.signature,
         "payment_instructions": profile.payment_instructions,
         "own_words": own_words,
         "amount": format_money(invoice.amount, invoice.currency, language),
