@@ -99,9 +99,11 @@ class DueReminder:
     days_overdue: int
 
 
-def reminders_due(*, owner: AbstractBaseUser, as_of: date) -> list[DueReminder]:
+def reminders_due(
+    *, owner: AbstractBaseUser, as_of: date, profile: Profile | None = None
+) -> list[DueReminder]:
     """What the ladder says should go out on `as_of`; two queries whatever the count."""
-    days = stage_days(profile_for(owner))
+    days = stage_days(profile or profile_for(owner))
     invoices = list(
         remindable_invoices(owner)
         .filter(due_on__lt=as_of - timedelta(days=min(days.values()) - 1))
@@ -132,12 +134,13 @@ def reminders_claim_due(*, owner: AbstractBaseUser, as_of: date) -> int:
     """Insert the pending rows for today's due stages, with the late fees they bring;
     rows already there are left alone, so two runs at once or one run twice claim each
     stage (and charge each fee) once."""
-    due = reminders_due(owner=owner, as_of=as_of)
+    profile = profile_for(owner)
+    due = reminders_due(owner=owner, as_of=as_of, profile=profile)
     rows = [Reminder(invoice=d.invoice, stage=d.stage, due_on=as_of) for d in due]
     before = Reminder.objects.for_owner(owner).count()
     Reminder.objects.bulk_create(rows, ignore_conflicts=True)
     fees_charge_with_reminders(
-        profile=profile_for(owner), claims=[(d.invoice, d.stage) for d in due], as_of=as_of
+        profile=profile, claims=[(d.invoice, d.stage) for d in due], as_of=as_of
     )
     return Reminder.objects.for_owner(owner).count() - before
 
