@@ -100,3 +100,18 @@ def celery_eager():
     app.conf.task_always_eager = True
     yield app
     app.conf.task_always_eager = before
+
+
+@pytest.fixture
+def dead_broker():
+    """Celery pointed at a Redis port where nothing listens."""
+    from clientwatch.celery import app
+    from tests.mailserver import free_port
+
+    saved = app.conf.broker_url, app.conf.task_always_eager
+    app.conf.broker_url = f"redis://127.0.0.1:{free_port()}/0"
+    app.conf.task_always_eager = False
+    app._pool = None  # drop connections to the old broker
+    yield
+    app.conf.broker_url, app.conf.task_always_eager = saved
+    app._pool = None

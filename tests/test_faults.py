@@ -12,22 +12,9 @@ from clients.models import Report, WorkLog
 from clients.reports import RENDER_INLINE_MAX_ROWS
 from clients.tasks import requeue_stalled_work
 from clientwatch.celery import app
-from tests.mailserver import free_port
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
-
-
-@pytest.fixture
-def dead_broker():
-    """Celery pointed at a Redis port where nothing listens."""
-    saved = app.conf.broker_url, app.conf.task_always_eager
-    app.conf.broker_url = f"redis://127.0.0.1:{free_port()}/0"
-    app.conf.task_always_eager = False
-    app._pool = None  # drop connections to the old broker
-    yield
-    app.conf.broker_url, app.conf.task_always_eager = saved
-    app._pool = None
 
 
 @pytest.fixture

@@ -13,14 +13,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clients.services import profile_for
-from clientwatch.celery import app
 from clientwatch.money import format_day, format_money
 from invoices import receipts, reminders
 from invoices.models import Payment, Receipt, Reminder
 from invoices.services import payment_record
 from invoices.tasks import send_pending_receipts, send_receipt
 from tests.conftest import skip_or_fail
-from tests.mailserver import free_port
 from tests.test_client_pages import HTMX, page
 
 pytestmark = pytest.mark.django_db
@@ -49,18 +47,6 @@ def invoice(alice, factories):
         due_on=TODAY - timedelta(days=40),
         amount=Decimal("1200.00"),
     )
-
-
-@pytest.fixture
-def dead_broker():
-    """Celery pointed at a Redis port where nothing listens."""
-    saved = app.conf.broker_url, app.conf.task_always_eager
-    app.conf.broker_url = f"redis://127.0.0.1:{free_port()}/0"
-    app.conf.task_always_eager = False
-    app._pool = None  # drop connections to the old broker
-    yield
-    app.conf.broker_url, app.conf.task_always_eager = saved
-    app._pool = None
 
 
 @pytest.fixture
