@@ -5,7 +5,6 @@ and get the timeline back; without JavaScript they post normally and redirect. T
 helpers under "Shared with the other apps" give every app's views the same endings.
 """
 
-import hashlib
 from copy import copy
 from typing import Any
 
@@ -42,6 +41,7 @@ from clients.selectors import (
     money_at_risk,
     overdue_by_client,
 )
+from clients.templatetags.clientwatch import fragment_key
 from invoices.forms import ClientPaymentForm, InvoiceForm
 from invoices.late_fees import waived_fee_counts
 from redflags.assess import (
@@ -178,10 +178,8 @@ def rendered_each(template_name: str, partial: str, items: list[Any]) -> list[Sa
     new key, and no write anywhere needs to invalidate anything."""
     source = get_template(template_name).template.source
     language = translation.get_language() or ""
-    salt = f"{template_name}#{partial}\0{language}\0{source}\0"
     keys = [
-        "fragment:" + hashlib.blake2b(f"{salt}{item!r}".encode(), digest_size=20).hexdigest()
-        for item in items
+        fragment_key(f"{template_name}#{partial}", language, source, repr(item)) for item in items
     ]
     cache = caches["fragments"]
     found = cache.get_many(keys)

@@ -22,9 +22,7 @@ from clients.models import Client, LateFeeChoice, LateFeeTiming, Profile
 from clients.services import profile_for
 from clientwatch.money import format_day
 from invoices.fees import NO_FEES, ChargedFee, FeeLine, FeePolicy, fees_due
-from invoices.models import Invoice, LateFee, Stage
-
-LADDER = (Stage.NUDGE, Stage.PAUSED, Stage.FINAL)
+from invoices.models import LADDER, Invoice, LateFee, stage_days
 
 
 def fee_policy(client: Client, profile: Profile) -> FeePolicy:
@@ -121,11 +119,7 @@ class BackfillRow:
 
 
 def _stages_reached(days_overdue: int, profile: Profile) -> list[str]:
-    days = {
-        Stage.NUDGE: profile.reminder_nudge_days,
-        Stage.PAUSED: profile.reminder_pause_days,
-        Stage.FINAL: profile.reminder_final_days,
-    }
+    days = stage_days(profile)
     return [stage for stage in LADDER if days_overdue >= days[stage]]
 
 
@@ -145,15 +139,16 @@ def fees_backfill_preview(
     )
     if invoice_ids is not None:
         invoices = invoices.filter(pk__in=list(invoice_ids))
-    invoices = [i for i in invoices if fee_policy(i.client, profile).enabled]
-    charged = _charged_by_invoice(i.pk for i in invoices)
+    policies = {invoice: fee_policy(invoice.client, profile) for invoice in invoices}
+    policies = {invoice: policy for invoice, policy in policies.items() if policy.enabled}
+    charged = _charged_by_invoice(invoice.pk for invoice in policies)
     rows = []
-    for invoice in invoices:
+    for invoice, policy in policies.items():
         days_overdue = (as_of - invoice.due_on).days
         lines = _lines_for(
             invoice,
             _stages_reached(days_overdue, profile),
-            fee_policy(invoice.client, profile),
+            policy,
             charged.get(invoice.pk, []),
             as_of,
         )

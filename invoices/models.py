@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from clients.models import Client
+from clients.models import Client, Profile
 from clientwatch.money import validate_currency
 from clientwatch.tenancy import OwnedQuerySet
 
@@ -177,6 +177,18 @@ class Stage(models.TextChoices):
     NUDGE = "nudge", _("Friendly nudge")
     PAUSED = "paused", _("Work paused")
     FINAL = "final", _("Final notice")
+
+
+LADDER = tuple(Stage)  # the stages in the order they are climbed
+
+
+def stage_days(profile: Profile) -> dict[Stage, int]:
+    """Days overdue at which each stage falls due, as the freelancer set them."""
+    return {
+        Stage.NUDGE: profile.reminder_nudge_days,
+        Stage.PAUSED: profile.reminder_pause_days,
+        Stage.FINAL: profile.reminder_final_days,
+    }
 
 
 class ReminderQuerySet(OwnedQuerySet):

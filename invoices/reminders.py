@@ -31,11 +31,10 @@ from clients.models import Client, Profile
 from clients.services import profile_for
 from clientwatch.money import format_day, format_money
 from invoices.late_fees import fee_label, fees_charge_with_reminders, fees_with_stage
-from invoices.models import Invoice, LateFee, Reminder, Stage
+from invoices.models import LADDER, Invoice, LateFee, Reminder, Stage, stage_days
 
 logger = logging.getLogger(__name__)
 
-LADDER = (Stage.NUDGE, Stage.PAUSED, Stage.FINAL)
 MAX_ATTEMPTS = 6
 # How long a sender holds a reminder: longer than one batch of SMTP sends can take.
 LEASE = timedelta(seconds=settings.REMINDER_LEASE_SECONDS)
@@ -44,14 +43,6 @@ LEASE = timedelta(seconds=settings.REMINDER_LEASE_SECONDS)
 def backoff(attempts: int) -> timedelta:
     """1, 4, 16, 64 ... minutes after each failed try, capped at six hours."""
     return timedelta(minutes=min(4 ** (attempts - 1), 360))
-
-
-def stage_days(profile: Profile) -> dict[Stage, int]:
-    return {
-        Stage.NUDGE: profile.reminder_nudge_days,
-        Stage.PAUSED: profile.reminder_pause_days,
-        Stage.FINAL: profile.reminder_final_days,
-    }
 
 
 def next_stage(*, days_overdue: int, already: set[str], days: dict[Stage, int]) -> Stage | None:
