@@ -2,6 +2,7 @@
 
 from email import policy
 from email.parser import BytesParser
+from email.utils import getaddresses
 from pathlib import Path
 
 from django.conf import settings
@@ -78,6 +79,13 @@ def _mail_files() -> list[Path]:
     return sorted(folder.glob("*.log"), key=lambda p: p.stat().st_mtime, reverse=True)
 
 
+def _addresses(msg) -> set[str]:
+    """Every address the message is to, or asks replies to, compared whole: "ce@example.test"
+    must not read the mail of "alice@example.test"."""
+    headers = [str(value) for h in ("To", "Cc", "Reply-To", "Bcc") for value in msg.get_all(h, [])]
+    return {address.lower() for _name, address in getaddresses(headers) if address}
+
+
 def _mails_for(email: str) -> list[dict]:
     """Messages the file backend wrote that this freelancer sent (Reply-To) or received."""
     parser = BytesParser(policy=policy.default)
@@ -89,8 +97,7 @@ def _mails_for(email: str) -> list[dict]:
             if not raw.strip():
                 continue
             msg = parser.parsebytes(raw.strip())
-            people = " ".join(str(msg.get(h, "")) for h in ("To", "Reply-To", "Bcc")).lower()
-            if email and email.lower() in people:
+            if email and email.lower() in _addresses(msg):
                 found.append(
                     {
                         "file": path.name,
