@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -27,9 +27,18 @@ def signup(request: HttpRequest) -> HttpResponse:
         return redirect("dashboard")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            user = form.save()
-            profile_for(user)
+        try:
+            with transaction.atomic():
+                user = form.save()
+                profile_for(user)
+        except IntegrityError:
+            # The same username or email signed up a moment ago: the form's checks, run
+            # again now, name which (the database's unique indexes decided the race).
+            form = SignupForm(request.POST)
+            form.is_valid()
+            if not form.errors:
+                form.add_error(None, _("This account was just created. Log in instead."))
+            return render(request, "registration/signup.html", {"form": form}, status=422)
         # Several auth backends (django-axes first): name the one that knows this user.
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, _("Welcome to ClientWatch. Start by adding your first client."))
