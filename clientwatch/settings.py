@@ -176,6 +176,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "clientwatch.throttle.login_locked_out"
 AXES_CLIENT_IP_CALLABLE = "clientwatch.throttle.client_ip"
 AXES_DISABLE_ACCESS_LOG = True  # keep failures only, not a record of every login
 AXES_VERBOSE = False  # no banner on every start; lockouts are still logged
