@@ -109,6 +109,21 @@ WSGI_APPLICATION = "clientwatch.wsgi.application"
 
 TEMPLATES = [
     {
+        # Plain text (*.txt: email subjects and bodies, letters), without HTML escaping.
+        "NAME": "plain_text",
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "OPTIONS": {
+            "autoescape": False,
+            "loaders": [
+                (
+                    "django.template.loaders.cached.Loader",
+                    ["clientwatch.template_loaders.PlainTextLoader"],
+                )
+            ],
+        },
+    },
+    {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
