@@ -131,6 +131,13 @@ class Profile(LateFeeTerms):
     statement_with_final = models.BooleanField(
         _("attach the statement of account (PDF) to the final notice"), default=False
     )
+    # The nudge is the face-saving note ("you may have overlooked this invoice"): a fee
+    # with it would undo that, so fees start with "work paused" unless chosen here.
+    late_fees_with_nudge = models.BooleanField(
+        _("charge late fees with the friendly nudge"),
+        default=False,
+        help_text=_("Off: the first reminder charges nothing; fees start with “work paused”."),
+    )
     # Only the rule weights/thresholds the freelancer changed; see redflags.rules.settings.
     rule_overrides = models.JSONField(default=dict, blank=True)
 

@@ -29,6 +29,7 @@ LATE_FEE_FIELDS = (
     "late_fee_percent",
     "late_fee_timing",
     "late_interest_percent",
+    "late_fees_with_nudge",
 )
 PAPERWORK_FIELDS = (
     "receipts_enabled",

@@ -226,6 +226,21 @@ def test_a_client_who_owes_nothing_has_an_empty_statement(alice, factories):
 
 
 @pytest.mark.django_db
+def test_a_paid_invoice_with_a_fee_still_open_is_still_owed(alice_client, alice, factories):
+    client = factories.client(owner=alice, name="Fee Left")
+    paid = invoice(factories, client, "P-2", "100.00", overdue=30)
+    factories.payment(invoice=paid, amount=Decimal("100.00"))
+    fee(paid, "25.00", days_ago=2)
+    statement = statement_for(client, as_of=TODAY)
+    assert statement.owed and statement.invoices == ()
+    assert [(t.currency, t.invoices, t.fees, t.owed) for t in statement.totals] == [
+        ("EUR", Decimal("0"), Decimal("25.00"), Decimal("25.00"))
+    ]
+    page = alice_client.get(reverse("client_statement", args=[client.pk])).content.decode()
+    assert "Nothing is owed" not in page and "€25.00" in page
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("count", [3, 30])
 def test_statement_for_costs_three_queries_however_many_invoices(
     alice, factories, django_assert_num_queries, count
