@@ -19,10 +19,9 @@ from django.utils import timezone, translation
 
 from clients.models import Client, Profile, Report
 from clientwatch.celery import enqueue_after_commit
-from clientwatch.money import format_money
 from invoices.late_fees import fee_label
 from invoices.models import Invoice, Payment, Reminder
-from invoices.statement import statement_for
+from invoices.statement import Statement, statement_for
 from redflags.assess import client_facts, lateness_bars, score_history
 from redflags.models import Incident
 
@@ -31,9 +30,21 @@ STATIC = Path(settings.BASE_DIR) / "static"
 
 @dataclass(frozen=True, slots=True)
 class Month:
-    label: str
+    first_day: date  # the template names it the reader's way (`|month`)
     hours: Decimal
     billable: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class CurrencyTotals:
+    """The statement's bottom line in one currency: what was billed, what was paid, the
+    late fees still owed, and what is due now (open balances and those fees)."""
+
+    currency: str
+    billed: Decimal
+    paid: Decimal
+    fees: Decimal
+    due: Decimal
 
 
 def _months(work_logs) -> list[Month]:
@@ -43,7 +54,28 @@ def _months(work_logs) -> list[Month]:
         totals[month][0] += log.hours
         if log.billable:
             totals[month][1] += log.hours
-    return [Month(m.strftime("%Y-%m"), h, b) for m, (h, b) in sorted(totals.items())]
+    return [Month(m, h, b) for m, (h, b) in sorted(totals.items())]
+
+
+def _currency_totals(invoices: list[Invoice], statement: Statement) -> list[CurrencyTotals]:
+    """Billed and paid add up the invoice rows above them (written-off ones too, as they
+    are listed); due is what the statement asks for, so the two documents agree."""
+    billed: dict[str, Decimal] = defaultdict(Decimal)
+    paid: dict[str, Decimal] = defaultdict(Decimal)
+    for invoice in invoices:
+        billed[invoice.currency] += invoice.amount
+        paid[invoice.currency] += invoice.paid_total
+    owed = {total.currency: total for total in statement.totals}
+    return [
+        CurrencyTotals(
+            currency=currency,
+            billed=billed[currency],
+            paid=paid[currency],
+            fees=owed[currency].fees if currency in owed else Decimal("0"),
+            due=owed[currency].owed if currency in owed else Decimal("0"),
+        )
+        for currency in sorted(billed.keys() | owed.keys())
+    ]
 
 
 def _deliverables(work_logs, limit: int = 10) -> list[tuple[str, Decimal]]:
@@ -95,15 +127,12 @@ def report_context(client: Client, *, internal: bool, as_of: date | None = None)
                 "invoice_number": fee.invoice_number,
                 "description": fee_label(fee, text_language),
                 "charged_on": fee.charged_on,
-                "amount": format_money(fee.amount, fee.currency, language),
+                "amount": fee.amount,
+                "currency": fee.currency,
             }
             for fee in statement.fees
         ],
-        "balances": {
-            total.currency: format_money(total.owed, total.currency, language)
-            for total in statement.totals
-            if total.owed
-        },
+        "totals": _currency_totals(invoices, statement),
         "owed": statement.owed,
     }
     if internal:

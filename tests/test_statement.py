@@ -365,7 +365,8 @@ def test_a_finnish_client_reads_amounts_and_dates_the_finnish_way(alice, factori
     amount = format_money(Decimal("1200.00"), "EUR", "fi").replace("\u00a0", " ")
     assert amount == "1 200,00 €"
     assert amount in text
-    assert format_day(row.due_on, "fi") in text  # e.g. 14. lokakuuta 2026
+    assert format_day(row.due_on, "fi", "medium") in text  # a table cell: 14.10.2026
+    assert format_day(TODAY, "fi") in text  # the letter's date: 2. joulukuuta 2026
     with translation.override("fi"):
         heading = translation.gettext("Statement of account")
     assert heading != "Statement of account"  # the catalogue has it
