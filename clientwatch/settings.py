@@ -115,6 +115,8 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "OPTIONS": {
             "autoescape": False,
+            # Not used by mail, but the admin's checks read the first engine's list.
+            "context_processors": ["django.template.context_processors.request"],
             "loaders": [
                 (
                     "django.template.loaders.cached.Loader",

@@ -8,7 +8,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
     dependencies = [
         ("auth", "0012_alter_user_first_name_max_length"),
-        ("clients", "0002_getting_paid"),
+        ("clients", "0003_late_fees"),
     ]
 
     operations = [
