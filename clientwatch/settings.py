@@ -107,6 +107,13 @@ MIDDLEWARE = [
 ROOT_URLCONF = "clientwatch.urls"
 WSGI_APPLICATION = "clientwatch.wsgi.application"
 
+CONTEXT_PROCESSORS = [
+    "django.template.context_processors.request",
+    "django.contrib.auth.context_processors.auth",
+    "django.contrib.messages.context_processors.messages",
+    "django.template.context_processors.i18n",
+    "clientwatch.context_processors.development",
+]
 TEMPLATES = [
     {
         # Plain text (*.txt: email subjects and bodies, letters), without HTML escaping.
@@ -115,8 +122,9 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "OPTIONS": {
             "autoescape": False,
-            # Not used by mail, but the admin's checks read the first engine's list.
-            "context_processors": ["django.template.context_processors.request"],
+            # Mail is rendered without a request; the list is here for the admin's checks,
+            # which read the first engine's.
+            "context_processors": CONTEXT_PROCESSORS,
             "loaders": [
                 (
                     "django.template.loaders.cached.Loader",
@@ -130,13 +138,7 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
-            "context_processors": [
-                "django.template.context_processors.request",
-                "django.contrib.auth.context_processors.auth",
-                "django.contrib.messages.context_processors.messages",
-                "django.template.context_processors.i18n",
-                "clientwatch.context_processors.development",
-            ],
+            "context_processors": CONTEXT_PROCESSORS,
         },
     },
 ]
