@@ -245,6 +245,7 @@ def test_another_freelancer_gets_404_for_the_letter_and_an_unknown_stage_is_404(
 
 def test_the_preview_links_to_the_letter_version(alice_client, alice, factories):
     client = factories.client(owner=alice)
-    invoice = factories.invoice(client=client)
+    # Overdue long enough for a final notice: the preview shows only what can go out.
+    invoice = factories.invoice(client=client, issued_on=TODAY - timedelta(days=54))
     page = alice_client.get(f"/invoices/{invoice.pk}/reminders/final/")
     assert f"/invoices/{invoice.pk}/reminders/final/letter.pdf" in page.text

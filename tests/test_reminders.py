@@ -244,11 +244,17 @@ def test_a_client_in_malay_gets_a_malay_formatted_reminder(smtp_server, alice, o
 
 
 def test_sending_a_stage_by_hand(smtp_server, alice, overdue_invoice):
-    reminder = reminders.reminder_send_now(invoice=overdue_invoice, stage=Stage.PAUSED)
+    preview = reminders.reminder_send_preview(
+        invoice=reminders.remindable_invoices().get(pk=overdue_invoice.pk),
+        stage=Stage.NUDGE,
+        profile=profile_for(alice),
+    )
+    send = {"invoice": overdue_invoice, "stage": Stage.NUDGE, "confirmation": preview.confirmation}
+    reminder = reminders.reminder_send_now(**send)
     assert reminder.state == Reminder.State.SENT
     assert reminder.trigger == Reminder.Trigger.MANUAL
     with pytest.raises(Exception, match="already sent"):
-        reminders.reminder_send_now(invoice=overdue_invoice, stage=Stage.PAUSED)
+        reminders.reminder_send_now(**send)
     assert len(smtp_server.mailbox.messages) == 1
 
 
