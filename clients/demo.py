@@ -24,7 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from clients.models import AccountItem, Client, WorkLog
+from clients.models import AccountItem, Client, Wording, WorkLog
 from clients.services import (
     account_item_add,
     client_create,
@@ -32,6 +32,7 @@ from clients.services import (
     profile_update,
     work_log_add,
 )
+from clients.wording import wording_save
 from invoices.models import Invoice, Payment
 from invoices.services import invoice_create, payment_record
 from redflags.assess import scores_refresh
@@ -52,13 +53,20 @@ PROFILE = {
         "Nieuwestad 1, 8911 CJ Leeuwarden, Netherlands\n"
         "VAT NL000000000B00"
     ),
-    "payment_instructions": (
-        "Bank transfer to IBAN NL00 DEMO 0000 0000 00 (Lytse Studio), quoting the invoice number."
-    ),
     "currency": "EUR",
     "target_hourly_rate": Decimal("75.00"),
     "default_payment_terms_days": 14,
     "time_zone": "Europe/Amsterdam",
+}
+
+# In each client language: a client reads them only in their own (clients.wording).
+DEMO_IBAN = "IBAN NL00 DEMO 0000 0000 00 (Lytse Studio)"
+PAYMENT_INSTRUCTIONS = {
+    "en": f"Bank transfer to {DEMO_IBAN}, quoting the invoice number.",
+    "ms": f"Pindahan bank ke {DEMO_IBAN}, dengan menyebut nombor invois.",
+    "id": f"Transfer bank ke {DEMO_IBAN}, dengan mencantumkan nomor faktur.",
+    "fi": f"Tilisiirto tilille {DEMO_IBAN}, viestiksi laskun numero.",
+    "fy": f"Oermeitsje nei {DEMO_IBAN}, mei it faktuernûmer derby.",
 }
 
 
@@ -1043,6 +1051,10 @@ def demo_seed(
         last_name="de Vries",
     )
     profile_update(profile=profile_for(user), fields=PROFILE)
+    for language, text in PAYMENT_INSTRUCTIONS.items():
+        wording_save(
+            owner=user, kind=Wording.Kind.PAYMENT_INSTRUCTIONS, language=language, text=text
+        )
 
     clients: list[Client] = []
     for plan in demo_plan(as_of):

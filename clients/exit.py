@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from clients.models import AccountItem, Client, Profile
+from clients.wording import FAREWELL_KINDS, wording_text
 from clientwatch.money import format_day
 from redflags.assess import client_score_refresh
 
@@ -56,6 +57,10 @@ def farewell_draft(
         "reasons": list(reasons),
         "end_on": format_day(end_on, client.language),
         "freelancer_name": profile.signature,
+        # In place of the tone's closing sentence; only a text in the client's language.
+        "own_words": wording_text(
+            owner_id=profile.user_id, kind=FAREWELL_KINDS[tone], language=client.language
+        ),
     }
     with translation.override(client.language):
         text = render_to_string(f"clients/exit/letter_{tone}.txt", context)

@@ -18,6 +18,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from clients.models import Client, Profile, Report
+from clients.wording import Kind, wording_text
 from clientwatch.celery import enqueue_after_commit
 from invoices.late_fees import fee_label
 from invoices.models import Invoice, Payment, Reminder
@@ -109,6 +110,9 @@ def report_context(client: Client, *, internal: bool, as_of: date | None = None)
         "client": client,
         "profile": profile,
         "freelancer_name": profile.signature,
+        "payment_instructions": wording_text(
+            owner_id=owner.pk, kind=Kind.PAYMENT_INSTRUCTIONS, language=text_language
+        ),
         "internal": internal,
         "as_of": as_of,
         "generated_at": timezone.now(),

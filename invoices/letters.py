@@ -13,6 +13,7 @@ from django.utils.text import get_valid_filename
 
 from clients.models import Client, Profile
 from clients.reports import html_to_pdf
+from clients.wording import Kind, wording_text
 from clientwatch.formatting import format_day, format_money
 from invoices.late_fees import fee_label
 from invoices.models import Invoice, Stage
@@ -46,6 +47,9 @@ def statement_document_context(statement: Statement, profile: Profile) -> dict:
         "client": client,
         "profile": profile,
         "freelancer_name": profile.signature,
+        "payment_instructions": wording_text(
+            owner_id=profile.user_id, kind=Kind.PAYMENT_INSTRUCTIONS, language=language
+        ),
         "paper_size": _paper_size(profile),
         "language": language,
         "as_of": format_day(statement.as_of, language),  # the letter's date, in words

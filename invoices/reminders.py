@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 
 from clients.models import Client, Profile
 from clients.services import profile_for
+from clients.wording import REMINDER_KINDS, WORDING_PREFETCH, Kind, wording_book_for
 from clientwatch.money import format_day, format_money
 from invoices.late_fees import fee_label, fees_charge_with_reminders, fees_with_stage
 from invoices.models import LADDER, Invoice, LateFee, Reminder, Stage, stage_days
@@ -340,11 +341,9 @@ def reminder_context(
     paid = getattr(invoice, "paid_total", None)
     if paid is None:
         paid = sum((p.amount for p in invoice.payments.all()), Decimal("0"))
-    own_words = {
-        Stage.NUDGE: profile.reminder_nudge_message,
-        Stage.PAUSED: profile.reminder_pause_message,
-        Stage.FINAL: profile.reminder_final_message,
-    }[stage]
+    # Only texts written in the client's language: none is better than another language's.
+    wording = wording_book_for(profile)
+    own_words = wording.text(REMINDER_KINDS[stage], language)
     if fees is None:
         fees = fees_with_stage(invoice, stage, profile, balance=invoice.amount - paid)
     fees_total = sum((fee.amount for fee in fees), Decimal("0"))
@@ -368,7 +367,7 @@ def reminder_context(
         "attach_letter": getattr(profile, f"letter_with_{stage}"),
         "attach_statement": stage == Stage.FINAL and profile.statement_with_final,
         "freelancer_name": profile.signature,
-        "payment_instructions": profile.payment_instructions,
+        "payment_instructions": wording.text(Kind.PAYMENT_INSTRUCTIONS, language),
         "own_words": own_words,
         "amount": format_money(invoice.amount, invoice.currency, language),
         "balance": format_money(balance, invoice.currency, language),
@@ -498,9 +497,9 @@ def _deliver_batch(batch: list[Reminder], connection) -> dict[int, str]:
     }
     profiles = {
         profile.user_id: profile
-        for profile in Profile.objects.filter(
-            user__in={r.invoice.owner_id for r in batch}
-        ).select_related("user")
+        for profile in Profile.objects.filter(user__in={r.invoice.owner_id for r in batch})
+        .select_related("user")
+        .prefetch_related(WORDING_PREFETCH)
     }
     outcome: dict[int, str] = {}
     now = timezone.now()

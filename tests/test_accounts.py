@@ -117,7 +117,6 @@ def test_settings_page_saves_the_freelancer_profile(alice_client, alice):
     data = {
         "business_name": "Alice Design",
         "business_details": "",
-        "payment_instructions": "IBAN ...",
         "currency": "EUR",
         "target_hourly_rate": "85",
         "default_payment_terms_days": "14",

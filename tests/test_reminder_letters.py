@@ -12,6 +12,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from clients.services import profile_for
+from clients.wording import Kind, wording_save
 from clientwatch.money import format_day, format_money
 from invoices import reminders
 from invoices.letters import reminder_attachments, reminder_letter_html, reminder_letter_pdf
@@ -37,7 +38,9 @@ def profile(alice):
     profile = profile_for(alice)
     profile.business_name = "Alice Design"
     profile.business_details = "1 Harbour Street\nHelsinki"
-    profile.payment_instructions = "IBAN FI00 1234 5678"
+    wording_save(
+        owner=alice, kind=Kind.PAYMENT_INSTRUCTIONS, language="en", text="IBAN FI00 1234 5678"
+    )
     profile.save()
     return profile
 
@@ -112,7 +115,12 @@ def test_the_letter_pdf_has_letterhead_addressee_subject_details_and_how_to_pay(
 
 
 def test_own_words_replace_the_default_wording_in_the_letter_too(overdue_invoice, profile):
-    switch(profile, reminder_nudge_message="Could you look into this invoice for me?")
+    wording_save(
+        owner=profile.user,
+        kind=Kind.REMINDER_NUDGE,
+        language="en",
+        text="Could you look into this invoice for me?",
+    )
     text = pdf_text(reminder_letter_pdf(overdue_invoice, Stage.NUDGE, profile, as_of=TODAY))
     assert "Could you look into this invoice for me?" in text
     assert "slipped through" not in text

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from clients.models import Client
 from clients.services import profile_for
+from clients.wording import Kind, wording_save
 from invoices import reminders
 from invoices.models import Reminder, Stage
 from invoices.services import invoice_update, payment_record
@@ -24,7 +25,9 @@ def overdue_invoice(alice, factories):
     """Due 40 days ago, unpaid: the whole ladder lies in the past, so days can be replayed."""
     profile = profile_for(alice)
     profile.business_name = "Alice Design"
-    profile.payment_instructions = "IBAN FI00 1234 5678"
+    wording_save(
+        owner=alice, kind=Kind.PAYMENT_INSTRUCTIONS, language="en", text="IBAN FI00 1234 5678"
+    )
     profile.save()
     client = factories.client(owner=alice, name="Slow Pay Ltd", email="ap@slowpay.example")
     return factories.invoice(

@@ -17,6 +17,7 @@ from pypdf import PdfReader
 
 from clients.reports import report_pdf
 from clients.services import profile_for
+from clients.wording import Kind, wording_save
 from clientwatch.money import format_day, format_money
 from invoices.letters import statement_pdf
 from invoices.models import Invoice, LateFee, Payment
@@ -309,7 +310,9 @@ def test_the_statement_pdf_reads_back_with_lines_aging_and_totals(alice_client, 
     profile = profile_for(alice)
     profile.business_name = "Alice Design"
     profile.business_details = "1 Harbour Street, Helsinki"
-    profile.payment_instructions = "IBAN FI00 1234 5678"
+    wording_save(
+        owner=alice, kind=Kind.PAYMENT_INSTRUCTIONS, language="en", text="IBAN FI00 1234 5678"
+    )
     profile.save()
     response = alice_client.get(reverse("client_statement_pdf", args=[owing.pk]))
     assert response.status_code == 200
