@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from clients.models import Client, Profile
 from clients.services import profile_for
+from clientwatch.dates import today_for
 from clientwatch.money import format_day, format_money
 from invoices.late_fees import fee_label, fees_charge_with_reminders, fees_with_stage
 from invoices.models import LADDER, Invoice, LateFee, Reminder, Stage, stage_days
@@ -389,7 +390,7 @@ def _attachments(invoice: Invoice, stage: Stage, profile: Profile) -> list[tuple
     """The PDFs the freelancer chose to send with this stage (none unless switched on)."""
     from invoices.letters import reminder_attachments  # letters imports this module
 
-    return reminder_attachments(invoice, stage, profile, as_of=timezone.localdate())
+    return reminder_attachments(invoice, stage, profile, as_of=today_for(profile))
 
 
 def _save_outcomes(batch: list[Reminder]) -> None:
@@ -455,17 +456,17 @@ def reminder_send_now(*, invoice: Invoice, stage: Stage) -> Reminder:
         raise ValidationError(
             _("This invoice is paid, disputed, written off or has reminders off.")
         )
+    profile = profile_for(invoice.owner)
+    today = today_for(profile)
     reminder, created = Reminder.objects.get_or_create(
         invoice=invoice,
         stage=stage,
-        defaults={"trigger": Reminder.Trigger.MANUAL, "due_on": timezone.localdate()},
+        defaults={"trigger": Reminder.Trigger.MANUAL, "due_on": today},
     )
     if not created and reminder.state in (Reminder.State.SENT, Reminder.State.SENDING):
         raise ValidationError(_("This stage was already sent for this invoice."))
     invoice = remindable_invoices(invoice.owner).select_related("client").get(pk=invoice.pk)
-    fees_charge_with_reminders(
-        profile=profile_for(invoice.owner), claims=[(invoice, stage)], as_of=timezone.localdate()
-    )
+    fees_charge_with_reminders(profile=profile, claims=[(invoice, stage)], as_of=today)
     if not created:
         Reminder.objects.filter(pk=reminder.pk).update(
             state=Reminder.State.PENDING, next_attempt_at=None, trigger=Reminder.Trigger.MANUAL
