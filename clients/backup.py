@@ -32,6 +32,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from clients.models import AccountItem, Client, Profile, Wording, WorkLog
+from clientwatch.dates import today_for
 from clientwatch.money import currency_codes
 from invoices.models import Invoice, LateFee, Payment
 from redflags.assess import scores_refresh
@@ -608,7 +609,7 @@ class _Importer:
         self.stored = stored
         self.problems = problems
         self.plan = _Plan()
-        self.today = timezone.localdate()  # as the models and services judge "the future"
+        self.today = today_for(profile)  # as the models and services judge "the future"
         self.seen_refs: dict[str, str] = {}
         self.seen_numbers: dict[str, str] = {}
 

@@ -21,7 +21,6 @@ from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.text import slugify
 
 from clients.models import AccountItem, Client, Wording, WorkLog
@@ -33,6 +32,7 @@ from clients.services import (
     work_log_add,
 )
 from clients.wording import wording_save
+from clientwatch.dates import local_now, zone_active, zone_named
 from invoices.models import Invoice, Payment
 from invoices.services import invoice_create, payment_record
 from redflags.assess import scores_refresh
@@ -1000,6 +1000,12 @@ class SeedResult:
     counts: Mapping[str, int] = field(default_factory=dict)
 
 
+# The demo freelancer's day is Amsterdam's: "today", and the services' "not in the
+# future" checks, go by it as their pages will.
+DEMO_ZONE = zone_named(PROFILE["time_zone"])
+
+
+@zone_active(DEMO_ZONE)
 @transaction.atomic
 def demo_seed(
     *,
@@ -1013,7 +1019,7 @@ def demo_seed(
     With `reset`, an existing user of that name is deleted with all their data first (only a
     plain demo account: not staff, not a superuser, an @example.com address).
     """
-    today = timezone.localdate()
+    today = local_now(DEMO_ZONE).date()
     as_of = as_of or today
     if as_of > today:
         raise DemoRefused(

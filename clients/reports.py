@@ -20,6 +20,7 @@ from django.utils import timezone, translation
 from clients.models import Client, Profile, Report
 from clients.wording import Kind, wording_text
 from clientwatch.celery import enqueue_after_commit
+from clientwatch.dates import today_for, zone_active
 from invoices.late_fees import fee_label
 from invoices.models import Invoice, Payment, Reminder
 from invoices.statement import Statement, statement_for
@@ -90,8 +91,8 @@ def _deliverables(work_logs, limit: int = 10) -> list[tuple[str, Decimal]]:
 
 def report_context(client: Client, *, internal: bool, as_of: date | None = None) -> dict:
     owner = client.owner
-    as_of = as_of or timezone.localdate()
     profile = Profile.objects.for_user(owner)
+    as_of = as_of or today_for(profile)
     language = client.language
     work_logs = list(client.work_logs.order_by("worked_on", "id"))
     invoices = list(
@@ -155,7 +156,12 @@ def report_context(client: Client, *, internal: bool, as_of: date | None = None)
 
 
 def report_html(context: dict) -> str:
-    with translation.override(context["language"] if not context["internal"] else None):
+    # Times (when it was made, when reminders went out) on the freelancer's clock, also
+    # when a worker renders it.
+    with (
+        translation.override(context["language"] if not context["internal"] else None),
+        zone_active(context["profile"]),
+    ):
         return render_to_string("clients/exit/report.html", context)
 
 
@@ -197,12 +203,13 @@ def report_render(*, report_id: int) -> None:
     report = Report.objects.select_related("client__owner").filter(pk=report_id).first()
     if report is None or report.state == Report.State.READY:
         return
+    as_of = today_for(report.client.owner)  # one date for the document and its name
     try:
-        data = report_pdf(report.client, internal=report.kind == Report.Kind.INTERNAL)
+        data = report_pdf(report.client, internal=report.kind == Report.Kind.INTERNAL, as_of=as_of)
     except Exception as exc:  # a broken render must show on the page, not spin for ever
         Report.objects.filter(pk=report_id).update(state=Report.State.FAILED, error=str(exc)[:500])
         raise
-    name = f"{report.client.ref}-{report.kind}-{timezone.localdate().isoformat()}.pdf"
+    name = f"{report.client.ref}-{report.kind}-{as_of.isoformat()}.pdf"
     report.pdf.save(name, ContentFile(data), save=False)
     report.state = Report.State.READY
     report.finished_at = timezone.now()

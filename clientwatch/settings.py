@@ -98,6 +98,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "clientwatch.middleware.FreelancerZoneMiddleware",  # the freelancer's time zone, per request
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -188,7 +189,8 @@ PASSWORD_RESET_TIMEOUT = 60 * 60  # reset links expire within the hour
 # lock that pair for a quarter of an hour; others, and that user elsewhere, still get in.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out attempt
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, loading the freelancer's profile (their time zone) with the user.
+    "clientwatch.middleware.ProfileBackend",
 ]
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)

@@ -40,7 +40,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, _("This account was just created. Log in instead."))
             return render(request, "registration/signup.html", {"form": form}, status=422)
         # Several auth backends (django-axes first): name the one that knows this user.
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend="clientwatch.middleware.ProfileBackend")
         messages.success(request, _("Welcome to ClientWatch. Start by adding your first client."))
         return redirect("dashboard")
     return render(request, "registration/signup.html", {"form": form})

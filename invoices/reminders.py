@@ -33,10 +33,10 @@ from django.utils.translation import gettext as _
 from clients.models import Client, Profile
 from clients.services import profile_for
 from clients.wording import REMINDER_KINDS, WORDING_PREFETCH, Kind, wording_book_for
+from clientwatch.dates import today_for
 from clientwatch.money import format_day, format_money
 from invoices.late_fees import fee_label, fees_charge_with_reminders, fees_with_stage
 from invoices.models import LADDER, Invoice, LateFee, Reminder, Stage, stage_days
-from redflags.assess import today_for
 
 logger = logging.getLogger(__name__)
 
@@ -589,7 +589,7 @@ def _attachments(invoice: Invoice, stage: Stage, profile: Profile) -> list[tuple
     """The PDFs the freelancer chose to send with this stage (none unless switched on)."""
     from invoices.letters import reminder_attachments  # letters imports this module
 
-    return reminder_attachments(invoice, stage, profile, as_of=timezone.localdate())
+    return reminder_attachments(invoice, stage, profile, as_of=today_for(profile))
 
 
 def _save_outcomes(batch: list[Reminder]) -> None:
@@ -670,7 +670,7 @@ def reminder_send_preview(
 ) -> HandSend:
     """Whether `stage` may be sent by hand now and, if so, the email it would send.
     `invoice` needs `paid_total` and `client`."""
-    today = today_for(invoice.owner, profile)
+    today = today_for(profile)
     rows = list(Reminder.objects.filter(invoice=invoice))
     facts = ladder_facts(invoice, profile, rows, today)
     sendable = stage_sendable(facts, stage)
@@ -721,7 +721,7 @@ def _claim_by_hand(
     the late fees it brings, in one transaction: a waiting row always carries its fee."""
     owner = invoice.owner
     profile = profile_for(owner)
-    today = today_for(owner, profile)
+    today = today_for(profile)
     # One send by hand at a time per invoice: the second reads what the first did.
     list(Invoice.objects.select_for_update().filter(pk=invoice.pk).values_list("pk"))
     invoice = (
