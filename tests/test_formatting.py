@@ -8,11 +8,13 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.template import Context, Template
+from django.urls import reverse
 from django.utils import timezone, translation
 from pypdf import PdfReader
 
-from clients.exit import Tone, farewell_draft
+from clients.exit import Tone, client_drop, farewell_draft
 from clients.reports import report_context, report_html, report_pdf
 from clients.services import profile_for
 from clientwatch.formatting import (
@@ -24,8 +26,9 @@ from clientwatch.formatting import (
 )
 from invoices import reminders
 from invoices.digest import digest_send
+from invoices.forms import OpenInvoiceChoiceField
 from invoices.letters import statement_html
-from invoices.models import LateFee, Reminder, Stage
+from invoices.models import Invoice, LateFee, Reminder, Stage
 from invoices.receipts import receipt_render
 from invoices.reminders import reminder_render
 from invoices.statement import statement_for
@@ -408,3 +411,41 @@ def test_the_handover_report_totals_read_the_client_s_way_in_finnish(alice, fact
         assert translation.gettext("Totals") in text
     [row] = [line for line in text.splitlines() if line.startswith("EUR ")]
     assert row == "EUR 1 855,00 € 855,00 € 1 000,00 €"
+
+
+# --- The freelancer's pages ---------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "fi"])
+def test_a_refused_drop_dates_the_earlier_drop_in_the_page_s_language(acme, language):
+    client_drop(client=acme, reason="", end_on=TODAY, letter="Goodbye.", today=TODAY)
+    with translation.override(language), pytest.raises(ValidationError) as refused:
+        client_drop(client=acme, reason="again", end_on=TODAY, letter="Bye.", today=TODAY)
+    [message] = refused.value.messages
+    assert format_day(TODAY, language, "medium") in message
+    assert TODAY.isoformat() not in message
+
+
+@pytest.mark.django_db
+def test_the_open_invoice_choices_read_the_page_s_way(acme, factories):
+    invoice = factories.invoice(client=acme, number="INV-7", amount=Decimal("1855.00"))
+    field = OpenInvoiceChoiceField(queryset=Invoice.objects.with_paid())
+    with translation.override("fi"):
+        label = field.label_from_instance(Invoice.objects.with_paid().get(pk=invoice.pk))
+    assert format_money(Decimal("1855.00"), "EUR", "fi") in label
+    assert format_day(invoice.due_on, "fi", "medium") in label
+    assert invoice.due_on.isoformat() not in label
+
+
+@pytest.mark.django_db
+def test_the_invoice_page_writes_days_and_amounts_the_page_s_way(alice_client, acme, factories):
+    invoice = factories.invoice(client=acme, number="INV-8", amount=Decimal("1855.00"))
+    factories.payment(invoice=invoice, amount=Decimal("855.00"), paid_on=invoice.due_on)
+    url = reverse("invoice_detail", args=[invoice.pk])
+    with translation.override("en"):  # the request activates Finnish; leave it behind
+        html = alice_client.get(url, HTTP_ACCEPT_LANGUAGE="fi").content.decode()
+    text = visible(html)
+    assert_only_the_locale_way(text)
+    assert format_day(invoice.issued_on, "fi", "medium") in text
+    assert format_money(Decimal("1000.00"), "EUR", "fi") in text
