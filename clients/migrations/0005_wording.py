@@ -48,7 +48,7 @@ def wording_to_texts(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clients', '0002_getting_paid'),
+        ('clients', '0004_user_email_unique'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
