@@ -723,8 +723,10 @@ def _claim_by_hand(
     owner = invoice.owner
     profile = profile_for(owner)
     today = today_for(owner, profile)
-    # One send by hand at a time per invoice: the second reads what the first did.
-    list(Invoice.objects.select_for_update().filter(pk=invoice.pk).values_list("pk"))
+    # One send by hand at a time per invoice: the second reads what the first did. NO KEY:
+    # the daily claim inserting a Reminder (its foreign key takes KEY SHARE) must not wait
+    # on this lock while this send waits on its unique row, which would deadlock.
+    list(Invoice.objects.select_for_update(no_key=True).filter(pk=invoice.pk).values_list("pk"))
     invoice = (
         Invoice.objects.for_owner(owner).with_paid().select_related("client").get(pk=invoice.pk)
     )
