@@ -259,10 +259,6 @@ def remindable_invoices(owner: AbstractBaseUser | None = None):
     )
 
 
-def still_remindable(invoice: Invoice) -> bool:
-    return remindable_invoices(invoice.owner).filter(pk=invoice.pk).exists()
-
-
 # --- Claiming -----------------------------------------------------------------------
 
 
@@ -666,9 +662,7 @@ class HandSend:
     confirmation: str
 
 
-def reminder_send_preview(
-    *, invoice: Invoice, stage: Stage, profile: Profile, skip_earlier: bool = True
-) -> HandSend:
+def reminder_send_preview(*, invoice: Invoice, stage: Stage, profile: Profile) -> HandSend:
     """Whether `stage` may be sent by hand now and, if so, the email it would send.
     `invoice` needs `paid_total` and `client`."""
     today = today_for(invoice.owner, profile)
