@@ -7,6 +7,10 @@ Safety against doubles and losses rests on the database, not on Celery:
 - a failed send goes back to pending with a later `next_attempt_at`, so the next
   sweep retries it; a worker that died mid-send leaves a lease that runs out, and the
   row is taken over (the fixed Message-ID makes such a rare resend recognisable).
+
+Whether a stage may go out at all is said in one place, `stage_sendable`: the pages, the
+send by hand and the daily claim all ask it. A send by hand goes through the same
+pending row and the same conditional UPDATE as the daily run.
 """
 
 import hashlib
