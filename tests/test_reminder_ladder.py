@@ -12,7 +12,7 @@ from django.utils import translation
 from clients.models import Client, LateFeeChoice
 from clients.services import profile_for
 from invoices import reminders
-from invoices.models import LateFee, Reminder, Stage
+from invoices.models import Invoice, LateFee, Reminder, Stage
 from invoices.reminders import LadderFacts, next_stage, stage_sendable
 from invoices.services import payment_record
 from redflags.assess import today_for
@@ -140,9 +140,7 @@ def by_hand(invoice, stage, *, skip=False, confirmation=None, **kwargs):
     """What the preview then the confirm button do."""
     if confirmation is None:
         preview = reminders.reminder_send_preview(
-            invoice=reminders.remindable_invoices().get(pk=invoice.pk)
-            if reminders.still_remindable(invoice)
-            else invoice,
+            invoice=Invoice.objects.with_paid().select_related("client").get(pk=invoice.pk),
             stage=stage,
             profile=profile_for(invoice.owner),
         )
@@ -285,6 +283,7 @@ def test_a_stage_sent_or_being_sent_is_never_set_back_to_waiting(smtp_server, al
 def test_a_failed_send_by_hand_keeps_its_late_fee_for_the_retry(smtp_server, alice, factories):
     profile = profile_for(alice)
     profile.late_fee_flat = Decimal("40.00")
+    profile.late_fees_with_nudge = True  # the nudge charges nothing unless chosen
     profile.save()
     invoice = make_invoice(factories, alice, overdue=3)
     assert invoice.client.late_fees != LateFeeChoice.NONE
