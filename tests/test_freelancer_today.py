@@ -69,9 +69,8 @@ def test_in_kiritimati_at_noon_utc_every_page_already_says_2_december(
         assert timeline_status(page, due_dec_1) == InvoiceStatus.OVERDUE
         # The quick-add forms default to, and cap at, the freelancer's date.
         assert page.context["invoice_form"]["issued_on"].value() == DEC_2
-        assert page.context["incident_form"].fields["occurred_on"].widget.attrs["max"] == (
-            "2026-12-02"
-        )
+        for form, name in (("incident_form", "occurred_on"), ("payment_form", "paid_on")):
+            assert page.context[form].fields[name].widget.attrs["max"] == "2026-12-02"
 
         dashboard = client.get(reverse("dashboard")).content.decode()
         assert "due since 1 Dec 2026" in dashboard  # counted as overdue there too
