@@ -4,8 +4,10 @@ At 12:00 UTC on 1 December it is already 02:00 on 2 December in Kiritimati (UTC+
 05:00 UTC on 2 December it is still 18:00 on 1 December in Pago Pago (UTC-11).
 """
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -227,3 +229,30 @@ def test_the_zone_costs_no_query_beyond_loading_the_user(
     with django_assert_num_queries(6):
         response = alice_client.get(reverse("invoice_detail", args=[due_dec_1.pk]))
     assert response.status_code == 200
+
+
+# Code that runs for a freelancer outside a request (workers, cron, commands): there no
+# zone is active, so the server's bare "today" would be UTC's.
+ROOT = Path(__file__).resolve().parent.parent
+OUTSIDE_A_REQUEST = [
+    "clients/backup.py",
+    "clients/demo.py",
+    "clients/reports.py",
+    "clients/tasks.py",
+    "invoices/digest.py",
+    "invoices/letters.py",
+    "invoices/receipts.py",
+    "invoices/reminders.py",
+    "invoices/statement.py",
+    "invoices/tasks.py",
+    "redflags/assess.py",
+    *(str(path.relative_to(ROOT)) for path in sorted(ROOT.glob("*/management/commands/*.py"))),
+]
+
+
+@pytest.mark.parametrize("module", OUTSIDE_A_REQUEST)
+def test_work_outside_a_request_never_asks_the_server_for_today(module):
+    source = (ROOT / module).read_text()
+    assert not re.search(r"localdate\(\)|date\.today\(\)", source), (
+        f"{module}: take the freelancer's date from clientwatch.dates.today_for"
+    )
