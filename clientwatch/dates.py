@@ -10,8 +10,8 @@ shown to them comes from here or from the zone activated with it:
 - outside one (tasks, commands), code for a freelancer takes `today_for(...)` and passes
   it down as `as_of`/`today`, and renders what they read under `zone_active(...)`.
 
-Imports no app: a profile is anything with a `time_zone`, an owner anything with a
-`profile`.
+Imports no app: a profile is anything with a `time_zone`, an owner a user with a
+`profile` relation.
 """
 
 from collections.abc import Iterator
@@ -20,7 +20,6 @@ from datetime import date, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
 
 UTC = ZoneInfo("UTC")
@@ -39,17 +38,19 @@ def zone_named(name: str | None) -> ZoneInfo:
 
 
 def _zone_name(owner_or_profile: Any) -> str | None:
+    if owner_or_profile is None:
+        return None
     if hasattr(owner_or_profile, "time_zone"):
         return owner_or_profile.time_zone
-    try:
-        # Loaded with the user on every request (see clientwatch.middleware), so free there.
-        return owner_or_profile.profile.time_zone
-    except ObjectDoesNotExist:
-        return None  # no settings saved yet: the default, UTC
+    # A user: the zone as stored now. Not `user.profile`, which may be a copy cached on
+    # the user from before a change (the one that created the profile keeps it).
+    profiles = owner_or_profile._meta.get_field("profile").related_model._default_manager
+    return profiles.filter(user=owner_or_profile).values_list("time_zone", flat=True).first()
 
 
 def zone_for(owner_or_profile: Any) -> ZoneInfo:
-    """The freelancer's zone, from their profile (or their user's profile)."""
+    """The freelancer's zone, from their profile (or, one query, their user's); none
+    saved yet is the default, UTC."""
     return zone_named(_zone_name(owner_or_profile))
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
@@ -38,7 +39,11 @@ class FreelancerZoneMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
         if user.is_authenticated:
-            timezone.activate(zone_for(user))
+            try:
+                profile = user.profile  # loaded with the user by ProfileBackend: no query
+            except ObjectDoesNotExist:
+                profile = None  # no settings saved yet: UTC
+            timezone.activate(zone_for(profile))
         else:
             timezone.deactivate()
         try:

@@ -101,6 +101,8 @@ class PaymentForm(ServiceModelForm):
 
     def __init__(self, *args: Any, receipts: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # The date picker stops where the service does: at the freelancer's today.
+        self.fields["paid_on"].widget.attrs["max"] = timezone.localdate().isoformat()
         if not receipts:
             del self.fields["send_receipt"]
 
@@ -152,6 +154,7 @@ class AutopayFailedForm(forms.Form):
         kwargs.setdefault("auto_id", "autopay-%s")
         kwargs.setdefault("initial", {"failed_on": timezone.localdate()})
         super().__init__(*args, **kwargs)
+        self.fields["failed_on"].widget.attrs["max"] = timezone.localdate().isoformat()
 
     def add_service_error(self, error: ValidationError) -> None:
         if hasattr(error, "error_dict"):
