@@ -325,7 +325,8 @@ def test_a_receipt_writes_days_and_amounts_the_client_s_way(alice, owing_client)
         assert_only_the_locale_way(text)
     for text in (rendered.text, visible(rendered.html)):
         assert money("355.00", client) in text
-        assert money("1500.00", client) in text  # still owed
+        assert money("1540.00", client) in text  # still owed, the open late fee with it
+        assert money("40.00", client) in text  # of which late fees
         assert day(payment.paid_on, client) in text
 
 
