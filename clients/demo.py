@@ -33,6 +33,7 @@ from clients.services import (
 )
 from clients.wording import wording_save
 from clientwatch.dates import local_now, zone_active, zone_named
+from clientwatch.formatting import format_day, format_money
 from invoices.models import Invoice, Payment
 from invoices.services import invoice_create, payment_record
 from redflags.assess import scores_refresh
@@ -944,8 +945,8 @@ def _invoice_plan(
         )
         amount = (hours * rate).quantize(CENTS)
         notes = (
-            f"{hours} billable hours at {rate} {currency}, "
-            f"{period_start + timedelta(days=1)} to {issued_on}."
+            f"{hours} billable hours at {format_money(rate, currency)}, "
+            f"{format_day(period_start + timedelta(days=1))} to {format_day(issued_on)}."
         )
     elif mode == Client.Billing.FIXED:
         amount = (rate / INVOICE_COUNT).quantize(CENTS)

@@ -71,9 +71,15 @@ def _day(day: date, locale: str, style: DayStyle) -> str:
     return format_date(day, format=style, locale=locale)
 
 
-def format_month(day: date, locale: str = "en") -> str:
-    """A month and its year, for month-by-month tables: November 2026, marraskuu 2026."""
-    return format_skeleton("yMMMM", day, locale=babel_locale(locale))
+def format_month(day: date, locale: str = "en", *, short: bool = False) -> str:
+    """A month and its year, for month-by-month tables: November 2026, marraskuu 2026;
+    `short` for a chart's labels: Nov 2026, marras 2026."""
+    return _month(day.replace(day=1), babel_locale(locale), short)
+
+
+@lru_cache(maxsize=1024)
+def _month(first_day: date, locale: str, short: bool) -> str:
+    return format_skeleton("yMMM" if short else "yMMMM", first_day, locale=locale)
 
 
 def _zone(zone: tzinfo | str | None) -> tzinfo:

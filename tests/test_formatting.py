@@ -32,6 +32,7 @@ from invoices.models import Invoice, LateFee, Reminder, Stage
 from invoices.receipts import receipt_render
 from invoices.reminders import reminder_render
 from invoices.statement import statement_for
+from redflags.templatetags.charts import score_chart
 
 TODAY = timezone.localdate()
 LANGUAGES = ("en", "ms", "id", "fi", "fy")
@@ -149,6 +150,18 @@ def test_a_moment_without_a_zone_is_in_the_current_one():
 )
 def test_a_month_reads_the_locale_way(language, written):
     assert format_month(NOV_20, language) == written
+
+
+def test_a_chart_s_months_are_short_and_the_locale_s():
+    assert format_month(NOV_20, "en", short=True) == "Nov 2026"
+    assert format_month(NOV_20, "fi", short=True) == "marras 2026"
+
+    class Scored:
+        score = 55
+
+    with translation.override("fi"):
+        svg = score_chart([(date(2026, 10, 31), Scored()), (NOV_20, Scored())], 70, 40, 10, 10)
+    assert "loka 2026 55, marras 2026 55" in svg
 
 
 def test_django_language_codes_map_to_babel_locales_and_unknown_ones_to_english():
@@ -325,7 +338,8 @@ def test_a_receipt_writes_days_and_amounts_the_client_s_way(alice, owing_client)
         assert_only_the_locale_way(text)
     for text in (rendered.text, visible(rendered.html)):
         assert money("355.00", client) in text
-        assert money("1500.00", client) in text  # still owed
+        assert money("1540.00", client) in text  # still owed, the open late fee with it
+        assert money("40.00", client) in text  # of which late fees
         assert day(payment.paid_on, client) in text
 
 
