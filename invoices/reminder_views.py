@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from clients.services import profile_for
+from clients.wording import payment_instructions_missing
 from invoices.models import Invoice, Reminder, Stage
 from invoices.reminders import reminder_render, reminder_send_now
 
@@ -68,6 +69,9 @@ def reminder_preview(request: HttpRequest, invoice_pk: int, stage: str) -> HttpR
             "autopay_held": invoice.client.autopay and invoice.autopay_failed_on is None,
             "translated": reminder_translated(email.language, stage),
             "language_name": language_name(email.language),
+            "payment_missing": payment_instructions_missing(
+                owner=request.user, languages=[email.language]
+            ),
         },
     )
 
