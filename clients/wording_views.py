@@ -8,7 +8,6 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -128,8 +127,10 @@ def _page(
     status: int = 200,
 ) -> HttpResponse:
     # The texts come with the profile: every preview on the page reads them from there.
-    profile = profile_for(request.user)
-    prefetch_related_objects([profile], WORDING_PREFETCH)
+    query = Profile.objects.select_related("user").prefetch_related(WORDING_PREFETCH)
+    profile = query.filter(user=request.user).first()
+    if profile is None:  # made at sign-up: only an account made another way has none yet
+        profile = query.get(pk=profile_for(request.user).pk)
     book = wording_book_for(profile)
     sections = []
     for kind in Kind:

@@ -462,3 +462,14 @@ def test_the_reminder_preview_says_when_the_clients_language_has_no_payment_inst
     html = alice_client.get(url).content.decode()
     assert "will see no payment instructions" not in html
     assert "Maybank 5140 1234 5678" in html
+
+
+def test_the_page_reads_a_fixed_number_of_queries(alice_client, alice, django_assert_num_queries):
+    for language in ("en", "ms"):
+        for kind in Kind:
+            wording_save(owner=alice, kind=kind, language=language, text=f"{kind} {language}")
+    # Session, user, profile, the texts, the two farewell drafts' own words, and which
+    # languages have payment instructions.
+    with django_assert_num_queries(7):
+        response = page(alice_client, "ms")
+    assert response.status_code == 200
