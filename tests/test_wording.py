@@ -15,6 +15,7 @@ from django.utils.html import escape
 from clients.backup import BackupInvalid, backup_export, backup_import
 from clients.exit import Tone, farewell_draft
 from clients.models import Wording
+from clients.reports import report_context
 from clients.services import profile_for
 from clients.wording import (
     Kind,
@@ -130,6 +131,14 @@ def test_the_statement_carries_payment_instructions_in_the_clients_language(
         statement_for(invoice.client, as_of=TODAY), profile_for(alice_wording)
     )
     assert context["payment_instructions"] == MALAY_PAY
+
+
+def test_the_handover_report_has_the_clients_payment_instructions_the_internal_record_english(
+    alice_wording, factories
+):
+    client = overdue(factories, alice_wording, "ms").client
+    assert report_context(client, internal=False)["payment_instructions"] == MALAY_PAY
+    assert report_context(client, internal=True)["payment_instructions"] == ENGLISH_PAY
 
 
 def test_the_farewell_letter_takes_the_own_words_of_its_tone_in_the_clients_language(
@@ -275,6 +284,14 @@ def test_the_migration_moves_the_old_texts_into_the_default_language():
             ("carol", "reminder_final", "en", "Last call."),
             ("carol", "reminder_nudge", "en", "A gentle nudge."),
         ]
+
+        # And back: the default language's texts return to the profile fields.
+        executor = MigrationExecutor(connection)
+        executor.migrate(old)
+        Profile = executor.loader.project_state(old).apps.get_model("clients", "Profile")
+        assert Profile.objects.filter(user__username="carol").values_list(
+            "payment_instructions", "reminder_nudge_message", "reminder_final_message"
+        ).get() == ("IBAN NL00 CARO 0000", "A gentle nudge.", "Last call.")
     finally:
         MigrationExecutor(connection).migrate(new)
 
