@@ -61,6 +61,9 @@ def reminder_preview(request: HttpRequest, invoice_pk: int, stage: str) -> HttpR
         "invoices/reminder_preview.html",
         {
             "invoice": invoice,
+            "payment_missing": payment_instructions_missing(
+                owner=request.user, languages=[invoice.client.language]
+            ),
             "stage": stage,
             "email": email,
             "sent": sent,
@@ -69,9 +72,6 @@ def reminder_preview(request: HttpRequest, invoice_pk: int, stage: str) -> HttpR
             "autopay_held": invoice.client.autopay and invoice.autopay_failed_on is None,
             "translated": reminder_translated(email.language, stage),
             "language_name": language_name(email.language),
-            "payment_missing": payment_instructions_missing(
-                owner=request.user, languages=[email.language]
-            ),
         },
     )
 
