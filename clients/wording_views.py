@@ -103,6 +103,7 @@ def _sample_invoice(profile: Profile, language: str) -> Invoice:
     )
     invoice.paid_total = Decimal("0")
     invoice.charged_fees = []  # no late fees in the sample
+    invoice.sent_reminders = []  # nor earlier reminders, for the final notice to mention
     return invoice
 
 
