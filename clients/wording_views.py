@@ -85,9 +85,11 @@ def _sample_invoice(profile: Profile, language: str) -> Invoice:
     """An unsaved invoice to an unsaved client of this language: a preview shows no real
     client's data and needs no queries of its own."""
     today = timezone.localdate()
+    with translation.override(language):
+        name = _("Sample Client")  # read inside an email in that language
     client = Client(
         owner=profile.user,
-        name=_("Sample Client"),
+        name=name,
         email="client@example.com",
         language=language,
         currency=profile.currency,

@@ -498,3 +498,10 @@ def test_the_page_reads_a_fixed_number_of_queries(alice_client, alice, django_as
     with django_assert_num_queries(7):
         response = page(alice_client, "ms")
     assert response.status_code == 200
+
+
+def test_the_sample_client_is_named_in_the_previews_language(alice_client):
+    html = page(alice_client, "ms").content.decode()
+    assert "Pelanggan Contoh" in html
+    assert "Sample Client" not in html
+    assert "Now: none." in html  # no payment instructions in Malay yet
