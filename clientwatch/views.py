@@ -13,10 +13,12 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clients.services import profile_for, profile_update
+from clients.wording import payment_instructions_missing
 from clientwatch.forms import ProfileForm, RuleSettingsForm, SignupForm
 from redflags.assess import rule_settings_for
 
@@ -46,6 +48,18 @@ def signup(request: HttpRequest) -> HttpResponse:
     return render(request, "registration/signup.html", {"form": form})
 
 
+def _settings_context(request: HttpRequest, form, rules_form) -> dict:
+    return {
+        "form": form,
+        "rules_form": rules_form,
+        # Client languages whose emails will go out without payment instructions.
+        "payment_missing": [
+            (code, translation.get_language_info(code)["name_translated"])
+            for code in payment_instructions_missing(owner=request.user)
+        ],
+    }
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile_settings(request: HttpRequest) -> HttpResponse:
@@ -60,7 +74,9 @@ def profile_settings(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Settings saved."))
             return redirect("profile_settings")
-    return render(request, "clientwatch/settings.html", {"form": form, "rules_form": rules_form})
+    return render(
+        request, "clientwatch/settings.html", _settings_context(request, form, rules_form)
+    )
 
 
 @login_required
@@ -79,7 +95,10 @@ def rule_settings(request: HttpRequest) -> HttpResponse:
         return redirect("profile_settings")
     form = ProfileForm(instance=profile)
     return render(
-        request, "clientwatch/settings.html", {"form": form, "rules_form": rules_form}, status=422
+        request,
+        "clientwatch/settings.html",
+        _settings_context(request, form, rules_form),
+        status=422,
     )
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from clients.services import profile_for
+from clients.wording import payment_instructions_missing
 from invoices.models import Invoice, Reminder, Stage
 from invoices.reminders import reminder_send_now, reminder_send_preview
 
@@ -64,6 +65,9 @@ def reminder_preview(request: HttpRequest, invoice_pk: int, stage: str) -> HttpR
         "invoices/reminder_preview.html",
         {
             "invoice": invoice,
+            "payment_missing": payment_instructions_missing(
+                owner=request.user, languages=[invoice.client.language]
+            ),
             "stage": stage,
             "email": email,
             "sendable": hand_send.sendable,

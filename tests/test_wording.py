@@ -8,11 +8,14 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
-from clients.backup import backup_export, backup_import
+from clients.backup import BackupInvalid, backup_export, backup_import
 from clients.exit import Tone, farewell_draft
 from clients.models import Wording
+from clients.reports import report_context
 from clients.services import profile_for
 from clients.wording import (
     Kind,
@@ -22,6 +25,7 @@ from clients.wording import (
     wording_save,
     wording_text,
 )
+from clients.wording_views import _sample_invoice
 from invoices import reminders
 from invoices.letters import statement_document_context
 from invoices.models import Reminder, Stage
@@ -127,6 +131,14 @@ def test_the_statement_carries_payment_instructions_in_the_clients_language(
         statement_for(invoice.client, as_of=TODAY), profile_for(alice_wording)
     )
     assert context["payment_instructions"] == MALAY_PAY
+
+
+def test_the_handover_report_has_the_clients_payment_instructions_the_internal_record_english(
+    alice_wording, factories
+):
+    client = overdue(factories, alice_wording, "ms").client
+    assert report_context(client, internal=False)["payment_instructions"] == MALAY_PAY
+    assert report_context(client, internal=True)["payment_instructions"] == ENGLISH_PAY
 
 
 def test_the_farewell_letter_takes_the_own_words_of_its_tone_in_the_clients_language(
@@ -245,7 +257,15 @@ def test_missing_payment_instructions_are_named_per_client_language(alice, facto
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_moves_the_old_texts_into_the_default_language():
     executor = MigrationExecutor(connection)
-    old = [("clients", "0002_getting_paid")]
+    # The migration just before the wording one, whatever its number after merges.
+    wording = next(
+        key
+        for key in executor.loader.graph.leaf_nodes("clients") + list(executor.loader.graph.nodes)
+        if key[0] == "clients" and key[1].endswith("_wording")
+    )
+    old = [
+        dep for dep in executor.loader.get_migration(*wording).dependencies if dep[0] == "clients"
+    ]
     new = executor.loader.graph.leaf_nodes("clients")
     try:
         executor.migrate(old)
@@ -272,6 +292,14 @@ def test_the_migration_moves_the_old_texts_into_the_default_language():
             ("carol", "reminder_final", "en", "Last call."),
             ("carol", "reminder_nudge", "en", "A gentle nudge."),
         ]
+
+        # And back: the default language's texts return to the profile fields.
+        executor = MigrationExecutor(connection)
+        executor.migrate(old)
+        Profile = executor.loader.project_state(old).apps.get_model("clients", "Profile")
+        assert Profile.objects.filter(user__username="carol").values_list(
+            "payment_instructions", "reminder_nudge_message", "reminder_final_message"
+        ).get() == ("IBAN NL00 CARO 0000", "A gentle nudge.", "Last call.")
     finally:
         MigrationExecutor(connection).migrate(new)
 
@@ -328,9 +356,152 @@ def test_an_old_backup_brings_its_texts_in_the_default_language(bob):
     ],
 )
 def test_a_bad_wording_in_a_backup_is_named_by_its_path(bob, wording, problem):
-    from clients.backup import BackupInvalid
-
     with pytest.raises(BackupInvalid) as error:
         backup_import(owner=bob, document={"settings": {"wording": wording}, "clients": []})
     assert any(problem in message for message in error.value.problems), error.value.problems
     assert not Wording.objects.exists()
+
+
+# --- The Wording page ---------------------------------------------------------------
+
+
+def page(client, language: str):
+    return client.get(reverse("wording"), {"language": language})
+
+
+def post(client, language: str, kind: str, text: str | None = None, reset: bool = False):
+    data = {"language": language, "kind": kind}
+    if text is not None:
+        data[f"{kind}-text"] = text
+    if reset:
+        data["reset"] = "1"
+    return client.post(reverse("wording"), data)
+
+
+@pytest.mark.parametrize("language", ["en", "ms", "id", "fi", "fy"])
+def test_the_page_saves_and_previews_each_language(alice_client, alice, language):
+    response = post(alice_client, language, "reminder_nudge", f"Own words in {language}.")
+    assert response.status_code == 302
+    post(alice_client, language, "payment_instructions", f"Pay in {language}.")
+    assert wording_book(alice.pk).texts == {
+        (Kind.REMINDER_NUDGE, language): f"Own words in {language}.",
+        (Kind.PAYMENT_INSTRUCTIONS, language): f"Pay in {language}.",
+    }
+
+    html = page(alice_client, language).content.decode()
+    # The preview is the real nudge for a sample client of this language.
+    sample = reminder_render(_sample_for(alice, language), Stage.NUDGE, profile_for(alice))
+    assert f"Own words in {language}." in sample.text
+    assert f"Pay in {language}." in sample.text
+    assert escape(sample.subject) in html
+    assert escape(sample.text.strip().splitlines()[0]) in html
+    assert html.count(f"Pay in {language}.") >= 4  # textarea, and the reminder previews
+    # The other languages' previews carry none of it.
+    other = "fi" if language != "fi" else "ms"
+    assert f"Pay in {language}." not in page(alice_client, other).content.decode()
+
+
+def _sample_for(owner, language):
+    return _sample_invoice(profile_for(owner), language)
+
+
+def test_the_farewell_preview_shows_the_own_words_in_place_of_the_closing(alice_client, alice):
+    before = page(alice_client, "en").content.decode()
+    post(alice_client, "en", "farewell_vague", "Take care!")
+    html = page(alice_client, "en").content.decode()
+    assert "every success" in before
+    assert "Take care!" in html
+    assert "every success" not in html
+    assert "This has crossed a line" in html  # the direct letter keeps its default
+
+
+def test_reset_to_the_default_deletes_the_text(alice_client, alice):
+    wording_save(owner=alice, kind=Kind.REMINDER_FINAL, language="id", text="Pemberitahuan akhir.")
+    assert "Reset to the default" in page(alice_client, "id").content.decode()
+    response = post(alice_client, "id", "reminder_final", reset=True)
+    assert response.status_code == 302
+    assert not Wording.objects.filter(owner=alice).exists()
+    assert "Pemberitahuan akhir." not in page(alice_client, "id").content.decode()
+
+
+def test_a_nul_character_is_refused_on_the_page_with_a_clear_error(alice_client, alice):
+    response = post(alice_client, "en", "reminder_nudge", "Hello\x00there")
+    assert response.status_code == 422
+    assert "NUL character" in response.content.decode()
+    assert not Wording.objects.exists()
+
+
+def test_too_long_a_text_is_refused_on_the_page(alice_client):
+    response = post(alice_client, "ms", "payment_instructions", "x" * 1001)
+    assert response.status_code == 422
+    assert "Keep this under 1,000 characters." in response.content.decode()
+    assert not Wording.objects.exists()
+
+
+def test_unknown_languages_and_kinds_are_not_found(alice_client):
+    assert post(alice_client, "de", "reminder_nudge", "x").status_code == 404
+    assert post(alice_client, "en", "signature", "x").status_code == 404
+
+
+def test_bob_can_neither_read_nor_change_alices_texts(client, alice, bob):
+    wording_save(owner=alice, kind=Kind.PAYMENT_INSTRUCTIONS, language="ms", text="Alice's bank")
+    client.force_login(bob)
+    assert "Alice's bank" not in page(client, "ms").content.decode()
+    post(client, "ms", "payment_instructions", reset=True)
+    post(client, "ms", "payment_instructions", "Bob's")
+    assert wording_text(owner_id=alice.pk, kind=Kind.PAYMENT_INSTRUCTIONS, language="ms") == (
+        "Alice's bank"
+    )
+    assert wording_text(owner_id=bob.pk, kind=Kind.PAYMENT_INSTRUCTIONS, language="ms") == "Bob's"
+
+
+def test_the_page_needs_a_login(client):
+    response = page(client, "en")
+    assert response.status_code == 302
+    assert "login" in response["Location"]
+
+
+def test_settings_link_to_the_page_and_name_the_languages_without_payment_instructions(
+    alice_client, alice, factories
+):
+    factories.client(owner=alice, language="ms")
+    wording_save(owner=alice, kind=Kind.PAYMENT_INSTRUCTIONS, language="en", text=ENGLISH_PAY)
+    html = alice_client.get(reverse("profile_settings")).content.decode()
+    assert reverse("wording") in html
+    assert "Your Malay clients will see no payment instructions: add them in Malay." in html
+    wording_save(owner=alice, kind=Kind.PAYMENT_INSTRUCTIONS, language="ms", text=MALAY_PAY)
+    html = alice_client.get(reverse("profile_settings")).content.decode()
+    assert "will see no payment instructions" not in html
+
+
+def test_the_reminder_preview_says_when_the_clients_language_has_no_payment_instructions(
+    alice_client, alice, factories
+):
+    wording_save(owner=alice, kind=Kind.PAYMENT_INSTRUCTIONS, language="en", text=ENGLISH_PAY)
+    invoice = overdue(factories, alice, "ms")
+    url = reverse("reminder_preview", args=[invoice.pk, "nudge"])
+    html = alice_client.get(url).content.decode()
+    assert "Your Malay clients will see no payment instructions: add them in Malay." in html
+    assert "IBAN GB00" not in html
+    wording_save(owner=alice, kind=Kind.PAYMENT_INSTRUCTIONS, language="ms", text=MALAY_PAY)
+    html = alice_client.get(url).content.decode()
+    assert "will see no payment instructions" not in html
+    assert "Maybank 5140 1234 5678" in html
+
+
+def test_the_page_reads_a_fixed_number_of_queries(alice_client, alice, django_assert_num_queries):
+    for language in ("en", "ms"):
+        for kind in Kind:
+            wording_save(owner=alice, kind=kind, language=language, text=f"{kind} {language}")
+    # Session, user, profile, the texts, the two farewell drafts' own words, and which
+    # languages have payment instructions.
+    with django_assert_num_queries(7):
+        response = page(alice_client, "ms")
+    assert response.status_code == 200
+
+
+def test_the_sample_client_is_named_in_the_previews_language(alice_client):
+    html = page(alice_client, "ms").content.decode()
+    assert "Pelanggan Contoh" in html
+    assert "Sample Client" not in html
+    assert "Now: none." in html  # no payment instructions in Malay yet
