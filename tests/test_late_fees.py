@@ -470,9 +470,7 @@ def two_overdue(alice, factories):
 
 
 @pytest.mark.django_db
-def test_an_unticked_invoice_is_not_charged_by_a_later_reminder(
-    alice_client, alice, two_overdue
-):
+def test_an_unticked_invoice_is_not_charged_by_a_later_reminder(alice_client, alice, two_overdue):
     from invoices.reminders import reminders_claim_due
 
     ticked, unticked = two_overdue
@@ -518,9 +516,7 @@ def test_a_later_stage_charges_the_ticked_invoice_as_before_and_not_the_unticked
     type(ticked).objects.filter(pk=ticked.pk).update(reminders_enabled=True)
     for day in (1, 5):
         reminders_claim_due(owner=alice, as_of=today + timedelta(days=day))
-    stages = set(
-        LateFee.objects.charged().filter(invoice=ticked).values_list("stage", flat=True)
-    )
+    stages = set(LateFee.objects.charged().filter(invoice=ticked).values_list("stage", flat=True))
     assert stages == {"nudge", "paused"}
     assert not LateFee.objects.charged().filter(invoice=unticked).exists()
 
