@@ -30,7 +30,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from clients.models import AccountItem, Client, Profile, WorkLog
-from clientwatch.money import currency_codes
+from clientwatch.money import MONEY_WHOLE_DIGITS, currency_codes
 from invoices.models import Invoice, LateFee, Payment
 from redflags.assess import scores_refresh
 from redflags.models import Incident
@@ -188,9 +188,22 @@ def _decimal_text(value: str, hint: str) -> Decimal:
 def _money(value: Any) -> Decimal:
     # JSON fractions are binary floats to most tools that write them: 0.1 + 0.2 is not 0.3,
     # and an amount can come out a cent off. Whole numbers are exact, so they may stay bare.
+    return _within_money_limits(_any_money(value))
+
+
+def _any_money(value: Any) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise _Bad(f"{_MONEY_HINT}, not {_show(value)}")
     return Decimal(value) if isinstance(value, int) else _decimal_text(value, _MONEY_HINT)
+
+
+def _within_money_limits(money: Decimal) -> Decimal:
+    """The size limit of every money column, with a plain message (decimals beyond two are
+    refused by the model's own validation)."""
+    whole = money.adjusted() + 1 if money else 0
+    if whole > MONEY_WHOLE_DIGITS:
+        raise _Bad(f"at most {MONEY_WHOLE_DIGITS} digits before the decimal point, not {whole}")
+    return money
 
 
 def _amount(value: Any) -> Decimal:
@@ -385,6 +398,9 @@ FEE_FIELDS = (
     _field("paid_on", _nullable(_date)),
     _field("waived_on", _nullable(_date)),
     _field("waive_note", _text),
+    _field("left_out", _boolean),
+    # What a capped fee worked out to: beyond the money limit by its nature.
+    _field("capped_from", _nullable(_any_money)),
 )
 INCIDENT_FIELDS = (
     _field("category", _choice(Incident, "category", "category"), required=True),
@@ -784,6 +800,11 @@ class _Importer:
                     'a fee is either waived or paid, not both; set "waived_on" or "paid_on" '
                     "to null",
                 )
+            if fee.left_out and fee.waived_on is None and not ({"waived_on", "left_out"} & failed):
+                self.problems.add(
+                    f"{fpath}.left_out",
+                    'a fee left out is on record as waived; give its "waived_on" date',
+                )
             if (
                 fee.period_start is not None
                 and fee.period_end is not None
@@ -1070,6 +1091,8 @@ def _client_data(
                         "paid_on": _date_text(fee.paid_on),
                         "waived_on": _date_text(fee.waived_on),
                         "waive_note": fee.waive_note,
+                        "left_out": fee.left_out,
+                        "capped_from": _money_text(fee.capped_from),
                     }
                     for fee in fees.get(invoice.pk, ())
                 ],

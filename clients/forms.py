@@ -18,7 +18,7 @@ from clients.models import (
     Profile,
     WorkLog,
 )
-from clientwatch.money import currency_choices
+from clientwatch.money import MONEY_MAX_DIGITS, MONEY_TOO_LARGE, currency_choices
 
 UNKNOWN_CURRENCY = _("“%(value)s” is not a currency we know. Pick one from the list.")
 
@@ -52,6 +52,11 @@ class ServiceModelForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", f"{self.id_prefix}-%s")
         super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.DecimalField) and field.max_digits == MONEY_MAX_DIGITS:
+                # One plain sentence instead of Django's count of digits "in total".
+                for code in ("max_digits", "max_whole_digits"):
+                    field.error_messages[code] = MONEY_TOO_LARGE
 
     def service_fields(self) -> dict[str, Any]:
         """The cleaned model fields, ready for `setattr` in a service."""

@@ -7,7 +7,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from clientwatch.money import validate_currency
+from clientwatch.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS, validate_currency
 from clientwatch.tenancy import OwnedQuerySet
 
 LANGUAGE_CHOICES = settings.LANGUAGES
@@ -24,8 +24,8 @@ class LateFeeTerms(models.Model):
 
     late_fee_flat = models.DecimalField(
         _("flat late fee"),
-        max_digits=10,
-        decimal_places=2,
+        max_digits=MONEY_MAX_DIGITS,
+        decimal_places=MONEY_DECIMAL_PLACES,
         null=True,
         blank=True,
         validators=[MinValueValidator(Decimal("0.01"))],
@@ -85,8 +85,8 @@ class Profile(LateFeeTerms):
     )
     currency = models.CharField(max_length=3, default="EUR", validators=[validate_currency])
     target_hourly_rate = models.DecimalField(
-        max_digits=10,
-        decimal_places=2,
+        max_digits=MONEY_MAX_DIGITS,
+        decimal_places=MONEY_DECIMAL_PLACES,
         null=True,
         blank=True,
         validators=[MinValueValidator(Decimal("0.01"))],
@@ -191,8 +191,8 @@ class Client(LateFeeTerms):
     currency = models.CharField(max_length=3, default="EUR", validators=[validate_currency])
     billing_mode = models.CharField(max_length=10, choices=Billing.choices, default=Billing.HOURLY)
     rate = models.DecimalField(
-        max_digits=10,
-        decimal_places=2,
+        max_digits=MONEY_MAX_DIGITS,
+        decimal_places=MONEY_DECIMAL_PLACES,
         default=Decimal("0"),
         validators=[MinValueValidator(Decimal("0"))],
         help_text=_("Hourly rate, fixed fee or monthly retainer, per billing mode."),

@@ -26,6 +26,7 @@ from django.db.models.functions import Coalesce, Greatest, Lower, NullIf
 from django.urls import reverse
 
 from clients.models import AccountItem, Client, WorkLog
+from clientwatch.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
 from invoices.models import Invoice, InvoiceStatus, Payment, Reminder
 from redflags.models import ClientScore, Incident
 
@@ -37,7 +38,7 @@ TIMELINE_PAGE_SIZE = 25
 TIMELINE_MAX_PAGE = 40  # "show more" stops at 1,000 entries; older history is in the exports
 
 _NO_DATE = date(1, 1, 1)  # stands in for "never" inside GREATEST, which NULL would poison on SQLite
-_MONEY = DecimalField(max_digits=14, decimal_places=2)
+_MONEY = DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES)
 
 
 # Dashboard

@@ -8,6 +8,16 @@ from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_currency, get_currency_name, get_territory_currencies
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+# Every amount of money (rates, invoices, payments, late fees) and every importer uses
+# these: 15 digits before the decimal point, so 999,999,999,999,999.99 in any currency
+# (an Indonesian freelancer's yearly total in rupiah needs 12 or more), and 2 after it.
+MONEY_MAX_DIGITS = 17
+MONEY_DECIMAL_PLACES = 2
+MONEY_WHOLE_DIGITS = MONEY_MAX_DIGITS - MONEY_DECIMAL_PLACES
+MAX_AMOUNT = Decimal(10) ** MONEY_WHOLE_DIGITS - Decimal(1).scaleb(-MONEY_DECIMAL_PLACES)
+MONEY_TOO_LARGE = _("Too large: at most 15 digits before the decimal point and 2 after it.")
 
 
 @cache

@@ -93,6 +93,7 @@ def _rows(
             rate=line.rate,
             period_start=line.period_start,
             period_end=line.period_end,
+            capped_from=line.capped_from,
             waived_on=as_of if left_out_note else None,
             waive_note=left_out_note,
             left_out=bool(left_out_note),

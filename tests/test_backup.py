@@ -438,6 +438,8 @@ def test_an_export_carries_the_late_fees_and_the_terms_they_came_from(alice_hist
         "paid_on": (TODAY - timedelta(days=67)).isoformat(),
         "waived_on": None,
         "waive_note": "",
+        "left_out": False,
+        "capped_from": None,
     }
     assert [f["stage"] for f in acme["invoices"][0]["fees"]] == ["nudge", "paused", "final"]
     assert acme["invoices"][2]["fees"] == []

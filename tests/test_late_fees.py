@@ -470,9 +470,7 @@ def two_overdue(alice, factories):
 
 
 @pytest.mark.django_db
-def test_an_unticked_invoice_is_not_charged_by_a_later_reminder(
-    alice_client, alice, two_overdue
-):
+def test_an_unticked_invoice_is_not_charged_by_a_later_reminder(alice_client, alice, two_overdue):
     from invoices.reminders import reminders_claim_due
 
     ticked, unticked = two_overdue
@@ -518,9 +516,7 @@ def test_a_later_stage_charges_the_ticked_invoice_as_before_and_not_the_unticked
     type(ticked).objects.filter(pk=ticked.pk).update(reminders_enabled=True)
     for day in (1, 5):
         reminders_claim_due(owner=alice, as_of=today + timedelta(days=day))
-    stages = set(
-        LateFee.objects.charged().filter(invoice=ticked).values_list("stage", flat=True)
-    )
+    stages = set(LateFee.objects.charged().filter(invoice=ticked).values_list("stage", flat=True))
     assert stages == {"nudge", "paused"}
     assert not LateFee.objects.charged().filter(invoice=unticked).exists()
 
@@ -567,3 +563,20 @@ def test_the_nudge_charges_nothing_by_default(smtp_server, alice, factories):
 def test_the_nudge_charges_when_the_freelancer_opts_in(alice, overdue):
     run_day(alice, overdue, 1)
     assert set(LateFee.objects.values_list("stage", flat=True)) == {"nudge"}
+
+
+@pytest.mark.django_db
+def test_a_backup_keeps_what_was_left_out(alice, bob, two_overdue):
+    from clients.backup import backup_export, backup_import
+
+    ticked, unticked = two_overdue
+    fees_backfill_apply(
+        owner=alice, as_of=date.today(), invoice_ids=[ticked.pk], left_out_ids=[unticked.pk]
+    )
+    backup_import(owner=bob, document=backup_export(owner=alice))
+    copied = LateFee.objects.for_owner(bob)
+    assert sorted(copied.filter(left_out=True).values_list("invoice__number", "kind")) == [
+        ("SKIP-1", "flat"),
+        ("SKIP-1", "interest"),
+    ]
+    assert all(fee.waived_on for fee in copied.filter(left_out=True))
