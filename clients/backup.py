@@ -252,6 +252,41 @@ def _currency(value: Any) -> str:
     return code
 
 
+def _flat_fee_amounts(value: Any) -> dict[str, str]:
+    """{currency: money}, e.g. {"EUR": "25.00", "IDR": "400000.00"}; stored with cents."""
+    if not isinstance(value, dict):
+        raise _Bad(f'must be an object like {{"EUR": "25.00"}}, not {_show(value)}')
+    amounts: dict[str, str] = {}
+    for code, amount in value.items():
+        currency = _currency(code)
+        try:
+            amounts[currency] = _money_text(_amount(amount))
+        except _Bad as bad:
+            raise _Bad(f"{currency}: {bad}") from None
+    return amounts
+
+
+def _old_flat_fee(data: Any, path: str, currency: Any, problems: _Problems) -> Any:
+    """Backups written before flat fees were set per currency had one `late_fee_flat`: it
+    becomes the amount in `currency` (the freelancer's own, or the client's), as the
+    migration of stored terms did."""
+    if not isinstance(data, dict) or "late_fee_flat" not in data:
+        return data
+    data = dict(data)
+    old = data.pop("late_fee_flat")
+    try:
+        amount = None if old is None else _amount(old)
+    except _Bad as bad:
+        problems.add(f"{path}.late_fee_flat", str(bad))
+        return data
+    if "late_fee_flat_amounts" in data:
+        problems.add(f"{path}.late_fee_flat", "give late_fee_flat_amounts only, not both")
+        return data
+    code = currency.strip().upper() if isinstance(currency, str) else currency
+    data["late_fee_flat_amounts"] = {} if amount is None else {code: str(amount)}
+    return data
+
+
 def _time_zone(value: Any) -> str:
     try:
         ZoneInfo(_text(value))
@@ -324,9 +359,10 @@ SETTINGS_FIELDS = (
     _field("digest_enabled", _boolean),
     _field("digest_hour", _whole),
     _field("paper_size", _choice(Profile, "paper_size", "paper size")),
-    _field("late_fee_flat", _nullable(_amount)),
+    _field("late_fee_flat_amounts", _flat_fee_amounts),
     _field("late_fee_percent", _nullable(_percent)),
     _field("late_fee_timing", _choice(Profile, "late_fee_timing", "late fee timing")),
+    _field("late_fees_with_nudge", _boolean),
     _field("late_interest_percent", _nullable(_percent)),
     _field("receipts_enabled", _boolean),
     _field("letter_with_nudge", _boolean),
@@ -361,7 +397,7 @@ CLIENT_FIELDS = (
     _field("autopay", _boolean),
     _field("receipts", _boolean, attr="receipts_enabled"),
     _field("late_fees", _choice(Client, "late_fees", "late fees option")),
-    _field("late_fee_flat", _nullable(_amount)),
+    _field("late_fee_flat_amounts", _flat_fee_amounts),
     _field("late_fee_percent", _nullable(_percent)),
     _field("late_fee_timing", _choice(Client, "late_fee_timing", "late fee timing")),
     _field("late_interest_percent", _nullable(_percent)),
@@ -617,6 +653,8 @@ class _Importer:
         self.seen_numbers: dict[str, str] = {}
 
     def settings(self, data: Any) -> None:
+        currency = data.get("currency", self.profile.currency) if isinstance(data, dict) else None
+        data = _old_flat_fee(data, "settings", currency, self.problems)
         row = _read_row(data, SETTINGS_FIELDS, "settings", self.problems)
         if row is None:
             return
@@ -633,6 +671,8 @@ class _Importer:
             tally.unchanged += 1
 
     def client(self, data: Any, path: str) -> None:
+        currency = data.get("currency") if isinstance(data, dict) else None
+        data = _old_flat_fee(data, path, currency, self.problems)
         row = _read_row(data, CLIENT_FIELDS, path, self.problems, CLIENT_LISTS)
         if row is None:
             return
@@ -1002,10 +1042,11 @@ def backup_export(*, owner: AbstractBaseUser) -> dict[str, Any]:
             "digest_enabled": profile.digest_enabled,
             "digest_hour": profile.digest_hour,
             "paper_size": profile.paper_size,
-            "late_fee_flat": _money_text(profile.late_fee_flat),
+            "late_fee_flat_amounts": dict(sorted(profile.late_fee_flat_amounts.items())),
             "late_fee_percent": _money_text(profile.late_fee_percent),
             "late_fee_timing": profile.late_fee_timing,
             "late_interest_percent": _money_text(profile.late_interest_percent),
+            "late_fees_with_nudge": profile.late_fees_with_nudge,
             "receipts_enabled": profile.receipts_enabled,
             "letter_with_nudge": profile.letter_with_nudge,
             "letter_with_paused": profile.letter_with_paused,
@@ -1053,7 +1094,7 @@ def _client_data(
         "autopay": client.autopay,
         "receipts": client.receipts_enabled,
         "late_fees": client.late_fees,
-        "late_fee_flat": _money_text(client.late_fee_flat),
+        "late_fee_flat_amounts": dict(sorted(client.late_fee_flat_amounts.items())),
         "late_fee_percent": _money_text(client.late_fee_percent),
         "late_fee_timing": client.late_fee_timing,
         "late_interest_percent": _money_text(client.late_interest_percent),

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from clients.services import profile_for, profile_update
 from clientwatch.forms import ProfileForm, RuleSettingsForm, SignupForm
+from invoices.late_fees import flat_fee_gaps
 from redflags.assess import rule_settings_for
 
 
@@ -50,7 +51,9 @@ def profile_settings(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Settings saved."))
             return redirect("profile_settings")
-    return render(request, "clientwatch/settings.html", {"form": form, "rules_form": rules_form})
+    gaps = flat_fee_gaps(owner=request.user, profile=profile)
+    context = {"form": form, "rules_form": rules_form, "flat_fee_gaps": gaps}
+    return render(request, "clientwatch/settings.html", context)
 
 
 @login_required
