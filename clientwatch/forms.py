@@ -42,7 +42,6 @@ PAPERWORK_FIELDS = (
 FIRST_GROUP = (
     "business_name",
     "business_details",
-    "payment_instructions",
     "currency",
     "target_hourly_rate",
     "default_payment_terms_days",

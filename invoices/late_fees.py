@@ -27,6 +27,7 @@ from clients.models import (
     flat_fee_amounts,
 )
 from clients.services import profile_for
+from clientwatch.dates import today_for
 from clientwatch.money import format_day
 from invoices.fees import NO_FEES, ChargedFee, FeeLine, FeePolicy, fees_due
 from invoices.models import LADDER, Invoice, LateFee, stage_days
@@ -299,7 +300,7 @@ def fees_with_stage(
 ) -> list[LateFee]:
     """The fees still owed on the invoice plus, unsaved, those `stage` would charge today."""
     on_record = list(invoice.fees.all())
-    as_of = timezone.localdate()
+    as_of = today_for(profile)
     lines = fees_due(
         fee_policy(invoice.client, profile, invoice.currency),
         stages=[stage],

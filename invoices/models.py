@@ -207,6 +207,8 @@ class Reminder(models.Model):
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
         CANCELLED = "cancelled", _("Not needed any more")
+        # Passed over by hand when a later stage was sent first: never sent after that.
+        SKIPPED = "skipped", _("Skipped by you")
 
     class Trigger(models.TextChoices):
         AUTOMATIC = "automatic", _("Automatic")

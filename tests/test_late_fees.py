@@ -511,7 +511,7 @@ def test_an_unticked_invoice_is_not_charged_by_a_later_reminder(alice_client, al
 def test_a_later_stage_charges_the_ticked_invoice_as_before_and_not_the_unticked_one(
     alice, two_overdue
 ):
-    from invoices.reminders import reminders_claim_due
+    from invoices.reminders import reminders_claim_due, reminders_deliver
 
     ticked, unticked = two_overdue
     today = date.today()
@@ -521,6 +521,8 @@ def test_a_later_stage_charges_the_ticked_invoice_as_before_and_not_the_unticked
     type(ticked).objects.filter(pk=ticked.pk).update(reminders_enabled=True)
     for day in (1, 5):
         reminders_claim_due(owner=alice, as_of=today + timedelta(days=day))
+        # "Work paused" follows a nudge that went out, not one still waiting to be sent.
+        reminders_deliver(owner=alice)
     stages = set(LateFee.objects.charged().filter(invoice=ticked).values_list("stage", flat=True))
     assert stages == {"nudge", "paused"}
     assert not LateFee.objects.charged().filter(invoice=unticked).exists()

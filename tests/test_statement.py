@@ -17,6 +17,7 @@ from pypdf import PdfReader
 
 from clients.reports import report_pdf
 from clients.services import profile_for
+from clients.wording import Kind, wording_save
 from clientwatch.money import format_day, format_money
 from invoices.letters import statement_pdf
 from invoices.models import Invoice, LateFee, Payment
@@ -309,7 +310,9 @@ def test_the_statement_pdf_reads_back_with_lines_aging_and_totals(alice_client, 
     profile = profile_for(alice)
     profile.business_name = "Alice Design"
     profile.business_details = "1 Harbour Street, Helsinki"
-    profile.payment_instructions = "IBAN FI00 1234 5678"
+    wording_save(
+        owner=alice, kind=Kind.PAYMENT_INSTRUCTIONS, language="en", text="IBAN FI00 1234 5678"
+    )
     profile.save()
     response = alice_client.get(reverse("client_statement_pdf", args=[owing.pk]))
     assert response.status_code == 200
@@ -365,7 +368,8 @@ def test_a_finnish_client_reads_amounts_and_dates_the_finnish_way(alice, factori
     amount = format_money(Decimal("1200.00"), "EUR", "fi").replace("\u00a0", " ")
     assert amount == "1 200,00 €"
     assert amount in text
-    assert format_day(row.due_on, "fi") in text  # e.g. 14. lokakuuta 2026
+    assert format_day(row.due_on, "fi", "medium") in text  # a table cell: 14.10.2026
+    assert format_day(TODAY, "fi") in text  # the letter's date: 2. joulukuuta 2026
     with translation.override("fi"):
         heading = translation.gettext("Statement of account")
     assert heading != "Statement of account"  # the catalogue has it

@@ -12,6 +12,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from clientwatch.formatting import active_locale, format_month
 from redflags.charts import lateness_bars_geometry, score_line_geometry
 
 register = template.Library()
@@ -49,7 +50,10 @@ def score_chart(
 ) -> str:
     """`history`: (date, Assessment) pairs, oldest first; dashed lines at the thresholds."""
     points = score_line_geometry(
-        [(day.strftime("%b %Y"), assessment.score) for day, assessment in history],
+        [
+            (format_month(day, active_locale(), short=True), assessment.score)
+            for day, assessment in history
+        ],
         width=width,
         height=height,
     )

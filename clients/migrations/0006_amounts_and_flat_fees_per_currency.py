@@ -34,7 +34,7 @@ def flat_fee_single(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clients', '0003_late_fees'),
+        ('clients', '0005_wording'),
     ]
 
     operations = [

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('invoices', '0003_late_fees'),
+        ('invoices', '0004_reminder_skipped'),
     ]
 
     operations = [
