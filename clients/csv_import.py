@@ -22,6 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 from clients.backup import CENTS, FORMAT_VERSION, BackupInvalid
+from clientwatch.money import MONEY_WHOLE_DIGITS
 
 CLIENT_COLUMNS = {
     # CSV column -> key in the document's client object
@@ -346,14 +347,24 @@ class _Reader:
                     pass
             self.problem(row, column, f"not a date (use YYYY-MM-DD): {_show(raw)}")
         elif column in ("amount", "paid_amount", "rate"):
-            if _MONEY.fullmatch(raw):
+            whole = len(re.split(r"[.,]", raw.lstrip("-"))[0].lstrip("0"))
+            if _MONEY.fullmatch(raw) and whole > MONEY_WHOLE_DIGITS:
+                self.problem(
+                    row,
+                    column,
+                    f"too large: {_show(raw)}; at most {MONEY_WHOLE_DIGITS} digits before "
+                    "the decimal point",
+                )
+            elif _MONEY.fullmatch(raw):
                 # Written with cents, so "1200" and "1200,00" on two rows are the same amount.
                 return str(Decimal(raw.replace(",", ".")).quantize(CENTS))
-            self.problem(
-                row,
-                column,
-                f"not an amount: {_show(raw)}; write it like 1200.50, without thousands separators",
-            )
+            else:
+                self.problem(
+                    row,
+                    column,
+                    f"not an amount: {_show(raw)}; write it like 1200.50, without thousands "
+                    "separators",
+                )
         elif column == "payment_terms_days":
             if _WHOLE.fullmatch(raw):
                 return int(raw)

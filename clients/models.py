@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import (
     MaxValueValidator,
     MinValueValidator,
@@ -11,10 +12,54 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from clientwatch.money import validate_currency
+from clientwatch.money import MAX_AMOUNT, MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS, validate_currency
 from clientwatch.tenancy import OwnedQuerySet
 
 LANGUAGE_CHOICES = settings.LANGUAGES
+
+
+def flat_fee_amounts(value: object) -> dict[str, Decimal]:
+    """The stored {currency: amount} map as Decimals; raises ValueError on anything else."""
+    if not isinstance(value, dict):
+        raise ValueError("not a map of currency to amount")
+    amounts = {}
+    for code, amount in value.items():
+        if not isinstance(code, str) or not isinstance(amount, str | int):
+            raise ValueError(f"{code!r}: {amount!r}")
+        try:
+            amounts[code] = Decimal(amount)
+        except ArithmeticError:
+            raise ValueError(f"{code}: {amount!r} is not an amount") from None
+    return amounts
+
+
+def validate_flat_fee_amounts(value: object) -> None:
+    """Each key an ISO 4217 code in use, each amount more than 0 within the money limits."""
+    try:
+        amounts = flat_fee_amounts(value)
+    except ValueError as exc:
+        raise ValidationError(
+            _("Give a flat fee as currency and amount, e.g. EUR 25.00: %(problem)s"),
+            code="invalid_flat_fee",
+            params={"problem": str(exc)},
+        ) from None
+    for code, amount in amounts.items():
+        validate_currency(code)
+        exponent = amount.as_tuple().exponent
+        if (
+            not amount.is_finite()
+            or amount <= 0
+            or amount > MAX_AMOUNT
+            or (isinstance(exponent, int) and exponent < -MONEY_DECIMAL_PLACES)
+        ):
+            raise ValidationError(
+                _(
+                    "The flat fee in %(currency)s must be more than 0, with at most 15 digits "
+                    "before the decimal point and 2 after it, not %(amount)s."
+                ),
+                code="invalid_flat_fee",
+                params={"currency": code, "amount": amount},
+            )
 
 
 class LateFeeTiming(models.TextChoices):
@@ -26,14 +71,14 @@ class LateFeeTerms(models.Model):
     """Late fees and interest: all blank (none) by default. The freelancer's terms live on
     the profile; a client follows them, has none, or its own (see invoices.fees)."""
 
-    late_fee_flat = models.DecimalField(
-        _("flat late fee"),
-        max_digits=10,
-        decimal_places=2,
-        null=True,
+    # {currency: amount as text}, e.g. {"EUR": "25.00", "IDR": "400000.00"}: 25 means
+    # something else in every currency, so an invoice in one not listed gets no flat fee.
+    late_fee_flat_amounts = models.JSONField(
+        _("flat late fee per currency"),
+        default=dict,
         blank=True,
-        validators=[MinValueValidator(Decimal("0.01"))],
-        help_text=_("A fixed amount, in the invoice's currency. Blank: none."),
+        validators=[validate_flat_fee_amounts],
+        help_text=_("A fixed amount for invoices in each currency. None set: no flat fee."),
     )
     late_fee_percent = models.DecimalField(
         _("late fee as a percentage"),
@@ -86,8 +131,8 @@ class Profile(LateFeeTerms):
     )
     currency = models.CharField(max_length=3, default="EUR", validators=[validate_currency])
     target_hourly_rate = models.DecimalField(
-        max_digits=10,
-        decimal_places=2,
+        max_digits=MONEY_MAX_DIGITS,
+        decimal_places=MONEY_DECIMAL_PLACES,
         null=True,
         blank=True,
         validators=[MinValueValidator(Decimal("0.01"))],
@@ -252,8 +297,8 @@ class Client(LateFeeTerms):
     currency = models.CharField(max_length=3, default="EUR", validators=[validate_currency])
     billing_mode = models.CharField(max_length=10, choices=Billing.choices, default=Billing.HOURLY)
     rate = models.DecimalField(
-        max_digits=10,
-        decimal_places=2,
+        max_digits=MONEY_MAX_DIGITS,
+        decimal_places=MONEY_DECIMAL_PLACES,
         default=Decimal("0"),
         validators=[MinValueValidator(Decimal("0"))],
         help_text=_("Hourly rate, fixed fee or monthly retainer, per billing mode."),

@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
+from clients.forms import FlatFeesField
 from clients.models import LateFeeTiming, Profile
 from clientwatch.money import currency_choices
 from redflags.rules.settings import TUNABLES, InvalidSettings, RuleSettings
@@ -25,7 +26,7 @@ class SignupForm(UserCreationForm):
 
 
 LATE_FEE_FIELDS = (
-    "late_fee_flat",
+    "late_fee_flat_amounts",
     "late_fee_percent",
     "late_fee_timing",
     "late_interest_percent",
@@ -57,6 +58,7 @@ FIRST_GROUP = (
 
 class ProfileForm(forms.ModelForm):
     currency = forms.ChoiceField(choices=currency_choices)
+    late_fee_flat_amounts = FlatFeesField()
 
     class Meta:
         model = Profile

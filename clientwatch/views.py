@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from clients.services import profile_for, profile_update
 from clients.wording import payment_instructions_missing
 from clientwatch.forms import ProfileForm, RuleSettingsForm, SignupForm
+from invoices.late_fees import flat_fee_gaps
 from redflags.assess import rule_settings_for
 
 
@@ -57,6 +58,8 @@ def _settings_context(request: HttpRequest, form, rules_form) -> dict:
             (code, translation.get_language_info(code)["name_translated"])
             for code in payment_instructions_missing(owner=request.user)
         ],
+        # Currencies billed in that have no flat late fee of their own.
+        "flat_fee_gaps": flat_fee_gaps(owner=request.user, profile=form.instance),
     }
 
 

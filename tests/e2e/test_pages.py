@@ -289,7 +289,10 @@ def visit_logged_in_pages(checks: PageChecks, site: dict) -> None:
     )
     profile_update(
         profile=profile_for(nora.owner),
-        fields={"late_fee_flat": Decimal("25"), "late_interest_percent": Decimal("8")},
+        fields={
+            "late_fee_flat_amounts": {nora.currency: "25.00"},
+            "late_interest_percent": Decimal("8"),
+        },
     )
     checks.visit("fees-overdue", "/fees/overdue/")
     page.get_by_role("button", name="Add the ticked fees").click()
