@@ -2,7 +2,7 @@
 
 from email import policy
 from email.parser import BytesParser
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from django.conf import settings
 from django.contrib import messages
@@ -10,13 +10,14 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clients.services import profile_for, profile_update
-from clientwatch.forms import ProfileForm, RuleSettingsForm, SignupForm
+from clientwatch.forms import OnboardingForm, ProfileForm, RuleSettingsForm, SignupForm
 from redflags.assess import rule_settings_for
 
 
@@ -31,9 +32,51 @@ def signup(request: HttpRequest) -> HttpResponse:
             profile_for(user)
         # Several auth backends (django-axes first): name the one that knows this user.
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, _("Welcome to ClientWatch. Start by adding your first client."))
-        return redirect("dashboard")
+        return redirect("onboarding")
     return render(request, "registration/signup.html", {"form": form})
+
+
+def _remember_language(response: HttpResponse, language: str) -> HttpResponse:
+    """Show the next pages in the freelancer's language, as the language menu would."""
+    translation.activate(language)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def onboarding(request: HttpRequest) -> HttpResponse:
+    """Right after sign-up: who the clients hear from, and how they pay. "Later" skips it;
+    everything is in the settings too."""
+    profile = profile_for(request.user)
+    welcome = _("Welcome to ClientWatch. Start by adding your first client.")
+    if request.method == "POST" and "later" in request.POST:
+        messages.success(request, welcome)
+        return redirect("dashboard")
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    form = OnboardingForm(
+        request.POST or None, request.FILES or None, instance=profile, language=language
+    )
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                profile_update(profile=profile, fields=form.profile_fields())
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, welcome)
+                return _remember_language(redirect("dashboard"), profile.language)
+        return render(request, "registration/onboarding.html", {"form": form}, status=422)
+    return render(request, "registration/onboarding.html", {"form": form})
 
 
 @login_required
@@ -41,16 +84,42 @@ def signup(request: HttpRequest) -> HttpResponse:
 def profile_settings(request: HttpRequest) -> HttpResponse:
     profile = profile_for(request.user)
     rules_form = RuleSettingsForm(current=rule_settings_for(profile))
-    form = ProfileForm(request.POST or None, instance=profile)
+    form = ProfileForm(request.POST or None, request.FILES or None, instance=profile)
     if request.method == "POST" and form.is_valid():
+        language_before = profile.language
         try:
-            profile_update(profile=profile, fields=form.cleaned_data)
+            profile_update(profile=profile, fields=form.profile_fields())
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
             messages.success(request, _("Settings saved."))
-            return redirect("profile_settings")
+            response = redirect("profile_settings")
+            if profile.language != language_before:
+                _remember_language(response, profile.language)
+            return response
     return render(request, "clientwatch/settings.html", {"form": form, "rules_form": rules_form})
+
+
+_LOGO_TYPES = {".png": "image/png", ".jpg": "image/jpeg"}
+
+
+@login_required
+@require_GET
+def profile_logo(request: HttpRequest) -> FileResponse:
+    """The logged-in freelancer's own logo (the settings page shows it); there is no way
+    to ask for anyone else's."""
+    logo = profile_for(request.user).logo
+    if not logo:
+        raise Http404("No logo.")
+    try:
+        handle = logo.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404("The logo is missing from storage.") from exc
+    # Only PNG and JPEG are ever stored (checked by content on upload).
+    content_type = _LOGO_TYPES.get(PurePath(logo.name).suffix, "application/octet-stream")
+    response = FileResponse(handle, content_type=content_type)
+    response["Cache-Control"] = "private, no-cache"
+    return response
 
 
 @login_required
