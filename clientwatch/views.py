@@ -16,6 +16,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from clients.models import Profile
 from clients.services import profile_for, profile_update
 from clientwatch.forms import OnboardingForm, ProfileForm, RuleSettingsForm, SignupForm
 from redflags.assess import rule_settings_for
@@ -52,6 +53,15 @@ def _remember_language(response: HttpResponse, language: str) -> HttpResponse:
     return response
 
 
+def _profile_save(profile: Profile, fields: dict, *, logo_before: str) -> None:
+    """Write through the service; a logo replaced or cleared leaves storage once the
+    change has committed (files are no part of the transaction)."""
+    profile_update(profile=profile, fields=fields)
+    if logo_before and profile.logo.name != logo_before:
+        storage = profile.logo.storage
+        transaction.on_commit(lambda: storage.delete(logo_before))
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def onboarding(request: HttpRequest) -> HttpResponse:
@@ -67,9 +77,10 @@ def onboarding(request: HttpRequest) -> HttpResponse:
         request.POST or None, request.FILES or None, instance=profile, language=language
     )
     if request.method == "POST":
+        logo_before = profile.logo.name  # validating the form sets the upload on the profile
         if form.is_valid():
             try:
-                profile_update(profile=profile, fields=form.profile_fields())
+                _profile_save(profile, form.profile_fields(), logo_before=logo_before)
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
@@ -85,10 +96,11 @@ def profile_settings(request: HttpRequest) -> HttpResponse:
     profile = profile_for(request.user)
     rules_form = RuleSettingsForm(current=rule_settings_for(profile))
     form = ProfileForm(request.POST or None, request.FILES or None, instance=profile)
+    # Validating the form sets its values on the profile: note what they were.
+    language_before, logo_before = profile.language, profile.logo.name
     if request.method == "POST" and form.is_valid():
-        language_before = profile.language
         try:
-            profile_update(profile=profile, fields=form.profile_fields())
+            _profile_save(profile, form.profile_fields(), logo_before=logo_before)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -147,8 +159,9 @@ def _mail_files() -> list[Path]:
     return sorted(folder.glob("*.log"), key=lambda p: p.stat().st_mtime, reverse=True)
 
 
-def _mails_for(email: str) -> list[dict]:
+def _mails_for(*emails: str) -> list[dict]:
     """Messages the file backend wrote that this freelancer sent (Reply-To) or received."""
+    emails = tuple(email.lower() for email in emails if email)
     parser = BytesParser(policy=policy.default)
     found = []
     for path in _mail_files()[:500]:
@@ -159,7 +172,7 @@ def _mails_for(email: str) -> list[dict]:
                 continue
             msg = parser.parsebytes(raw.strip())
             people = " ".join(str(msg.get(h, "")) for h in ("To", "Reply-To", "Bcc")).lower()
-            if email and email.lower() in people:
+            if any(email in people for email in emails):
                 found.append(
                     {
                         "file": path.name,
@@ -183,14 +196,15 @@ def _dev_mail_enabled() -> None:
 def dev_mail(request: HttpRequest) -> HttpResponse:
     """Development only: the mail written to var/mail that concerns you, newest first."""
     _dev_mail_enabled()
-    return render(request, "clientwatch/dev_mail.html", {"mails": _mails_for(request.user.email)})
+    mails = _mails_for(request.user.email, profile_for(request.user).reply_to_email)
+    return render(request, "clientwatch/dev_mail.html", {"mails": mails})
 
 
 @login_required
 @require_GET
 def dev_mail_message(request: HttpRequest, name: str, index: int) -> HttpResponse:
     _dev_mail_enabled()
-    for mail in _mails_for(request.user.email):
+    for mail in _mails_for(request.user.email, profile_for(request.user).reply_to_email):
         if mail["file"] == name and mail["index"] == index:
             return HttpResponse(
                 mail["message"].as_bytes(), content_type="text/plain; charset=utf-8"

@@ -322,12 +322,7 @@ def test_a_jpeg_logo_is_kept_as_jpg_whatever_it_was_called(client, carol, media)
 
 
 def test_the_settings_page_saves_the_sender_and_clears_the_logo(alice_client, studio):
-    form = alice_client.get(reverse("profile_settings")).context["form"]
-    data = {
-        field.name: field.value()
-        for field in form
-        if field.value() not in (None, False) and field.name != "logo"
-    }
+    data = settings_data(alice_client)
     data |= {"signature_name": "A. Virtanen", "reply_to_email": "", "logo-clear": "on"}
     response = alice_client.post(reverse("profile_settings"), data)
     assert response.status_code == 302, response.context["form"].errors
@@ -353,3 +348,59 @@ def test_the_logo_needs_a_login(client):
     response = client.get(reverse("profile_logo"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
+
+
+def settings_data(alice_client) -> dict:
+    form = alice_client.get(reverse("profile_settings")).context["form"]
+    return {
+        field.name: field.value()
+        for field in form
+        if field.value() not in (None, False) and field.name != "logo"
+    }
+
+
+def test_a_new_logo_replaces_the_old_file_in_storage(
+    alice_client, studio, media, django_capture_on_commit_callbacks
+):
+    old = studio.logo.name
+    assert (media / old).exists()
+    upload = SimpleUploadedFile("new.jpeg", image_bytes("JPEG"), "image/jpeg")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = alice_client.post(
+            reverse("profile_settings"), {**settings_data(alice_client), "logo": upload}
+        )
+    assert response.status_code == 302
+    studio.refresh_from_db()
+    assert studio.logo.name.endswith(".jpg")
+    assert (media / studio.logo.name).exists()
+    assert not (media / old).exists()
+
+
+def test_a_bad_logo_in_the_settings_keeps_the_old_one(alice_client, studio, media):
+    old = studio.logo.name
+    upload = SimpleUploadedFile("logo.png", b"GIF89a not really", "image/png")
+    response = alice_client.post(
+        reverse("profile_settings"), {**settings_data(alice_client), "logo": upload}
+    )
+    assert response.status_code == 200
+    assert "PNG or JPEG" in " ".join(response.context["form"].errors["logo"])
+    studio.refresh_from_db()
+    assert studio.logo.name == old
+    assert (media / old).exists()
+
+
+def test_changing_my_language_in_the_settings_switches_the_pages(alice_client, alice):
+    response = alice_client.post(
+        reverse("profile_settings"), {**settings_data(alice_client), "language": "ms"}
+    )
+    assert response.status_code == 302
+    assert response.cookies["django_language"].value == "ms"
+    assert profile_for(alice).language == "ms"
+
+
+def test_a_new_client_starts_in_my_language(alice_client, alice):
+    profile = profile_for(alice)
+    profile.language = "id"
+    profile.save()
+    form = alice_client.get(reverse("client_create")).context["form"]
+    assert form["language"].value() == "id"
