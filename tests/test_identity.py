@@ -19,7 +19,8 @@ from clients.models import Profile
 from clients.reports import report_pdf
 from clients.services import profile_for
 from invoices import reminders
-from invoices.letters import statement_pdf
+from invoices.letters import reminder_letter_pdf, statement_pdf
+from invoices.models import Stage
 from invoices.services import payment_record
 
 pytestmark = pytest.mark.django_db
@@ -404,3 +405,26 @@ def test_a_new_client_starts_in_my_language(alice_client, alice):
     profile.save()
     form = alice_client.get(reverse("client_create")).context["form"]
     assert form["language"].value() == "id"
+
+
+@pytest.mark.parametrize(
+    "name", ["Lytse Stûdio", 'Alice "Pixel" Design, Oy', "Kedai Reka Bentuk Ária"]
+)
+def test_any_business_name_reads_back_as_the_display_name(smtp_server, alice, invoice, name):
+    profile = profile_for(alice)
+    profile.business_name = name
+    profile.save()
+    reminders.freelancer_reminders_run(owner=alice, as_of=invoice.due_on + timedelta(days=1))
+    [message] = smtp_server.mailbox.messages
+    [sender] = message["From"].addresses
+    assert (sender.display_name, sender.addr_spec) == (name, "noreply@localhost")
+
+
+def test_a_reminder_letter_carries_the_letterhead_and_no_product_name(studio, invoice):
+    reader, text = pdf_read(reminder_letter_pdf(invoice, Stage.FINAL, studio, as_of=TODAY))
+    assert "Alice Design Oy" in text and "Mannerheimintie 1" in text
+    assert "Alice Virtanen" in text  # signed with her name
+    assert page_has_image(reader.pages[0])
+    assert not PRODUCT.search(text)
+    assert reader.metadata.creator == "Alice Design Oy"
+    assert not PRODUCT.search(metadata_text(reader))
