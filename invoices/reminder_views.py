@@ -9,6 +9,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from clients.mail import client_mail_sender
 from clients.services import profile_for
 from invoices.models import Invoice, Reminder, Stage
 from invoices.reminders import reminder_render, reminder_send_now
@@ -53,7 +54,8 @@ def reminder_preview(request: HttpRequest, invoice_pk: int, stage: str) -> HttpR
         Invoice.objects.for_owner(request.user).with_paid().select_related("client"), pk=invoice_pk
     )
     stage = _stage(stage)
-    email = reminder_render(invoice, stage, profile_for(request.user))
+    profile = profile_for(request.user)
+    email = reminder_render(invoice, stage, profile)
     sent = Reminder.objects.filter(invoice=invoice, stage=stage).first()
     return render(
         request,
@@ -62,6 +64,7 @@ def reminder_preview(request: HttpRequest, invoice_pk: int, stage: str) -> HttpR
             "invoice": invoice,
             "stage": stage,
             "email": email,
+            "sender": client_mail_sender(profile),
             "sent": sent,
             "stages": Stage,
             # Nothing goes out automatically until a failed autopay payment is recorded.

@@ -428,3 +428,11 @@ def test_a_reminder_letter_carries_the_letterhead_and_no_product_name(studio, in
     assert not PRODUCT.search(text)
     assert reader.metadata.creator == "Alice Design Oy"
     assert not PRODUCT.search(metadata_text(reader))
+
+
+def test_the_reminder_preview_shows_the_sender_the_client_will_see(alice_client, studio, invoice):
+    response = alice_client.get(reverse("reminder_preview", args=[invoice.pk, "nudge"]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Alice Design Oy &lt;noreply@localhost&gt;" in html
+    assert "hello@alicedesign.example" in html
