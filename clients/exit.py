@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from clients.models import AccountItem, Client, Profile
-from clientwatch.money import format_day
+from clients.wording import FAREWELL_KINDS, wording_text
+from clientwatch.formatting import active_locale, format_day
 from redflags.assess import client_score_refresh
 
 LETTER_MAX = 10_000
@@ -47,6 +48,11 @@ def exit_date(when: When, *, today: date, on: date | None = None) -> date:
     return on
 
 
+def _on_page(day: date) -> str:
+    """A day in an error on the freelancer's page, in the page's language."""
+    return format_day(day, active_locale(), "medium")
+
+
 def farewell_draft(
     *, client: Client, profile: Profile, tone: Tone, reasons: Iterable[str], end_on: date
 ) -> str:
@@ -56,6 +62,10 @@ def farewell_draft(
         "reasons": list(reasons),
         "end_on": format_day(end_on, client.language),
         "freelancer_name": profile.signature,
+        # In place of the tone's closing sentence; only a text in the client's language.
+        "own_words": wording_text(
+            owner_id=profile.user_id, kind=FAREWELL_KINDS[tone], language=client.language
+        ),
     }
     with translation.override(client.language):
         text = render_to_string(f"clients/exit/letter_{tone}.txt", context)
@@ -78,17 +88,17 @@ def client_drop(
     errors: dict[str, str] = {}
     if client.status == Client.Status.DROPPED:
         raise ValidationError(
-            _("This client was already dropped on %(day)s.") % {"day": client.dropped_on}
+            _("This client was already dropped on %(day)s.") % {"day": _on_page(client.dropped_on)}
         )
     last_invoice = client.invoices.aggregate(last=Max("issued_on"))["last"]
     if end_on < client.started_on:
         errors["end_on"] = _("The end cannot be before the relationship started (%(day)s).") % {
-            "day": client.started_on
+            "day": _on_page(client.started_on)
         }
     elif end_on < today and last_invoice and end_on < last_invoice:
         errors["end_on"] = _(
             "That date is in the past and before the last invoice (%(day)s); pick a later one."
-        ) % {"day": last_invoice}
+        ) % {"day": _on_page(last_invoice)}
     if not letter.strip():
         errors["letter"] = _("Write the farewell letter (or keep the draft).")
     elif len(letter) > LETTER_MAX:

@@ -15,6 +15,7 @@ from PIL import Image, UnidentifiedImageError
 
 from clients.forms import UNKNOWN_CURRENCY
 from clients.models import LateFeeTiming, Profile
+from clients.wording import Kind, wording_limit, wording_text
 from clientwatch.money import currency_choices
 from redflags.forms import EvidenceFileInput
 from redflags.rules.settings import TUNABLES, InvalidSettings, RuleSettings
@@ -141,6 +142,7 @@ LATE_FEE_FIELDS = (
     "late_fee_percent",
     "late_fee_timing",
     "late_interest_percent",
+    "late_fees_with_nudge",
 )
 PAPERWORK_FIELDS = (
     "receipts_enabled",
@@ -152,7 +154,6 @@ PAPERWORK_FIELDS = (
 FIRST_GROUP = (
     "business_name",
     "business_details",
-    "payment_instructions",
     "currency",
     "target_hourly_rate",
     "default_payment_terms_days",
@@ -213,7 +214,20 @@ LANGUAGE_DEFAULTS = {
 
 
 class OnboardingForm(IdentityFieldsMixin, forms.ModelForm):
-    """The few details asked right after sign-up; all of them can wait for the settings."""
+    """The few details asked right after sign-up; all of them can wait for the settings.
+
+    The payment instructions are the freelancer's wording in the language they choose here
+    (clients.wording): other languages' are added in the settings."""
+
+    payment_instructions = forms.CharField(
+        label=_("Payment instructions"),
+        required=False,
+        max_length=wording_limit(Kind.PAYMENT_INSTRUCTIONS),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "How clients pay you, e.g. your bank account, written in the language you choose below."
+        ),
+    )
 
     class Meta:
         model = Profile
@@ -231,17 +245,12 @@ class OnboardingForm(IdentityFieldsMixin, forms.ModelForm):
         labels = {
             "business_name": _("Business name"),
             "business_details": _("Address"),
-            "payment_instructions": _("Payment instructions"),
         }
         help_texts = {
             "business_name": _("As your clients know you; it is the sender of your emails."),
             "business_details": _("Printed on your letters, statements and reports."),
-            "payment_instructions": _("How clients pay you, e.g. your bank account."),
         }
-        widgets = {
-            "business_details": forms.Textarea(attrs={"rows": 3}),
-            "payment_instructions": forms.Textarea(attrs={"rows": 3}),
-        }
+        widgets = {"business_details": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args: Any, language: str = "en", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -257,6 +266,16 @@ class OnboardingForm(IdentityFieldsMixin, forms.ModelForm):
             self.initial["language"] = language
         if not profile.signature_name:
             self.initial["signature_name"] = profile.user.get_full_name()
+        self.initial["payment_instructions"] = wording_text(
+            owner_id=profile.user_id,
+            kind=Kind.PAYMENT_INSTRUCTIONS,
+            language=self.initial.get("language") or profile.language,
+        )
+
+    def profile_fields(self) -> dict[str, Any]:
+        fields = super().profile_fields()
+        fields.pop("payment_instructions", None)
+        return fields
 
 
 # Set on the profile form itself (target rate, currency), not among the rule weights.

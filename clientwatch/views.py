@@ -2,6 +2,7 @@
 
 from email import policy
 from email.parser import BytesParser
+from email.utils import getaddresses
 from pathlib import Path, PurePath
 
 from django.conf import settings
@@ -9,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
@@ -18,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from clients.models import Profile
 from clients.services import profile_for, profile_update
+from clients.wording import Kind, wording_save
 from clientwatch.forms import OnboardingForm, ProfileForm, RuleSettingsForm, SignupForm
 from redflags.assess import rule_settings_for
 
@@ -28,11 +30,20 @@ def signup(request: HttpRequest) -> HttpResponse:
         return redirect("dashboard")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            user = form.save()
-            profile_for(user)
+        try:
+            with transaction.atomic():
+                user = form.save()
+                profile_for(user)
+        except IntegrityError:
+            # The same username or email signed up a moment ago: the form's checks, run
+            # again now, name which (the database's unique indexes decided the race).
+            form = SignupForm(request.POST)
+            form.is_valid()
+            if not form.errors:
+                form.add_error(None, _("This account was just created. Log in instead."))
+            return render(request, "registration/signup.html", {"form": form}, status=422)
         # Several auth backends (django-axes first): name the one that knows this user.
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend="clientwatch.middleware.ProfileBackend")
         return redirect("onboarding")
     return render(request, "registration/signup.html", {"form": form})
 
@@ -62,6 +73,19 @@ def _profile_save(profile: Profile, fields: dict, *, logo_before: str) -> None:
         transaction.on_commit(lambda: storage.delete(logo_before))
 
 
+@transaction.atomic
+def _onboarding_save(profile: Profile, form: OnboardingForm, *, logo_before: str) -> None:
+    _profile_save(profile, form.profile_fields(), logo_before=logo_before)
+    # Blank is "not now", not "delete the ones I have".
+    if text := form.cleaned_data["payment_instructions"]:
+        wording_save(
+            owner=profile.user,
+            kind=Kind.PAYMENT_INSTRUCTIONS,
+            language=profile.language,
+            text=text,
+        )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def onboarding(request: HttpRequest) -> HttpResponse:
@@ -80,7 +104,7 @@ def onboarding(request: HttpRequest) -> HttpResponse:
         logo_before = profile.logo.name  # validating the form sets the upload on the profile
         if form.is_valid():
             try:
-                _profile_save(profile, form.profile_fields(), logo_before=logo_before)
+                _onboarding_save(profile, form, logo_before=logo_before)
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
@@ -159,6 +183,13 @@ def _mail_files() -> list[Path]:
     return sorted(folder.glob("*.log"), key=lambda p: p.stat().st_mtime, reverse=True)
 
 
+def _addresses(msg) -> set[str]:
+    """Every address the message is to, or asks replies to, compared whole: "ce@example.test"
+    must not read the mail of "alice@example.test"."""
+    headers = [str(value) for h in ("To", "Cc", "Reply-To", "Bcc") for value in msg.get_all(h, [])]
+    return {address.lower() for _name, address in getaddresses(headers) if address}
+
+
 def _mails_for(*emails: str) -> list[dict]:
     """Messages the file backend wrote that this freelancer sent (Reply-To) or received."""
     emails = tuple(email.lower() for email in emails if email)
@@ -171,8 +202,7 @@ def _mails_for(*emails: str) -> list[dict]:
             if not raw.strip():
                 continue
             msg = parser.parsebytes(raw.strip())
-            people = " ".join(str(msg.get(h, "")) for h in ("To", "Reply-To", "Bcc")).lower()
-            if any(email in people for email in emails):
+            if not _addresses(msg).isdisjoint(emails):
                 found.append(
                     {
                         "file": path.name,

@@ -13,6 +13,7 @@ from clients.forms import DateInput, ServiceModelForm, currency_field
 from clients.models import Client, Profile
 from clients.selectors import open_invoices_for
 from clients.templatetags.clientwatch import money_display
+from clientwatch.formatting import active_locale, format_day
 from invoices.models import Invoice, Payment
 
 NOT_POSITIVE = _("Enter an amount above zero.")
@@ -115,7 +116,7 @@ class OpenInvoiceChoiceField(forms.ModelChoiceField):
         return _("%(number)s: %(owed)s still owed, due %(due)s") % {
             "number": invoice.number,
             "owed": money_display(invoice.balance, invoice.currency),
-            "due": invoice.due_on.isoformat(),
+            "due": format_day(invoice.due_on, active_locale(), "medium"),
         }
 
 

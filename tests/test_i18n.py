@@ -21,6 +21,7 @@ from django.utils import timezone, translation
 from clients.exit import Tone, farewell_draft
 from clients.reports import report_context, report_html
 from clients.services import profile_for
+from clients.wording import Kind, wording_save
 from invoices.models import InvoiceStatus, Stage
 from invoices.reminders import reminder_render
 
@@ -95,7 +96,13 @@ def english_afterwards():
 def profile(alice):
     profile = profile_for(alice)
     profile.business_name = "Alice Design"
-    profile.payment_instructions = "IBAN FI00 1234 5678"
+    for language, _name in settings.LANGUAGES:
+        wording_save(
+            owner=alice,
+            kind=Kind.PAYMENT_INSTRUCTIONS,
+            language=language,
+            text="IBAN FI00 1234 5678",
+        )
     profile.save()
     return profile
 

@@ -18,6 +18,7 @@ from clients.mail import client_mail_sender
 from clients.models import Profile
 from clients.reports import report_pdf
 from clients.services import profile_for
+from clients.wording import Kind, wording_save, wording_text
 from invoices import reminders
 from invoices.letters import reminder_letter_pdf, statement_pdf
 from invoices.models import Stage
@@ -53,10 +54,12 @@ def studio(alice, media):
     profile.signature_name = "Alice Virtanen"
     profile.reply_to_email = "hello@alicedesign.example"
     profile.business_details = "Mannerheimintie 1, 00100 Helsinki"
-    profile.payment_instructions = "IBAN FI00 1234 5678"
     profile.receipts_enabled = True
     profile.logo.save("logo.png", png(), save=False)
     profile.save()
+    wording_save(
+        owner=alice, kind=Kind.PAYMENT_INSTRUCTIONS, language="en", text="IBAN FI00 1234 5678"
+    )
     return profile
 
 
@@ -251,6 +254,10 @@ def test_onboarding_saves_the_details(client, carol, media):
     assert carol.time_zone == "Europe/London"
     assert carol.currency == "GBP"
     assert carol.language == "fi"
+    # Written in the language chosen on the page, for the clients who read it.
+    assert wording_text(owner_id=carol.user_id, kind=Kind.PAYMENT_INSTRUCTIONS, language="fi") == (
+        "Sort code 00-00-00, account 12345678"
+    )
     assert carol.logo.name.startswith(f"logos/{carol.user_id}/logo")
     assert carol.logo.name.endswith(".png")
     assert client_mail_sender(carol).reply_to == ["carol@carolcopy.example"]
@@ -279,6 +286,7 @@ def test_onboarding_rejects_a_bad_value_and_saves_nothing(client, carol, field, 
     carol.refresh_from_db()
     assert carol.business_name == ""
     assert carol.time_zone == "UTC"
+    assert not wording_text(owner_id=carol.user_id, kind=Kind.PAYMENT_INSTRUCTIONS, language="fi")
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clients', '0002_getting_paid'),
+        ('clients', '0005_wording'),
     ]
 
     operations = [
