@@ -210,6 +210,7 @@ class ClientForm(ServiceModelForm):
             # A new client starts from the freelancer's own defaults.
             profile = Profile.objects.for_user(owner)
             self.initial.setdefault("currency", profile.currency)
+            self.initial.setdefault("language", profile.language)
             self.initial.setdefault("payment_terms_days", profile.default_payment_terms_days)
         self.fields["ref"].required = False
         # Settings added later than most forms and scripts posting here: absent means default.

@@ -109,6 +109,10 @@ class LateFeeTerms(models.Model):
         abstract = True
 
 
+def logo_upload_to(profile: "Profile", filename: str) -> str:
+    return f"logos/{profile.user_id}/{filename}"
+
+
 class ProfileManager(models.Manager):
     def for_user(self, user) -> "Profile":
         profile, _ = self.get_or_create(user=user)
@@ -126,6 +130,32 @@ class Profile(LateFeeTerms):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
     )
     business_name = models.CharField(max_length=120, blank=True)
+    signature_name = models.CharField(
+        _("name to sign with"),
+        max_length=120,
+        blank=True,
+        help_text=_("How your emails and letters are signed. Blank: your business name."),
+    )
+    reply_to_email = models.EmailField(
+        _("reply-to address"),
+        max_length=254,
+        blank=True,
+        help_text=_("Where your clients' replies go. Blank: your account email."),
+    )
+    logo = models.FileField(
+        _("logo"),
+        upload_to=logo_upload_to,
+        blank=True,
+        max_length=300,
+        help_text=_("Printed at the top of your letters, statements and reports."),
+    )
+    language = models.CharField(
+        _("your language"),
+        max_length=5,
+        choices=LANGUAGE_CHOICES,
+        default="en",
+        help_text=_("For these pages, and the first choice for a new client."),
+    )
     business_details = models.TextField(
         max_length=1000, blank=True, help_text=_("Address, tax number: printed on reports.")
     )
@@ -190,8 +220,20 @@ class Profile(LateFeeTerms):
 
     @property
     def signature(self) -> str:
-        """The name the freelancer signs with: business name, full name or user name."""
-        return self.business_name or self.user.get_full_name() or self.user.get_username()
+        """The name the freelancer signs with: their own choice, else the business name,
+        full name or user name."""
+        return (
+            self.signature_name
+            or self.business_name
+            or self.user.get_full_name()
+            or self.user.get_username()
+        )
+
+    @property
+    def letterhead_name(self) -> str:
+        """Who a client hears from (letterheads, the sender of emails): the business,
+        else the person signing."""
+        return self.business_name or self.signature
 
 
 class WordingQuerySet(OwnedQuerySet):

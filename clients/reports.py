@@ -4,6 +4,7 @@
 function from HTML to PDF bytes (WeasyPrint), so rendering can run in a task or a request.
 """
 
+import base64
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -28,6 +29,23 @@ from redflags.assess import client_facts, lateness_bars, score_history
 from redflags.models import Incident
 
 STATIC = Path(settings.BASE_DIR) / "static"
+_LOGO_TYPES = {".png": "image/png", ".jpg": "image/jpeg"}
+
+
+def letterhead_logo(profile: Profile) -> str:
+    """The freelancer's logo as a data: URL, or "" without one. Inlined so rendering reads
+    nothing from storage (it may be a private bucket) and stays a function of its HTML."""
+    if not profile.logo:
+        return ""
+    mimetype = _LOGO_TYPES.get(Path(profile.logo.name).suffix)
+    if mimetype is None:
+        return ""
+    try:
+        with profile.logo.open("rb") as handle:
+            data = handle.read()
+    except FileNotFoundError:
+        return ""  # a letter without its logo beats no letter
+    return f"data:{mimetype};base64,{base64.b64encode(data).decode('ascii')}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +129,8 @@ def report_context(client: Client, *, internal: bool, as_of: date | None = None)
         "client": client,
         "profile": profile,
         "freelancer_name": profile.signature,
+        "letterhead_name": profile.letterhead_name,
+        "logo": letterhead_logo(profile),
         "payment_instructions": wording_text(
             owner_id=owner.pk, kind=Kind.PAYMENT_INSTRUCTIONS, language=text_language
         ),

@@ -267,7 +267,9 @@ EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=5 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # Mail
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="ClientWatch <clientwatch@localhost>")
+# Mail to clients shows the freelancer's name with this address (clients.mail), so the
+# default names no product; a display name set here is used only for mail to freelancers.
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noreply@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 MAIL_DIR = VAR_DIR / "mail"
 globals().update(email_settings(env.str("EMAIL_URL", default=f"file://{MAIL_DIR}")))

@@ -39,7 +39,9 @@ urlpatterns = [
         name="reminder_send",
     ),
     path("reminders/<int:pk>/", reminder_views.reminder_detail, name="reminder_detail"),
+    path("welcome/", views.onboarding, name="onboarding"),
     path("settings/", views.profile_settings, name="profile_settings"),
+    path("settings/logo/", views.profile_logo, name="profile_logo"),
     path("settings/rules/", views.rule_settings, name="rule_settings"),
     path("admin/", admin.site.urls),
 ]

@@ -9,6 +9,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from clients.mail import client_mail_sender
 from clients.services import profile_for
 from clients.wording import payment_instructions_missing
 from invoices.models import Invoice, Reminder, Stage
@@ -55,9 +56,8 @@ def reminder_preview(request: HttpRequest, invoice_pk: int, stage: str) -> HttpR
         Invoice.objects.for_owner(request.user).with_paid().select_related("client"), pk=invoice_pk
     )
     stage = _stage(stage)
-    hand_send = reminder_send_preview(
-        invoice=invoice, stage=stage, profile=profile_for(request.user)
-    )
+    profile = profile_for(request.user)
+    hand_send = reminder_send_preview(invoice=invoice, stage=stage, profile=profile)
     email = hand_send.email
     sent = Reminder.objects.filter(invoice=invoice, stage=stage).first()
     return render(
@@ -70,6 +70,7 @@ def reminder_preview(request: HttpRequest, invoice_pk: int, stage: str) -> HttpR
             ),
             "stage": stage,
             "email": email,
+            "sender": client_mail_sender(profile),
             "sendable": hand_send.sendable,
             "confirmation": hand_send.confirmation,
             "sent": sent,

@@ -300,6 +300,11 @@ def visit_logged_in_pages(checks: PageChecks, site: dict) -> None:
     checks.visit("invoice-with-fees", f"/invoices/{late.pk}/")
 
     checks.visit("settings", "/settings/")
+    checks.visit("onboarding", "/welcome/")
+    page.get_by_label("Reply-to address").fill("not an address")
+    page.get_by_role("button", name="Save and start").click()
+    expect(page.locator("form .errorlist").first).to_be_visible()
+    checks.visit("onboarding-errors")
     checks.visit("password-change", "/accounts/password_change/")
     checks.visit("password-change-done", "/accounts/password_change/done/")
 
