@@ -17,11 +17,13 @@ from clients.reports import report_request
 from clients.services import profile_for
 from invoices.models import Invoice
 from redflags.assess import assess_clients, today_for
+from redflags.translation import rule_text
 
 
-def _reasons(request: HttpRequest, client: Client) -> list[str]:
+def _reasons(request: HttpRequest, client: Client) -> list[tuple[str, str]]:
+    """(rule id, title in the freelancer's language) for each current reason."""
     assessment = assess_clients(request.user, as_of=today_for(request.user), client_ids=[client.pk])
-    return [reason.title for reason in assessment[client.pk].reasons]
+    return [(reason.rule, rule_text(reason.title)) for reason in assessment[client.pk].reasons]
 
 
 def _owed(client: Client) -> dict[str, Decimal]:
@@ -80,7 +82,10 @@ def client_drop_view(request: HttpRequest, pk: int) -> HttpResponse:
     today = today_for(request.user)
     try:
         end_on = exit_date(When(data["when"]), today=today, on=data.get("end_on"))
-        reason = "; ".join([*data["reasons"], data["reason_note"]]).strip("; ")
+        # The internal record keeps the titles as the freelancer read them.
+        titles = dict(reasons)
+        said = [titles[rule] for rule in data["reasons"]]
+        reason = "; ".join([*said, data["reason_note"]]).strip("; ")
         client_drop(
             client=client,
             reason=reason,

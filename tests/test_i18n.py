@@ -23,6 +23,8 @@ from clients.reports import report_context, report_html
 from clients.services import profile_for
 from invoices.models import InvoiceStatus, Stage
 from invoices.reminders import reminder_render
+from redflags.assess import client_score_refresh
+from redflags.rules.wording import farewell_reason
 
 pytestmark = pytest.mark.django_db
 
@@ -233,22 +235,25 @@ def test_the_browser_language_is_followed_by_default(alice_client):
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("tone", list(Tone))
 def test_both_farewell_letters_are_fully_translated(factories, alice, profile, language, tone):
+    reasons = ["repeated_verbal_abuse", "competitor_leverage"]
+
     def draft(lang):
         client = factories.client(owner=alice, name="Acme Studio", language=lang)
         return farewell_draft(
-            client=client,
-            profile=profile,
-            tone=tone,
-            reasons=["Verbal abuse after a warning"],
-            end_on=date(2026, 2, 28),
+            client=client, profile=profile, tone=tone, reasons=reasons, end_on=date(2026, 2, 28)
         )
 
     english, letter = draft("en"), draft(language)
-    data = ("Acme Studio", "Alice Design", "February 28, 2026", "Verbal abuse after a warning")
+    data = ("Acme Studio", "Alice Design", "February 28, 2026")
     assert leftovers(english, letter, *data) == []
     assert format_date(date(2026, 2, 28), format="long", locale=language) in letter
     if tone == Tone.DIRECT:
-        assert "Verbal abuse after a warning" in letter  # the freelancer's words, as written
+        # The reasons are told to the client in their language, in the letter's own words.
+        with translation.override(language):
+            said = [translation.gettext(farewell_reason(rule)) for rule in reasons]
+        for sentence in said:
+            assert f"- {sentence}\n" in letter
+        assert "competitor" not in letter.lower()
 
 
 # --- The handover report ----------------------------------------------------------------
@@ -325,3 +330,126 @@ def test_catalogue_headers_have_the_right_plural_forms(language):
     nplurals = 1 if language in ("ms", "id") else 2
     assert f"nplurals={nplurals};" in header
     assert f"Language: {language}\\n" in header
+
+
+# --- The rules engine's words, in the freelancer's language ------------------------------
+
+
+@pytest.fixture
+def troubled(alice, factories):
+    """A client with an overdue invoice and abuse after a warning: titles, advice, evidence."""
+    client = factories.client(owner=alice, name="Rough Ride Oy", ref="rough", currency="EUR")
+    factories.invoice(
+        client=client,
+        number="RR-1",
+        amount=Decimal("1200.00"),
+        issued_on=TODAY - timedelta(days=40),
+        due_on=TODAY - timedelta(days=26),
+    )
+    for days_ago, warned in ((20, True), (5, False)):
+        factories.incident(
+            client=client,
+            category="verbal_abuse",
+            occurred_on=TODAY - timedelta(days=days_ago),
+            client_was_warned=warned,
+        )
+    client_score_refresh(client)
+    return client
+
+
+RULE_TITLES = ["Abusive again after a warning", "Money overdue"]
+RULE_ADVICE = [
+    "You told them it was not acceptable and it happened again. Part ways, and say it "
+    "plainly: their language crossed a line and you will no longer work with them. Step "
+    "away from any abusive conversation until then."
+]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_client_page_shows_rule_titles_advice_and_evidence_in_the_ui_language(
+    alice_client, troubled, language
+):
+    url = reverse("client_detail", args=[troubled.pk])
+    page = visible_text(alice_client.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode())
+    with translation.override(language):
+        titles = [translation.gettext(title) for title in RULE_TITLES]
+        advice = [translation.gettext(text) for text in RULE_ADVICE]
+    for english, text in zip(RULE_TITLES + RULE_ADVICE, titles + advice, strict=True):
+        assert text != english
+        assert text in page
+        assert english not in page
+    # Evidence: translated around the invoice number, its date and amount the local way.
+    due = format_date(TODAY - timedelta(days=26), format="medium", locale=language)
+    amount = format_currency(Decimal("1200.00"), "EUR", locale=language)
+    evidence = next(line for line in page.splitlines() if "RR-1" in line)
+    assert due in evidence and amount in evidence
+    assert "Invoice RR-1" not in evidence and "overdue" not in evidence
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_dashboard_shows_the_top_reason_in_the_ui_language(alice_client, troubled, language):
+    page = alice_client.get(reverse("dashboard"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    with translation.override(language):
+        title = translation.gettext("Abusive again after a warning")
+    assert title in html.unescape(page)
+    assert "Abusive again after a warning" not in page
+
+
+def test_the_drop_page_offers_reasons_in_the_ui_language_and_the_letter_in_the_clients(
+    alice_client, troubled
+):
+    troubled.language = "ms"
+    troubled.save()
+    url = reverse("client_drop", args=[troubled.pk])
+    page = html.unescape(alice_client.get(url, HTTP_ACCEPT_LANGUAGE="fi").content.decode())
+    with translation.override("fi"):
+        assert translation.gettext("Abusive again after a warning") in page
+    response = alice_client.post(
+        url,
+        {
+            "reasons": ["repeated_verbal_abuse", "overdue"],
+            "when": "now",
+            "tone": "direct",
+            "keep_reminders_for_owed": "on",
+            "redraft": "1",
+        },
+        HTTP_ACCEPT_LANGUAGE="fi",
+        headers={"HX-Request": "true"},
+    )
+    letter = html.unescape(response.content.decode())
+    with translation.override("ms"):
+        said = [
+            translation.gettext(farewell_reason(rule))
+            for rule in ("repeated_verbal_abuse", "overdue")
+        ]
+    for sentence in said:
+        assert f"- {sentence}" in letter
+    assert "Abusive" not in letter and "overdue" not in letter.lower()
+
+
+def test_the_internal_record_keeps_the_reasons_as_the_freelancer_read_them(alice_client, troubled):
+    url = reverse("client_drop", args=[troubled.pk])
+    alice_client.post(
+        url,
+        {
+            "reasons": ["repeated_verbal_abuse"],
+            "reason_note": "Huusi puhelimessa.",
+            "when": "now",
+            "tone": "vague",
+            "letter": "Hyvästi.",
+            "keep_reminders_for_owed": "on",
+        },
+        HTTP_ACCEPT_LANGUAGE="fi",
+    )
+    troubled.refresh_from_db()
+    with translation.override("fi"):
+        title = translation.gettext("Abusive again after a warning")
+    assert troubled.drop_reason == f"{title}; Huusi puhelimessa."
+
+
+def test_a_stored_evidence_line_from_before_translations_reads_as_it_was():
+    from redflags.translation import evidence_label, rule_text
+
+    with translation.override("fi"):
+        assert evidence_label({"label": "Invoice 7, due 3 Mar 2024"}) == "Invoice 7, due 3 Mar 2024"
+        assert rule_text("Pays late") == translation.gettext("Pays late") != "Pays late"
