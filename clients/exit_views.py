@@ -15,9 +15,14 @@ from clients.exit_forms import DropForm
 from clients.models import Client, Report
 from clients.reports import report_request
 from clients.services import profile_for
+from clientwatch.checks import language_translated
 from invoices.models import Invoice
+from invoices.reminder_views import language_name
 from redflags.assess import assess_clients, today_for
 from redflags.translation import rule_text
+
+# A sentence of both letters: if the client's language lacks it, the letter is English.
+LETTER_MSGID = "Dear %(name)s,"
 
 
 def _reasons(request: HttpRequest, client: Client) -> list[tuple[str, str]]:
@@ -124,6 +129,8 @@ def _render(request, client, form, status=200):
             "form": form,
             "owed": _owed(client),
             "accounts_in_hand": accounts_in_hand,
+            "letter_translated": language_translated(client.language, LETTER_MSGID),
+            "language_name": language_name(client.language),
         },
         status=status,
     )

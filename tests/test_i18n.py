@@ -453,3 +453,33 @@ def test_a_stored_evidence_line_from_before_translations_reads_as_it_was():
     with translation.override("fi"):
         assert evidence_label({"label": "Invoice 7, due 3 Mar 2024"}) == "Invoice 7, due 3 Mar 2024"
         assert rule_text("Pays late") == translation.gettext("Pays late") != "Pays late"
+
+
+# --- A language without a catalogue is reported, not silently English --------------------
+
+
+def test_every_offered_language_has_a_catalogue_and_the_check_is_quiet():
+    from clientwatch.checks import catalogues_check
+
+    assert catalogues_check() == []
+
+
+def test_a_language_offered_without_a_catalogue_is_a_system_check_warning(settings):
+    from django.core.checks import run_checks
+
+    settings.LANGUAGES = [*settings.LANGUAGES, ("de", "Deutsch")]
+    warnings = [w for w in run_checks(tags=["translation"]) if w.id == "clientwatch.W001"]
+    assert len(warnings) == 1
+    assert "'de'" in warnings[0].msg and "Deutsch" in warnings[0].msg
+
+
+@pytest.mark.parametrize(("language", "warned"), [("de", True), ("fi", False), ("en", False)])
+def test_the_drop_page_warns_when_the_clients_language_has_no_catalogue(
+    alice_client, alice, factories, language, warned
+):
+    client = factories.client(owner=alice, name="Abroad GmbH", language=language)
+    page = alice_client.get(reverse("client_drop", args=[client.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    text = html.unescape(page.content.decode())
+    name = translation.get_language_info(language)["name"]
+    warning = f"No translation in {name} yet: this letter goes out in English."
+    assert (warning in text) is warned
