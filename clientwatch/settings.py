@@ -189,6 +189,8 @@ LANGUAGES = [
     ("fy", "Frysk"),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# A day is written `|date:"SHORT_DATE_FORMAT"`, each language its own way (see the module).
+FORMAT_MODULE_PATH = ["clientwatch.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -483,3 +483,39 @@ def test_the_drop_page_warns_when_the_clients_language_has_no_catalogue(
     name = translation.get_language_info(language)["name"]
     warning = f"No translation in {name} yet: this letter goes out in English."
     assert (warning in text) is warned
+
+
+# --- Dates on the freelancer's pages ------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_day_reads_the_languages_way_in_every_month(language):
+    from django.utils import formats
+
+    with translation.override(language):
+        for month in range(1, 13):
+            day = date(2026, month, 20)
+            written = formats.date_format(day, "SHORT_DATE_FORMAT")
+            assert written == format_date(day, format="medium", locale=language)
+
+
+def test_a_finnish_november_day_no_longer_reads_as_march(alice_client, alice, factories):
+    client = factories.client(owner=alice, name="Marras Oy", started_on=date(2025, 11, 20))
+    page = alice_client.get(reverse("client_detail", args=[client.pk]), HTTP_ACCEPT_LANGUAGE="fi")
+    text = html.unescape(page.content.decode())
+    assert "20.11.2025" in text
+    assert "20 Mar 2025" not in text
+    with translation.override("fi"):
+        # Even a fixed "M" reads November, not March.
+        assert translation.gettext("nov") == "marras"
+
+
+def test_templates_write_days_through_the_languages_formats():
+    """A fixed pattern such as "j M Y" writes English-shaped days in every language."""
+    allowed = re.compile(r"^(?:[A-Z_]+_FORMAT|Y-m-d|c)$")
+    fixed = []
+    for path in (Path(settings.BASE_DIR) / "templates").rglob("*.*"):
+        for pattern in re.findall(r"\|date:[\"']([^\"']*)[\"']", path.read_text("utf-8")):
+            if not allowed.match(pattern):
+                fixed.append(f"{path.name}: {pattern}")
+    assert fixed == []
