@@ -3,7 +3,8 @@
 Pages write a day as `|date:"SHORT_DATE_FORMAT"`, never a fixed pattern: "j M Y" took the
 month from Django's three-letter abbreviations, and Finnish abbreviates marraskuu
 (November) as "mar", so 20 November read "20 Mar 2026". Each language here writes the day
-as Babel's medium date does for it: 20 Nov 2026, 20.11.2026.
+as Babel's medium date does for it (20 Nov 2026, 20.11.2026), and DATE_FORMAT as its long
+date (November 20, 2026, 20. marraskuuta 2026).
 """
 
 from django.utils.translation import gettext_noop
@@ -25,4 +26,19 @@ MONTH_ABBREVIATIONS = (
     gettext_noop("oct"),
     gettext_noop("nov"),
     gettext_noop("dec"),
+)
+# And the months in full ("F"), which Django has no Frisian for.
+MONTH_NAMES = (
+    gettext_noop("January"),
+    gettext_noop("February"),
+    gettext_noop("March"),
+    gettext_noop("April"),
+    gettext_noop("May"),
+    gettext_noop("June"),
+    gettext_noop("July"),
+    gettext_noop("August"),
+    gettext_noop("September"),
+    gettext_noop("October"),
+    gettext_noop("November"),
+    gettext_noop("December"),
 )
