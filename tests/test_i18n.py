@@ -524,3 +524,18 @@ def test_templates_write_days_through_the_languages_formats():
             if not allowed.match(pattern):
                 fixed.append(f"{path.name}: {pattern}")
     assert fixed == []
+
+
+def test_the_score_charts_months_are_in_the_ui_language():
+    from types import SimpleNamespace
+
+    from redflags.templatetags.charts import score_chart
+
+    history = [
+        (date(2026, 10, 31), SimpleNamespace(score=80)),
+        (date(2026, 11, 30), SimpleNamespace(score=35)),
+    ]
+    with translation.override("fi"):
+        svg = score_chart(history)
+    assert "lokakuu 2026 80" in svg and "marraskuu 2026 35" in svg
+    assert "Nov" not in svg
