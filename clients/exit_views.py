@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -142,7 +143,7 @@ def report_create(request: HttpRequest, client_pk: int, kind: str) -> HttpRespon
     client = get_object_or_404(Client.objects.for_owner(request.user), pk=client_pk)
     if kind not in Report.Kind.values:
         raise Http404
-    report = report_request(client=client, kind=kind)
+    report = report_request(client=client, kind=kind, language=translation.get_language() or "")
     return redirect("report_detail", pk=report.pk)
 
 

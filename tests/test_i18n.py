@@ -539,3 +539,25 @@ def test_the_score_charts_months_are_in_the_ui_language():
         svg = score_chart(history)
     assert "lokakuu 2026 80" in svg and "marraskuu 2026 35" in svg
     assert "Nov" not in svg
+
+
+def test_the_internal_record_is_in_the_language_the_freelancer_asked_for_it_in(
+    alice_client, troubled, settings, tmp_path
+):
+    from clients.models import Report
+
+    settings.MEDIA_ROOT = tmp_path
+    alice_client.post(
+        reverse("report_create", args=[troubled.pk, "internal"]), HTTP_ACCEPT_LANGUAGE="fi"
+    )
+    report = Report.objects.get(client=troubled)
+    assert report.language == "fi" and report.state == Report.State.READY
+    context = report_context(troubled, internal=True) | {"ui_language": report.language}
+    page = visible_text(report_html(context))
+    with translation.override("fi"):
+        assert translation.gettext("Internal record: %(name)s") % {"name": "Rough Ride Oy"} in page
+        assert translation.gettext("Abusive again after a warning") in page  # score history
+    assert "Abusive again after a warning" not in page
+    # Without a language it stays in the default one, as before.
+    english = visible_text(report_html(report_context(troubled, internal=True)))
+    assert "Abusive again after a warning" in english
