@@ -557,6 +557,8 @@ def test_the_internal_record_is_in_the_language_the_freelancer_asked_for_it_in(
     with translation.override("fi"):
         assert translation.gettext("Internal record: %(name)s") % {"name": "Rough Ride Oy"} in page
         assert translation.gettext("Abusive again after a warning") in page  # score history
+        assert translation.gettext("Fire") in page  # its verdict, named
+    assert not re.search(r"\bfire\b", page)
     assert "Abusive again after a warning" not in page
     # Without a language it stays in the default one, as before.
     english = visible_text(report_html(report_context(troubled, internal=True)))

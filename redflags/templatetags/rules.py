@@ -19,3 +19,14 @@ def rule_text(text: Any) -> str:
 def evidence_label(item: Any) -> str:
     """{{ item|evidence_label }}: a stored evidence line, translated with its dates and amounts."""
     return translation.evidence_label(item)
+
+
+@register.filter
+def verdict_label(verdict: str) -> str:
+    """{{ score.previous_verdict|verdict_label }}: "Fire" in the reader's language, not "fire"."""
+    from redflags.models import ClientScore
+
+    try:
+        return str(ClientScore.Verdict(verdict).label)
+    except ValueError:
+        return verdict
