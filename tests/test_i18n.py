@@ -563,3 +563,44 @@ def test_the_internal_record_is_in_the_language_the_freelancer_asked_for_it_in(
     # Without a language it stays in the default one, as before.
     english = visible_text(report_html(report_context(troubled, internal=True)))
     assert "Abusive again after a warning" in english
+
+
+def engine_msgids() -> set[str]:
+    """Every text the rules engine marks (gettext_noop, fill, ngettext_noop), read from its
+    source as makemessages reads it."""
+    import ast
+
+    marks = {"gettext_noop": 1, "fill": 1, "ngettext_noop": 2}
+    found = set()
+    for path in (Path(settings.BASE_DIR) / "redflags" / "rules").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) in marks:
+                for arg in node.args[: marks[node.func.id]]:
+                    if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                        found.add(arg.value)
+    return found
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_rule_title_advice_and_evidence_text_is_translated(language):
+    msgids = engine_msgids()
+    assert len(msgids) > 80
+    translated = {}
+    for entry in po_entries(language):
+        if "fuzzy" not in entry["flags"] and all(entry["msgstr"].values()):
+            translated[entry["msgid"]] = entry
+            if entry.get("msgid_plural"):
+                translated[entry["msgid_plural"]] = entry
+    assert sorted(msgids - set(translated)) == []
+    # A translation keeps every {gap} of its msgid, or the edge falls back to English.
+    gaps = re.compile(r"\{\w+\}")
+    lost = [
+        msgid
+        for msgid in msgids
+        if "{" in msgid
+        and any(
+            set(gaps.findall(text)) != set(gaps.findall(msgid))
+            for text in translated[msgid]["msgstr"].values()
+        )
+    ]
+    assert lost == []
