@@ -16,7 +16,7 @@ from babel.numbers import format_currency, format_decimal
 from django.utils import translation
 from django.utils.translation import gettext, ngettext
 
-from redflags.rules.wording import Money, Phrase
+from redflags.rules.wording import Money, Phrase, in_english
 
 
 def rule_text(text: Any) -> str:
@@ -29,7 +29,7 @@ def rule_text(text: Any) -> str:
     if not text:
         return ""
     if isinstance(text, Phrase):
-        return _fill(text.msgid, text.plural, text.count, text.values, _decoded=False)
+        return _fill(text.msgid, text.plural, text.count, text.values, stored=False)
     if isinstance(text, dict):
         return _fill(text["msgid"], text.get("plural"), text.get("count"), text.get("values") or {})
     return gettext(str(text))
@@ -51,11 +51,11 @@ def _fill(
     plural: str | None,
     count: int | None,
     values: dict[str, Any],
-    _decoded: bool = True,
+    stored: bool = True,
 ) -> str:
     language = _language()
     template = gettext(msgid) if plural is None else ngettext(msgid, plural, count or 0)
-    filled = {key: _value(value, language, _decoded) for key, value in values.items()}
+    filled = {key: _value(value, language, stored) for key, value in values.items()}
     try:
         return template.format(**filled)
     except (KeyError, IndexError, ValueError):
@@ -64,10 +64,10 @@ def _fill(
         return english.format(**filled)
 
 
-def _value(value: Any, language: str, decoded: bool) -> str:
+def _value(value: Any, language: str, stored: bool) -> str:
     """A value inside a sentence: translated if it is a phrase, written the locale's way if
     it is a date, an amount or a number, and left alone if it is the freelancer's words."""
-    if decoded and isinstance(value, dict):
+    if stored and isinstance(value, dict):
         if "msgid" in value:
             return rule_text(value)
         if "date" in value:
@@ -85,7 +85,7 @@ def _value(value: Any, language: str, decoded: bool) -> str:
 
 def _local(value: date | Money | Decimal, language: str) -> str:
     if language == "en":
-        return Phrase("{value}", {"value": value})
+        return in_english(value)
     locale = translation.to_locale(language)
     try:
         if isinstance(value, date):
@@ -94,4 +94,4 @@ def _local(value: date | Money | Decimal, language: str) -> str:
             return format_currency(value.amount, value.currency, locale=locale)
         return format_decimal(value.normalize(), locale=locale)
     except (UnknownLocaleError, ValueError):
-        return Phrase("{value}", {"value": value})
+        return in_english(value)

@@ -128,7 +128,7 @@ class Phrase(str):
     ) -> Phrase:
         values = values or {}
         english = msgid if plural is None or count == 1 else plural
-        text = english.format(**{key: _english(value) for key, value in values.items()})
+        text = english.format(**{key: in_english(value) for key, value in values.items()})
         phrase = super().__new__(cls, text)
         phrase.msgid, phrase.values, phrase.plural, phrase.count = msgid, values, plural, count
         return phrase
@@ -144,7 +144,8 @@ class Phrase(str):
         return data
 
 
-def _english(value: object) -> str:
+def in_english(value: object) -> str:
+    """A value as the engine writes it in English: 3 Mar 2024, 1,200.00 EUR, 12.5."""
     if isinstance(value, date):
         return format_date(value)
     if isinstance(value, Money):
