@@ -473,6 +473,17 @@ def test_a_language_offered_without_a_catalogue_is_a_system_check_warning(settin
     assert "'de'" in warnings[0].msg and "Deutsch" in warnings[0].msg
 
 
+@pytest.mark.parametrize(("language", "warned"), [("de", True), ("fi", False)])
+def test_the_statement_page_warns_when_the_pdf_would_be_english(
+    alice_client, alice, factories, language, warned
+):
+    client = factories.client(owner=alice, name="Abroad GmbH", language=language)
+    url = reverse("client_statement", args=[client.pk])
+    text = html.unescape(alice_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode())
+    name = translation.get_language_info(language)["name"]
+    assert (f"No translation in {name} yet: the PDF goes out in English." in text) is warned
+
+
 @pytest.mark.parametrize(("language", "warned"), [("de", True), ("fi", False), ("en", False)])
 def test_the_drop_page_warns_when_the_clients_language_has_no_catalogue(
     alice_client, alice, factories, language, warned
