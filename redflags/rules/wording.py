@@ -8,10 +8,11 @@ no-op `gettext_noop` below (makemessages finds it by name); the pages translate 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import Decimal
-from typing import NamedTuple
+from functools import cache
+from typing import Any, NamedTuple
 
 from redflags.rules.assessment import Evidence
 from redflags.rules.facts import Category, IncidentFacts, InvoiceFacts
@@ -112,12 +113,16 @@ class Phrase(str):
     as before; the edge re-fills the translated msgid with the values written the reader's
     way. Values are str (a Phrase is translated too, a plain str is the freelancer's own
     words), int, Decimal, date or Money. With `plural`, `count` picks singular or plural.
+
+    Every evidence line is one, and each stored assessment keeps them all: so the English
+    and the stored form are each worked out once, by type rather than isinstance chains.
     """
 
     msgid: str
     values: dict[str, object]
-    plural: str | None
-    count: int | None
+    plural: str | None = None
+    count: int | None = None
+    _data: dict[str, object] | None = None
 
     def __new__(
         cls,
@@ -126,11 +131,17 @@ class Phrase(str):
         plural: str | None = None,
         count: int | None = None,
     ) -> Phrase:
-        values = values or {}
         english = msgid if plural is None or count == 1 else plural
-        text = english.format(**{key: in_english(value) for key, value in values.items()})
-        phrase = super().__new__(cls, text)
-        phrase.msgid, phrase.values, phrase.plural, phrase.count = msgid, values, plural, count
+        if values:
+            shown = dict(values)
+            for key, value in values.items():
+                if (write := _ENGLISH.get(type(value))) is not None:
+                    shown[key] = write(value)
+            english = english.format_map(shown)
+        phrase = super().__new__(cls, english)
+        phrase.msgid, phrase.values = msgid, values or {}
+        if plural is not None:
+            phrase.plural, phrase.count = plural, count
         return phrase
 
     def __reduce__(self) -> tuple[object, ...]:
@@ -138,37 +149,52 @@ class Phrase(str):
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready, for the stored assessment: the edge translates it when shown."""
-        data: dict[str, object] = {"msgid": self.msgid, "values": _encode(self.values)}
-        if self.plural is not None:
-            data |= {"plural": self.plural, "count": self.count}
-        return data
+        if self._data is None:
+            values = dict(self.values)
+            for key, value in values.items():
+                if (encode := _ENCODE.get(type(value))) is not None:
+                    values[key] = encode(value)
+            data: dict[str, object] = {"msgid": self.msgid, "values": values}
+            if self.plural is not None:
+                data |= {"plural": self.plural, "count": self.count}
+            self._data = data
+        return self._data
+
+
+def format_date(day: date) -> str:
+    """3 Mar 2024, whatever the process locale."""
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def format_money(amount: Decimal, currency: str) -> str:
+    return f"{amount:,.2f} {currency}"
 
 
 def in_english(value: object) -> str:
     """A value as the engine writes it in English: 3 Mar 2024, 1,200.00 EUR, 12.5."""
-    if isinstance(value, date):
-        return format_date(value)
-    if isinstance(value, Money):
-        return format_money(value.amount, value.currency)
-    if isinstance(value, Decimal):
-        return f"{value.normalize():f}"
-    return str(value)
+    write = _ENGLISH.get(type(value))
+    return str(value) if write is None else write(value)
 
 
-def _encode(values: dict[str, object]) -> dict[str, object]:
-    encoded: dict[str, object] = {}
-    for key, value in values.items():
-        if isinstance(value, Phrase):
-            encoded[key] = value.to_dict()
-        elif isinstance(value, date):
-            encoded[key] = {"date": value.isoformat()}
-        elif isinstance(value, Money):
-            encoded[key] = {"amount": str(value.amount), "currency": value.currency}
-        elif isinstance(value, Decimal):
-            encoded[key] = {"number": str(value)}
-        else:
-            encoded[key] = value
-    return encoded
+def _money_in_english(money: Money) -> str:
+    return f"{money.amount:,.2f} {money.currency}"
+
+
+def _number_in_english(number: Decimal) -> str:
+    return f"{number.normalize():f}"
+
+
+_ENGLISH: dict[type, Callable[[Any], str]] = {
+    date: format_date,
+    Money: _money_in_english,
+    Decimal: _number_in_english,
+}
+_ENCODE: dict[type, Callable[[Any], object]] = {
+    Phrase: Phrase.to_dict,
+    date: lambda day: {"date": day.isoformat()},
+    Money: lambda money: {"amount": str(money.amount), "currency": money.currency},
+    Decimal: lambda number: {"number": str(number)},
+}
 
 
 CATEGORY_LABELS: dict[str, Phrase] = {
@@ -186,15 +212,7 @@ def ngettext_noop(singular: str, plural: str, count: int, **values: object) -> P
     return Phrase(singular, {"count": count, **values}, plural, count)
 
 
-def format_date(day: date) -> str:
-    """3 Mar 2024, whatever the process locale."""
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
-
-
-def format_money(amount: Decimal, currency: str) -> str:
-    return f"{amount:,.2f} {currency}"
-
-
+@cache
 def days_text(days: int) -> Phrase:
     return ngettext_noop("{count} day", "{count} days", days)
 
