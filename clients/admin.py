@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from clients.models import AccountItem, Client, ImportJob, Profile, Report, WorkLog
+from clients.models import AccountItem, Client, ImportJob, Profile, Report, Wording, WorkLog
 
 
 @admin.register(Profile)
@@ -54,3 +54,10 @@ class ReportAdmin(admin.ModelAdmin):
     list_display = ["client", "kind", "state", "created_at"]
     list_filter = ["kind", "state"]
     list_select_related = ["client"]
+
+
+@admin.register(Wording)
+class WordingAdmin(admin.ModelAdmin):
+    list_display = ["owner", "kind", "language", "updated_at"]
+    list_filter = ["kind", "language"]
+    list_select_related = ["owner"]

@@ -8,7 +8,8 @@ Importing the same document twice changes nothing. Clients are matched by `ref` 
 by `number`, and updated in place. Payments, incidents and work logs have no natural key, so a
 row identical to one already stored is taken to be that row and anything else is added.
 Accounts are matched by name within their client, and late fees by kind and reminder stage
-within their invoice, and updated. An import never deletes.
+within their invoice, and updated. The freelancer's own wording is matched by kind and language.
+An import never deletes.
 """
 
 from __future__ import annotations
@@ -24,12 +25,14 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
-from clients.models import AccountItem, Client, Profile, WorkLog
+from clients.models import AccountItem, Client, Profile, Wording, WorkLog
+from clientwatch.dates import today_for
 from clientwatch.money import currency_codes
 from invoices.models import Invoice, LateFee, Payment
 from redflags.assess import scores_refresh
@@ -303,11 +306,7 @@ SETTINGS_FIELDS = (
     _field("rule_overrides", _rule_overrides),
     _field("business_name", _text),
     _field("business_details", _text),
-    _field("payment_instructions", _text),
     _field("reminder_bcc_me", _boolean),
-    _field("reminder_nudge_message", _text),
-    _field("reminder_pause_message", _text),
-    _field("reminder_final_message", _text),
     _field("digest_enabled", _boolean),
     _field("digest_hour", _whole),
     _field("paper_size", _choice(Profile, "paper_size", "paper size")),
@@ -321,6 +320,17 @@ SETTINGS_FIELDS = (
     _field("letter_with_final", _boolean),
     _field("statement_with_final", _boolean),
 )
+# The own wording, by kind and then language: {"payment_instructions": {"ms": "..."}}.
+WORDING_KEY = "wording"
+# Backups from before wording had a language held one text of each kind on the settings;
+# they were written for the default language's emails and are read into that language.
+OLD_WORDING_FIELDS = {
+    "payment_instructions": Wording.Kind.PAYMENT_INSTRUCTIONS,
+    "reminder_nudge_message": Wording.Kind.REMINDER_NUDGE,
+    "reminder_pause_message": Wording.Kind.REMINDER_PAUSED,
+    "reminder_final_message": Wording.Kind.REMINDER_FINAL,
+}
+OLD_WORDING_LANGUAGE = settings.LANGUAGE_CODE.split("-")[0]
 CLIENT_FIELDS = (
     _field("ref", _text, required=True),
     _field("name", _text, required=True),
@@ -524,6 +534,7 @@ class _Stored:
     incidents: dict[int, Counter[tuple[Any, ...]]] = field(default_factory=dict)  # by client id
     work_logs: dict[int, Counter[tuple[Any, ...]]] = field(default_factory=dict)  # by client id
     accounts: dict[int, dict[str, list[AccountItem]]] = field(default_factory=dict)
+    wordings: dict[tuple[str, str], Wording] = field(default_factory=dict)  # (kind, language)
 
 
 def _load_stored(owner: AbstractBaseUser, refs_in_file: set[str]) -> _Stored:
@@ -532,6 +543,7 @@ def _load_stored(owner: AbstractBaseUser, refs_in_file: set[str]) -> _Stored:
         clients=clients,
         refs={client.pk: ref for ref, client in clients.items()},
         invoices={invoice.number: invoice for invoice in Invoice.objects.for_owner(owner)},
+        wordings={(w.kind, w.language): w for w in Wording.objects.for_owner(owner)},
     )
     if not refs_in_file & clients.keys():
         return stored  # a fresh import: no history to match against
@@ -561,7 +573,8 @@ class _Plan:
     # Rows to insert and rows to update, per model, in the order they must be written.
     creates: dict[type[models.Model], list[models.Model]] = field(
         default_factory=lambda: {
-            m: [] for m in (Client, Invoice, Payment, LateFee, Incident, WorkLog, AccountItem)
+            m: []
+            for m in (Client, Invoice, Payment, LateFee, Incident, WorkLog, AccountItem, Wording)
         }
     )
     updates: dict[type[models.Model], list[models.Model]] = field(
@@ -596,12 +609,13 @@ class _Importer:
         self.stored = stored
         self.problems = problems
         self.plan = _Plan()
-        self.today = timezone.localdate()  # as the models and services judge "the future"
+        self.today = today_for(profile)  # as the models and services judge "the future"
         self.seen_refs: dict[str, str] = {}
         self.seen_numbers: dict[str, str] = {}
 
     def settings(self, data: Any) -> None:
-        row = _read_row(data, SETTINGS_FIELDS, "settings", self.problems)
+        extra = (*OLD_WORDING_FIELDS, WORDING_KEY)
+        row = _read_row(data, SETTINGS_FIELDS, "settings", self.problems, extra)
         if row is None:
             return
         values, failed = row
@@ -610,11 +624,78 @@ class _Importer:
         _validate(self.profile, "settings", SETTINGS_FIELDS, self.problems, {"user", *failed})
         changed = _changed(self.profile, before)
         self.plan.profile_fields = changed
+        wording_changed = self.wording(data)
         tally = self.plan.result.settings
-        if changed:
+        if changed or wording_changed:
             tally.updated += 1
         else:
             tally.unchanged += 1
+
+    def wording(self, data: dict[str, Any]) -> bool:
+        """Texts by kind and language, and the old one-text-per-kind fields; True if any
+        stored text changes. An empty text is skipped: an import never deletes."""
+        texts: dict[tuple[str, str], tuple[str, str]] = {}  # (kind, language) -> (text, path)
+        for key, kind in OLD_WORDING_FIELDS.items():
+            if key in data:
+                try:
+                    text = _text(data[key])
+                except _Bad as bad:
+                    self.problems.add(f"settings.{key}", str(bad))
+                    continue
+                texts[(kind, OLD_WORDING_LANGUAGE)] = (text, f"settings.{key}")
+        wording = data.get(WORDING_KEY, {})
+        path = f"settings.{WORDING_KEY}"
+        if not isinstance(wording, dict):
+            self.problems.add(path, f"must be an object of kinds, not {_show(wording)}")
+            wording = {}
+        kinds = [str(value) for value in Wording.Kind.values]
+        languages = [code for code, _name in settings.LANGUAGES]
+        for kind, by_language in wording.items():
+            kpath = f"{path}.{kind}"
+            if kind not in kinds:
+                self.problems.add(kpath, "unknown kind" + _did_you_mean(str(kind), kinds))
+                continue
+            if not isinstance(by_language, dict):
+                self.problems.add(
+                    kpath, f"must be an object of languages, not {_show(by_language)}"
+                )
+                continue
+            for language, text in by_language.items():
+                lpath = f"{kpath}.{language}"
+                if language not in languages:
+                    self.problems.add(
+                        lpath, f"unknown language; use one of: {', '.join(languages)}"
+                    )
+                    continue
+                try:
+                    texts[(kind, language)] = (_text(text), lpath)
+                except _Bad as bad:
+                    self.problems.add(lpath, str(bad))
+        changed = False
+        for (kind, language), (text, tpath) in texts.items():
+            text = text.replace("\r\n", "\n").strip()
+            if not text:
+                continue
+            stored = self.stored.wordings.get((kind, language))
+            row = stored or Wording(owner=self.owner, kind=kind, language=language)
+            if stored is not None and stored.text == text:
+                continue
+            row.text = text
+            try:
+                row.full_clean(exclude=["owner"], validate_unique=False, validate_constraints=False)
+            except ValidationError as error:
+                for message in error.messages:
+                    self.problems.add(tpath, message)
+                continue
+            if stored is None:
+                self.stored.wordings[(kind, language)] = row
+                self.plan.creates[Wording].append(row)
+            else:
+                self.plan.updates[Wording].append(row)
+                self.plan.update_fields[Wording].update({"text", "updated_at"})
+                row.updated_at = timezone.now()  # bulk_update skips auto_now
+            changed = True
+        return changed
 
     def client(self, data: Any, path: str) -> None:
         row = _read_row(data, CLIENT_FIELDS, path, self.problems, CLIENT_LISTS)
@@ -939,7 +1020,7 @@ def _date_text(value: date | None) -> str | None:
 
 
 def backup_export(*, owner: AbstractBaseUser) -> dict[str, Any]:
-    """Every row the owner has, in the import format, in a stable order: eight queries."""
+    """Every row the owner has, in the import format, in a stable order: nine queries."""
     profile = Profile.objects.filter(user=owner).first() or Profile(user=owner)
     payments: dict[int, list[Payment]] = defaultdict(list)
     for payment in Payment.objects.for_owner(owner).order_by("paid_on", "id"):
@@ -959,6 +1040,13 @@ def backup_export(*, owner: AbstractBaseUser) -> dict[str, Any]:
     accounts: dict[int, list[AccountItem]] = defaultdict(list)
     for account in AccountItem.objects.for_owner(owner).order_by("name", "id"):
         accounts[account.client_id].append(account)
+    wording: dict[str, dict[str, str]] = {}
+    for kind, language, text in (
+        Wording.objects.for_owner(owner)
+        .order_by("kind", "language")
+        .values_list("kind", "language", "text")
+    ):
+        wording.setdefault(kind, {})[language] = text
 
     return {
         "version": FORMAT_VERSION,
@@ -973,11 +1061,7 @@ def backup_export(*, owner: AbstractBaseUser) -> dict[str, Any]:
             "rule_overrides": dict(sorted((profile.rule_overrides or {}).items())),
             "business_name": profile.business_name,
             "business_details": profile.business_details,
-            "payment_instructions": profile.payment_instructions,
             "reminder_bcc_me": profile.reminder_bcc_me,
-            "reminder_nudge_message": profile.reminder_nudge_message,
-            "reminder_pause_message": profile.reminder_pause_message,
-            "reminder_final_message": profile.reminder_final_message,
             "digest_enabled": profile.digest_enabled,
             "digest_hour": profile.digest_hour,
             "paper_size": profile.paper_size,
@@ -990,6 +1074,7 @@ def backup_export(*, owner: AbstractBaseUser) -> dict[str, Any]:
             "letter_with_paused": profile.letter_with_paused,
             "letter_with_final": profile.letter_with_final,
             "statement_with_final": profile.statement_with_final,
+            WORDING_KEY: wording,
         },
         "clients": [
             _client_data(client, invoices, payments, fees, incidents, work_logs, accounts)

@@ -21,10 +21,9 @@ from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.text import slugify
 
-from clients.models import AccountItem, Client, WorkLog
+from clients.models import AccountItem, Client, Wording, WorkLog
 from clients.services import (
     account_item_add,
     client_create,
@@ -32,6 +31,9 @@ from clients.services import (
     profile_update,
     work_log_add,
 )
+from clients.wording import wording_save
+from clientwatch.dates import local_now, zone_active, zone_named
+from clientwatch.formatting import format_day, format_money
 from invoices.models import Invoice, Payment
 from invoices.services import invoice_create, payment_record
 from redflags.assess import scores_refresh
@@ -52,13 +54,20 @@ PROFILE = {
         "Nieuwestad 1, 8911 CJ Leeuwarden, Netherlands\n"
         "VAT NL000000000B00"
     ),
-    "payment_instructions": (
-        "Bank transfer to IBAN NL00 DEMO 0000 0000 00 (Lytse Studio), quoting the invoice number."
-    ),
     "currency": "EUR",
     "target_hourly_rate": Decimal("75.00"),
     "default_payment_terms_days": 14,
     "time_zone": "Europe/Amsterdam",
+}
+
+# In each client language: a client reads them only in their own (clients.wording).
+DEMO_IBAN = "IBAN NL00 DEMO 0000 0000 00 (Lytse Studio)"
+PAYMENT_INSTRUCTIONS = {
+    "en": f"Bank transfer to {DEMO_IBAN}, quoting the invoice number.",
+    "ms": f"Pindahan bank ke {DEMO_IBAN}, dengan menyebut nombor invois.",
+    "id": f"Transfer bank ke {DEMO_IBAN}, dengan mencantumkan nomor faktur.",
+    "fi": f"Tilisiirto tilille {DEMO_IBAN}, viestiksi laskun numero.",
+    "fy": f"Oermeitsje nei {DEMO_IBAN}, mei it faktuernûmer derby.",
 }
 
 
@@ -936,8 +945,8 @@ def _invoice_plan(
         )
         amount = (hours * rate).quantize(CENTS)
         notes = (
-            f"{hours} billable hours at {rate} {currency}, "
-            f"{period_start + timedelta(days=1)} to {issued_on}."
+            f"{hours} billable hours at {format_money(rate, currency)}, "
+            f"{format_day(period_start + timedelta(days=1))} to {format_day(issued_on)}."
         )
     elif mode == Client.Billing.FIXED:
         amount = (rate / INVOICE_COUNT).quantize(CENTS)
@@ -992,6 +1001,12 @@ class SeedResult:
     counts: Mapping[str, int] = field(default_factory=dict)
 
 
+# The demo freelancer's day is Amsterdam's: "today", and the services' "not in the
+# future" checks, go by it as their pages will.
+DEMO_ZONE = zone_named(PROFILE["time_zone"])
+
+
+@zone_active(DEMO_ZONE)
 @transaction.atomic
 def demo_seed(
     *,
@@ -1005,7 +1020,7 @@ def demo_seed(
     With `reset`, an existing user of that name is deleted with all their data first (only a
     plain demo account: not staff, not a superuser, an @example.com address).
     """
-    today = timezone.localdate()
+    today = local_now(DEMO_ZONE).date()
     as_of = as_of or today
     if as_of > today:
         raise DemoRefused(
@@ -1043,6 +1058,10 @@ def demo_seed(
         last_name="de Vries",
     )
     profile_update(profile=profile_for(user), fields=PROFILE)
+    for language, text in PAYMENT_INSTRUCTIONS.items():
+        wording_save(
+            owner=user, kind=Wording.Kind.PAYMENT_INSTRUCTIONS, language=language, text=text
+        )
 
     clients: list[Client] = []
     for plan in demo_plan(as_of):

@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from clients.models import AccountItem, Client, Profile
-from clientwatch.money import format_day
+from clients.wording import FAREWELL_KINDS, wording_text
+from clientwatch.formatting import active_locale, format_day
 from redflags.assess import client_score_refresh
 from redflags.rules.wording import farewell_reason
 
@@ -48,6 +49,11 @@ def exit_date(when: When, *, today: date, on: date | None = None) -> date:
     return on
 
 
+def _on_page(day: date) -> str:
+    """A day in an error on the freelancer's page, in the page's language."""
+    return format_day(day, active_locale(), "medium")
+
+
 def farewell_reasons(rules: Iterable[str]) -> list[str]:
     """What the letter tells the client about these reasons (rule ids), in the active
     language: each said once, in the order given; reasons it has no words for are left out."""
@@ -70,6 +76,10 @@ def farewell_draft(
         "client": client,
         "end_on": format_day(end_on, client.language),
         "freelancer_name": profile.signature,
+        # In place of the tone's closing sentence; only a text in the client's language.
+        "own_words": wording_text(
+            owner_id=profile.user_id, kind=FAREWELL_KINDS[tone], language=client.language
+        ),
     }
     with translation.override(client.language):
         context["reasons"] = farewell_reasons(reasons)
@@ -93,17 +103,17 @@ def client_drop(
     errors: dict[str, str] = {}
     if client.status == Client.Status.DROPPED:
         raise ValidationError(
-            _("This client was already dropped on %(day)s.") % {"day": client.dropped_on}
+            _("This client was already dropped on %(day)s.") % {"day": _on_page(client.dropped_on)}
         )
     last_invoice = client.invoices.aggregate(last=Max("issued_on"))["last"]
     if end_on < client.started_on:
         errors["end_on"] = _("The end cannot be before the relationship started (%(day)s).") % {
-            "day": client.started_on
+            "day": _on_page(client.started_on)
         }
     elif end_on < today and last_invoice and end_on < last_invoice:
         errors["end_on"] = _(
             "That date is in the past and before the last invoice (%(day)s); pick a later one."
-        ) % {"day": last_invoice}
+        ) % {"day": _on_page(last_invoice)}
     if not letter.strip():
         errors["letter"] = _("Write the farewell letter (or keep the draft).")
     elif len(letter) > LETTER_MAX:

@@ -1,7 +1,11 @@
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import (
+    MaxValueValidator,
+    MinValueValidator,
+    ProhibitNullCharactersValidator,
+)
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -80,9 +84,6 @@ class Profile(LateFeeTerms):
     business_details = models.TextField(
         max_length=1000, blank=True, help_text=_("Address, tax number: printed on reports.")
     )
-    payment_instructions = models.TextField(
-        max_length=1000, blank=True, help_text=_("How clients pay you: printed on reminders.")
-    )
     currency = models.CharField(max_length=3, default="EUR", validators=[validate_currency])
     target_hourly_rate = models.DecimalField(
         max_digits=10,
@@ -107,10 +108,6 @@ class Profile(LateFeeTerms):
         default=21, validators=[MaxValueValidator(365)]
     )
     reminder_bcc_me = models.BooleanField(_("send me a copy (BCC) of each reminder"), default=False)
-    # Optional own words for each stage; blank keeps the default wording.
-    reminder_nudge_message = models.TextField(max_length=2000, blank=True)
-    reminder_pause_message = models.TextField(max_length=2000, blank=True)
-    reminder_final_message = models.TextField(max_length=2000, blank=True)
     digest_enabled = models.BooleanField(default=True)
     digest_hour = models.PositiveSmallIntegerField(default=8, validators=[MaxValueValidator(23)])
     paper_size = models.CharField(max_length=6, choices=PaperSize.choices, default=PaperSize.A4)
@@ -131,6 +128,13 @@ class Profile(LateFeeTerms):
     statement_with_final = models.BooleanField(
         _("attach the statement of account (PDF) to the final notice"), default=False
     )
+    # The nudge is the face-saving note ("you may have overlooked this invoice"): a fee
+    # with it would undo that, so fees start with "work paused" unless chosen here.
+    late_fees_with_nudge = models.BooleanField(
+        _("charge late fees with the friendly nudge"),
+        default=False,
+        help_text=_("Off: the first reminder charges nothing; fees start with “work paused”."),
+    )
     # Only the rule weights/thresholds the freelancer changed; see redflags.rules.settings.
     rule_overrides = models.JSONField(default=dict, blank=True)
 
@@ -143,6 +147,70 @@ class Profile(LateFeeTerms):
     def signature(self) -> str:
         """The name the freelancer signs with: business name, full name or user name."""
         return self.business_name or self.user.get_full_name() or self.user.get_username()
+
+
+class WordingQuerySet(OwnedQuerySet):
+    pass
+
+
+class Wording(models.Model):
+    """The freelancer's own text of one kind in one client language (see clients.wording).
+
+    One row per (owner, kind, language); no row means the default wording, or for payment
+    instructions none, in that language.
+    """
+
+    class Kind(models.TextChoices):
+        PAYMENT_INSTRUCTIONS = "payment_instructions", _("How to pay")
+        REMINDER_NUDGE = "reminder_nudge", _("Your words in the nudge")
+        REMINDER_PAUSED = "reminder_paused", _("Your words in “work paused”")
+        REMINDER_FINAL = "reminder_final", _("Your words in the final notice")
+        FAREWELL_DIRECT = "farewell_direct", _("Your words in the direct farewell letter")
+        FAREWELL_VAGUE = "farewell_vague", _("Your words in the vague farewell letter")
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="wordings"
+    )
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    language = models.CharField(max_length=5, choices=LANGUAGE_CHOICES)
+    text = models.TextField(
+        max_length=2000,
+        validators=[
+            ProhibitNullCharactersValidator(
+                message=_(
+                    "This text contains a NUL character (often pasted from another program):"
+                    " remove it and save again."
+                )
+            )
+        ],
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = WordingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["kind", "language"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "kind", "language"], name="wording_unique_per_kind_and_language"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} ({self.language})"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        limit = WORDING_LIMITS.get(self.kind, 2000)
+        if self.text and len(self.text) > limit:
+            raise ValidationError(
+                {"text": _("Keep this under %(max)s characters.") % {"max": f"{limit:,}"}}
+            )
+
+
+# Payment instructions were 1,000 characters on the profile; own words 2,000.
+WORDING_LIMITS = {Wording.Kind.PAYMENT_INSTRUCTIONS: 1000}
 
 
 class ClientQuerySet(OwnedQuerySet):

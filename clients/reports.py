@@ -18,11 +18,12 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from clients.models import Client, Profile, Report
+from clients.wording import Kind, wording_text
 from clientwatch.celery import enqueue_after_commit
-from clientwatch.money import format_money
+from clientwatch.dates import today_for, zone_active
 from invoices.late_fees import fee_label
 from invoices.models import Invoice, Payment, Reminder
-from invoices.statement import statement_for
+from invoices.statement import Statement, statement_for
 from redflags.assess import client_facts, lateness_bars, score_history
 from redflags.models import Incident
 
@@ -31,9 +32,21 @@ STATIC = Path(settings.BASE_DIR) / "static"
 
 @dataclass(frozen=True, slots=True)
 class Month:
-    label: str
+    first_day: date  # the template names it the reader's way (`|month`)
     hours: Decimal
     billable: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class CurrencyTotals:
+    """The statement's bottom line in one currency: what was billed, what was paid, the
+    late fees still owed, and what is due now (open balances and those fees)."""
+
+    currency: str
+    billed: Decimal
+    paid: Decimal
+    fees: Decimal
+    due: Decimal
 
 
 def _months(work_logs) -> list[Month]:
@@ -43,7 +56,28 @@ def _months(work_logs) -> list[Month]:
         totals[month][0] += log.hours
         if log.billable:
             totals[month][1] += log.hours
-    return [Month(m.strftime("%Y-%m"), h, b) for m, (h, b) in sorted(totals.items())]
+    return [Month(m, h, b) for m, (h, b) in sorted(totals.items())]
+
+
+def _currency_totals(invoices: list[Invoice], statement: Statement) -> list[CurrencyTotals]:
+    """Billed and paid add up the invoice rows above them (written-off ones too, as they
+    are listed); due is what the statement asks for, so the two documents agree."""
+    billed: dict[str, Decimal] = defaultdict(Decimal)
+    paid: dict[str, Decimal] = defaultdict(Decimal)
+    for invoice in invoices:
+        billed[invoice.currency] += invoice.amount
+        paid[invoice.currency] += invoice.paid_total
+    owed = {total.currency: total for total in statement.totals}
+    return [
+        CurrencyTotals(
+            currency=currency,
+            billed=billed[currency],
+            paid=paid[currency],
+            fees=owed[currency].fees if currency in owed else Decimal("0"),
+            due=owed[currency].owed if currency in owed else Decimal("0"),
+        )
+        for currency in sorted(billed.keys() | owed.keys())
+    ]
 
 
 def _deliverables(work_logs, limit: int = 10) -> list[tuple[str, Decimal]]:
@@ -57,8 +91,8 @@ def _deliverables(work_logs, limit: int = 10) -> list[tuple[str, Decimal]]:
 
 def report_context(client: Client, *, internal: bool, as_of: date | None = None) -> dict:
     owner = client.owner
-    as_of = as_of or timezone.localdate()
     profile = Profile.objects.for_user(owner)
+    as_of = as_of or today_for(profile)
     language = client.language
     work_logs = list(client.work_logs.order_by("worked_on", "id"))
     invoices = list(
@@ -77,6 +111,9 @@ def report_context(client: Client, *, internal: bool, as_of: date | None = None)
         "client": client,
         "profile": profile,
         "freelancer_name": profile.signature,
+        "payment_instructions": wording_text(
+            owner_id=owner.pk, kind=Kind.PAYMENT_INSTRUCTIONS, language=text_language
+        ),
         "internal": internal,
         "as_of": as_of,
         "generated_at": timezone.now(),
@@ -95,15 +132,12 @@ def report_context(client: Client, *, internal: bool, as_of: date | None = None)
                 "invoice_number": fee.invoice_number,
                 "description": fee_label(fee, text_language),
                 "charged_on": fee.charged_on,
-                "amount": format_money(fee.amount, fee.currency, language),
+                "amount": fee.amount,
+                "currency": fee.currency,
             }
             for fee in statement.fees
         ],
-        "balances": {
-            total.currency: format_money(total.owed, total.currency, language)
-            for total in statement.totals
-            if total.owed
-        },
+        "totals": _currency_totals(invoices, statement),
         "owed": statement.owed,
     }
     if internal:
@@ -123,10 +157,11 @@ def report_context(client: Client, *, internal: bool, as_of: date | None = None)
 
 def report_html(context: dict) -> str:
     """The handover report in the client's language; the internal record in the
-    freelancer's (`ui_language`, else the default)."""
+    freelancer's (`ui_language`, else the default). Times (when it was made, when reminders
+    went out) on the freelancer's clock, also when a worker renders it."""
     ui_language = context.get("ui_language") or None
     language = ui_language if context["internal"] else context["language"]
-    with translation.override(language):
+    with translation.override(language), zone_active(context["profile"]):
         return render_to_string("clients/exit/report.html", context)
 
 
@@ -174,16 +209,18 @@ def report_render(*, report_id: int) -> None:
     report = Report.objects.select_related("client__owner").filter(pk=report_id).first()
     if report is None or report.state == Report.State.READY:
         return
+    as_of = today_for(report.client.owner)  # one date for the document and its name
     try:
         data = report_pdf(
             report.client,
             internal=report.kind == Report.Kind.INTERNAL,
+            as_of=as_of,
             ui_language=report.language,
         )
     except Exception as exc:  # a broken render must show on the page, not spin for ever
         Report.objects.filter(pk=report_id).update(state=Report.State.FAILED, error=str(exc)[:500])
         raise
-    name = f"{report.client.ref}-{report.kind}-{timezone.localdate().isoformat()}.pdf"
+    name = f"{report.client.ref}-{report.kind}-{as_of.isoformat()}.pdf"
     report.pdf.save(name, ContentFile(data), save=False)
     report.state = Report.State.READY
     report.finished_at = timezone.now()

@@ -24,6 +24,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Greatest, Lower, NullIf
 from django.urls import reverse
+from django.utils import timezone
 
 from clients.models import AccountItem, Client, WorkLog
 from invoices.models import Invoice, InvoiceStatus, Payment, Reminder
@@ -328,7 +329,8 @@ def client_timeline(
         *(TimelineEntry("incident", i.occurred_on, i) for i in incidents),
         *(TimelineEntry("work", w.worked_on, w) for w in work_logs),
         *(
-            TimelineEntry("reminder", r.sent_at.date() if r.sent_at else r.due_on, r)
+            # The day it went out on the freelancer's clock (the zone of the request).
+            TimelineEntry("reminder", timezone.localdate(r.sent_at) if r.sent_at else r.due_on, r)
             for r in reminders
         ),
     ]

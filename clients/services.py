@@ -9,8 +9,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from clients.models import AccountItem, Client, Profile, WorkLog
-from clientwatch.services import model_save
+from clientwatch.services import model_save, stored_files_delete
 from redflags.assess import client_score_refresh, scores_refresh
+from redflags.models import Incident
 
 
 def profile_for(user: AbstractBaseUser) -> Profile:
@@ -57,6 +58,14 @@ def client_update(*, client: Client, fields: Mapping[str, Any]) -> Client:
 
 @transaction.atomic
 def client_delete(*, client: Client) -> None:
+    stored_files_delete(
+        [
+            *Incident.objects.filter(client=client)
+            .exclude(evidence_file="")
+            .values_list("evidence_file", flat=True),
+            *client.reports.exclude(pdf="").values_list("pdf", flat=True),
+        ]
+    )
     client.delete()
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from clients.backup import BackupInvalid, backup_import, backup_parse
 from clients.models import ImportJob, Report
 from clientwatch.celery import enqueue_after_commit
+from clientwatch.dates import zone_active
 
 # Shown when the import broke off for a reason that is not the file's (database down,
 # time limit): backup_import writes in one transaction, so nothing of it was kept.
@@ -49,7 +50,9 @@ def run_import(job_id: int) -> None:
     # crash halfway leaves the freelancer's data exactly as it was. The price is progress
     # in one step (0 of N clients, then all N).
     try:
-        result = backup_import(owner=job.owner, document=backup_parse(job.payload))
+        # Dates are judged ("not in the future") on the freelancer's calendar, not UTC's.
+        with zone_active(job.owner):
+            result = backup_import(owner=job.owner, document=backup_parse(job.payload))
     except BackupInvalid as invalid:
         _finish(job_id, ImportJob.State.FAILED, problems=invalid.problems)
     except Exception:

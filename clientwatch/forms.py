@@ -29,6 +29,7 @@ LATE_FEE_FIELDS = (
     "late_fee_percent",
     "late_fee_timing",
     "late_interest_percent",
+    "late_fees_with_nudge",
 )
 PAPERWORK_FIELDS = (
     "receipts_enabled",
@@ -40,7 +41,6 @@ PAPERWORK_FIELDS = (
 FIRST_GROUP = (
     "business_name",
     "business_details",
-    "payment_instructions",
     "currency",
     "target_hourly_rate",
     "default_payment_terms_days",

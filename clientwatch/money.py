@@ -1,13 +1,21 @@
-"""Currencies: which ISO 4217 codes we accept, and how an amount or a date reads."""
+"""Currencies: which ISO 4217 codes we accept. How an amount or a date reads is
+`clientwatch.formatting`; its two functions are named here too, where callers first found them."""
 
-from datetime import date
-from decimal import Decimal
 from functools import cache
 
 from babel import Locale
-from babel.dates import format_date
-from babel.numbers import format_currency, get_currency_name, get_territory_currencies
+from babel.numbers import get_currency_name, get_territory_currencies
 from django.core.exceptions import ValidationError
+
+from clientwatch.formatting import format_day, format_money
+
+__all__ = [
+    "currency_choices",
+    "currency_codes",
+    "format_day",
+    "format_money",
+    "validate_currency",
+]
 
 
 @cache
@@ -34,12 +42,3 @@ def validate_currency(code: str) -> None:
             code="unknown_currency",
             params={"code": code},
         )
-
-
-def format_money(amount: Decimal, currency: str, locale: str = "en") -> str:
-    return format_currency(amount, currency, locale=locale)
-
-
-def format_day(day: date, locale: str = "en") -> str:
-    """A date in words, the reader's way: 17 November 2026, 17. marraskuuta 2026 ..."""
-    return format_date(day, format="long", locale=locale)

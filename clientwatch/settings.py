@@ -98,6 +98,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "clientwatch.middleware.FreelancerZoneMiddleware",  # the freelancer's time zone, per request
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -107,19 +108,38 @@ MIDDLEWARE = [
 ROOT_URLCONF = "clientwatch.urls"
 WSGI_APPLICATION = "clientwatch.wsgi.application"
 
+CONTEXT_PROCESSORS = [
+    "django.template.context_processors.request",
+    "django.contrib.auth.context_processors.auth",
+    "django.contrib.messages.context_processors.messages",
+    "django.template.context_processors.i18n",
+    "clientwatch.context_processors.development",
+]
 TEMPLATES = [
+    {
+        # Plain text (*.txt: email subjects and bodies, letters), without HTML escaping.
+        "NAME": "plain_text",
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "OPTIONS": {
+            "autoescape": False,
+            # Mail is rendered without a request; the list is here for the admin's checks,
+            # which read the first engine's.
+            "context_processors": CONTEXT_PROCESSORS,
+            "loaders": [
+                (
+                    "django.template.loaders.cached.Loader",
+                    ["clientwatch.template_loaders.PlainTextLoader"],
+                )
+            ],
+        },
+    },
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
-            "context_processors": [
-                "django.template.context_processors.request",
-                "django.contrib.auth.context_processors.auth",
-                "django.contrib.messages.context_processors.messages",
-                "django.template.context_processors.i18n",
-                "clientwatch.context_processors.development",
-            ],
+            "context_processors": CONTEXT_PROCESSORS,
         },
     },
 ]
@@ -135,6 +155,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
     )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+# A kept connection that the server dropped (a restart, a failover, an idle timeout) is
+# replaced at the start of the next request instead of failing it.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The sign-up and password-reset throttle counts (clientwatch.throttle) live here. Per process
@@ -166,13 +189,15 @@ PASSWORD_RESET_TIMEOUT = 60 * 60  # reset links expire within the hour
 # lock that pair for a quarter of an hour; others, and that user elsewhere, still get in.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out attempt
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, loading the freelancer's profile (their time zone) with the user.
+    "clientwatch.middleware.ProfileBackend",
 ]
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "clientwatch.throttle.login_locked_out"
 AXES_CLIENT_IP_CALLABLE = "clientwatch.throttle.client_ip"
 AXES_DISABLE_ACCESS_LOG = True  # keep failures only, not a record of every login
 AXES_VERBOSE = False  # no banner on every start; lockouts are still logged
@@ -189,7 +214,7 @@ LANGUAGES = [
     ("fy", "Frysk"),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-# A day is written `|date:"SHORT_DATE_FORMAT"`, each language its own way (see the module).
+# Number formats for languages Django has none for (see the module).
 FORMAT_MODULE_PATH = ["clientwatch.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True

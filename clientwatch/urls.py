@@ -4,16 +4,22 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from clientwatch import views
-from clientwatch.throttle import throttle_posts
+from clientwatch.throttle import throttle_logins, throttle_posts
 from invoices import reminder_views
 
 urlpatterns = [
     path("", include("clients.urls")),
     path("", include("clients.import_urls")),
     path("", include("clients.exit_urls")),
+    path("", include("clients.wording_urls")),
     path("", include("invoices.urls")),
     path("", include("redflags.urls")),
-    # Anyone may post these two: a few tries per address, then 429 (logins: django-axes).
+    # Anyone may post these: a few tries per address, then 429; logins per username too.
+    path(
+        "accounts/login/",
+        throttle_logins(auth_views.LoginView.as_view()),
+        name="login",
+    ),
     path("accounts/signup/", throttle_posts("signup", limit=10)(views.signup), name="signup"),
     path(
         "accounts/password_reset/",

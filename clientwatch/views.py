@@ -2,6 +2,7 @@
 
 from email import policy
 from email.parser import BytesParser
+from email.utils import getaddresses
 from pathlib import Path
 
 from django.conf import settings
@@ -9,13 +10,15 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clients.services import profile_for, profile_update
+from clients.wording import payment_instructions_missing
 from clientwatch.forms import ProfileForm, RuleSettingsForm, SignupForm
 from redflags.assess import rule_settings_for
 
@@ -26,14 +29,35 @@ def signup(request: HttpRequest) -> HttpResponse:
         return redirect("dashboard")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            user = form.save()
-            profile_for(user)
+        try:
+            with transaction.atomic():
+                user = form.save()
+                profile_for(user)
+        except IntegrityError:
+            # The same username or email signed up a moment ago: the form's checks, run
+            # again now, name which (the database's unique indexes decided the race).
+            form = SignupForm(request.POST)
+            form.is_valid()
+            if not form.errors:
+                form.add_error(None, _("This account was just created. Log in instead."))
+            return render(request, "registration/signup.html", {"form": form}, status=422)
         # Several auth backends (django-axes first): name the one that knows this user.
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend="clientwatch.middleware.ProfileBackend")
         messages.success(request, _("Welcome to ClientWatch. Start by adding your first client."))
         return redirect("dashboard")
     return render(request, "registration/signup.html", {"form": form})
+
+
+def _settings_context(request: HttpRequest, form, rules_form) -> dict:
+    return {
+        "form": form,
+        "rules_form": rules_form,
+        # Client languages whose emails will go out without payment instructions.
+        "payment_missing": [
+            (code, translation.get_language_info(code)["name_translated"])
+            for code in payment_instructions_missing(owner=request.user)
+        ],
+    }
 
 
 @login_required
@@ -50,7 +74,9 @@ def profile_settings(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Settings saved."))
             return redirect("profile_settings")
-    return render(request, "clientwatch/settings.html", {"form": form, "rules_form": rules_form})
+    return render(
+        request, "clientwatch/settings.html", _settings_context(request, form, rules_form)
+    )
 
 
 @login_required
@@ -69,13 +95,23 @@ def rule_settings(request: HttpRequest) -> HttpResponse:
         return redirect("profile_settings")
     form = ProfileForm(instance=profile)
     return render(
-        request, "clientwatch/settings.html", {"form": form, "rules_form": rules_form}, status=422
+        request,
+        "clientwatch/settings.html",
+        _settings_context(request, form, rules_form),
+        status=422,
     )
 
 
 def _mail_files() -> list[Path]:
     folder = Path(settings.MAIL_DIR)
     return sorted(folder.glob("*.log"), key=lambda p: p.stat().st_mtime, reverse=True)
+
+
+def _addresses(msg) -> set[str]:
+    """Every address the message is to, or asks replies to, compared whole: "ce@example.test"
+    must not read the mail of "alice@example.test"."""
+    headers = [str(value) for h in ("To", "Cc", "Reply-To", "Bcc") for value in msg.get_all(h, [])]
+    return {address.lower() for _name, address in getaddresses(headers) if address}
 
 
 def _mails_for(email: str) -> list[dict]:
@@ -89,8 +125,7 @@ def _mails_for(email: str) -> list[dict]:
             if not raw.strip():
                 continue
             msg = parser.parsebytes(raw.strip())
-            people = " ".join(str(msg.get(h, "")) for h in ("To", "Reply-To", "Bcc")).lower()
-            if email and email.lower() in people:
+            if email and email.lower() in _addresses(msg):
                 found.append(
                     {
                         "file": path.name,

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clients.models import Client, Profile
+from clientwatch.dates import zone_active
 from invoices.models import Digest, Invoice, Reminder, Stage
 from invoices.reminders import LEASE
 from redflags.assess import scores_refresh
@@ -128,9 +129,10 @@ def digest_send(*, owner: AbstractBaseUser, for_date: date) -> str:
         Digest.objects.filter(pk=digest.pk).update(state=Digest.State.EMPTY, claimed_until=None)
         return Digest.State.EMPTY
     context = {"content": content, "for_date": for_date, "owner": owner, "profile": profile}
-    subject = " ".join(render_to_string("invoices/email/digest_subject.txt", context).split())
-    text = render_to_string("invoices/email/digest_body.txt", context)
-    html = render_to_string("invoices/email/digest_body.html", context)
+    with zone_active(profile):  # the times reminders went out, on the freelancer's clock
+        subject = " ".join(render_to_string("invoices/email/digest_subject.txt", context).split())
+        text = render_to_string("invoices/email/digest_body.txt", context)
+        html = render_to_string("invoices/email/digest_body.html", context)
     message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [owner.email])
     message.attach_alternative(html, "text/html")
     try:

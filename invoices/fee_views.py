@@ -69,16 +69,31 @@ def fees_backfill(request: HttpRequest) -> HttpResponse:
     for the invoices the freelancer keeps ticked."""
     today = today_for(request.user, profile_for(request.user))
     if request.method == "POST":
-        chosen = [int(pk) for pk in request.POST.getlist("invoice") if pk.isdigit()]
-        if not chosen:
+        chosen = {int(pk) for pk in request.POST.getlist("invoice") if pk.isdigit()}
+        # Every invoice the page showed: those not ticked were left out on purpose.
+        shown = {int(pk) for pk in request.POST.getlist("shown") if pk.isdigit()}
+        left_out = shown - chosen
+        if not chosen and not left_out:
             messages.error(request, _("Tick at least one invoice to add its fees."))
             return redirect("fees_backfill")
-        added = fees_backfill_apply(owner=request.user, as_of=today, invoice_ids=chosen)
+        added = fees_backfill_apply(
+            owner=request.user, as_of=today, invoice_ids=chosen, left_out_ids=left_out
+        )
         messages.success(
             request,
             ngettext("%(count)d fee added.", "%(count)d fees added.", len(added))
             % {"count": len(added)},
         )
+        if left_out:
+            messages.info(
+                request,
+                ngettext(
+                    "%(count)d invoice left out: its fees will not be charged later either.",
+                    "%(count)d invoices left out: their fees will not be charged later either.",
+                    len(left_out),
+                )
+                % {"count": len(left_out)},
+            )
         return redirect("fees_backfill")
     rows = fees_backfill_preview(owner=request.user, as_of=today)
     totals: dict[str, Decimal] = defaultdict(Decimal)

@@ -13,6 +13,7 @@ from clients.forms import DateInput, ServiceModelForm, currency_field
 from clients.models import Client, Profile
 from clients.selectors import open_invoices_for
 from clients.templatetags.clientwatch import money_display
+from clientwatch.formatting import active_locale, format_day
 from invoices.models import Invoice, Payment
 
 NOT_POSITIVE = _("Enter an amount above zero.")
@@ -100,6 +101,8 @@ class PaymentForm(ServiceModelForm):
 
     def __init__(self, *args: Any, receipts: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # The date picker stops where the service does: at the freelancer's today.
+        self.fields["paid_on"].widget.attrs["max"] = timezone.localdate().isoformat()
         if not receipts:
             del self.fields["send_receipt"]
 
@@ -115,7 +118,7 @@ class OpenInvoiceChoiceField(forms.ModelChoiceField):
         return _("%(number)s: %(owed)s still owed, due %(due)s") % {
             "number": invoice.number,
             "owed": money_display(invoice.balance, invoice.currency),
-            "due": invoice.due_on.isoformat(),
+            "due": format_day(invoice.due_on, active_locale(), "medium"),
         }
 
 
@@ -151,6 +154,7 @@ class AutopayFailedForm(forms.Form):
         kwargs.setdefault("auto_id", "autopay-%s")
         kwargs.setdefault("initial", {"failed_on": timezone.localdate()})
         super().__init__(*args, **kwargs)
+        self.fields["failed_on"].widget.attrs["max"] = timezone.localdate().isoformat()
 
     def add_service_error(self, error: ValidationError) -> None:
         if hasattr(error, "error_dict"):

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from clients.models import Client, LateFeeChoice, LateFeeTiming, Profile
 from clients.services import profile_for
+from clientwatch.dates import today_for
 from clientwatch.money import format_day
 from invoices.fees import NO_FEES, ChargedFee, FeeLine, FeePolicy, fees_due
 from invoices.models import LADDER, Invoice, LateFee, stage_days
@@ -38,6 +39,12 @@ def fee_policy(client: Client, profile: Profile) -> FeePolicy:
     )
 
 
+def fee_ladder(profile: Profile) -> tuple[str, ...]:
+    """The reminder stages that may bring fees: the friendly nudge only if the freelancer
+    chose so; otherwise "work paused" is the first (and a fee charged once comes with it)."""
+    return LADDER if profile.late_fees_with_nudge else LADDER[1:]
+
+
 def _charged_by_invoice(invoice_ids: Iterable[int]) -> dict[int, list[ChargedFee]]:
     charged: dict[int, list[ChargedFee]] = {}
     for invoice_id, kind, stage, period_end in LateFee.objects.filter(
@@ -52,12 +59,17 @@ def _balance(invoice: Invoice) -> Decimal:
 
 
 def _lines_for(
-    invoice: Invoice, stages: Iterable[str], policy: FeePolicy, charged: list[ChargedFee], as_of
+    invoice: Invoice,
+    stages: Iterable[str],
+    policy: FeePolicy,
+    charged: list[ChargedFee],
+    as_of: date,
+    ladder: tuple[str, ...],
 ) -> list[FeeLine]:
     return fees_due(
         policy,
         stages=stages,
-        ladder=LADDER,
+        ladder=ladder,
         charged=charged,
         balance=_balance(invoice),
         currency=invoice.currency,
@@ -66,7 +78,11 @@ def _lines_for(
     )
 
 
-def _rows(invoice: Invoice, lines: list[FeeLine], as_of: date) -> list[LateFee]:
+def _rows(
+    invoice: Invoice, lines: list[FeeLine], as_of: date, *, left_out_note: str = ""
+) -> list[LateFee]:
+    """Unsaved rows for `lines`; with `left_out_note`, rows the freelancer left out: on
+    record as waived that day, so that no reminder charges them later."""
     return [
         LateFee(
             invoice=invoice,
@@ -78,6 +94,9 @@ def _rows(invoice: Invoice, lines: list[FeeLine], as_of: date) -> list[LateFee]:
             rate=line.rate,
             period_start=line.period_start,
             period_end=line.period_end,
+            waived_on=as_of if left_out_note else None,
+            waive_note=left_out_note,
+            left_out=bool(left_out_note),
         )
         for line in lines
     ]
@@ -96,10 +115,11 @@ def fees_charge_with_reminders(
     if not claims:
         return 0
     charged = _charged_by_invoice(invoice.pk for invoice, _ in claims)
+    ladder = fee_ladder(profile)
     rows = []
     for invoice, stage in claims:
         lines = _lines_for(
-            invoice, [stage], policies[invoice.pk], charged.get(invoice.pk, []), as_of
+            invoice, [stage], policies[invoice.pk], charged.get(invoice.pk, []), as_of, ladder
         )
         rows += _rows(invoice, lines, as_of)
     return len(LateFee.objects.bulk_create(rows, ignore_conflicts=True))
@@ -142,6 +162,7 @@ def fees_backfill_preview(
     policies = {invoice: fee_policy(invoice.client, profile) for invoice in invoices}
     policies = {invoice: policy for invoice, policy in policies.items() if policy.enabled}
     charged = _charged_by_invoice(invoice.pk for invoice in policies)
+    ladder = fee_ladder(profile)
     rows = []
     for invoice, policy in policies.items():
         days_overdue = (as_of - invoice.due_on).days
@@ -151,6 +172,7 @@ def fees_backfill_preview(
             policy,
             charged.get(invoice.pk, []),
             as_of,
+            ladder,
         )
         if lines:
             rows.append(BackfillRow(invoice, days_overdue, lines))
@@ -159,13 +181,29 @@ def fees_backfill_preview(
 
 @transaction.atomic
 def fees_backfill_apply(
-    *, owner: AbstractBaseUser, as_of: date, invoice_ids: Iterable[int]
+    *,
+    owner: AbstractBaseUser,
+    as_of: date,
+    invoice_ids: Iterable[int],
+    left_out_ids: Iterable[int] = (),
 ) -> list[LateFee]:
     """Store the previewed lines for the chosen invoices (worked out again, so what is
-    stored is what the terms say now, never a stale page)."""
-    rows = fees_backfill_preview(owner=owner, as_of=as_of, invoice_ids=invoice_ids)
-    fees = [fee for row in rows for fee in _rows(row.invoice, row.lines, as_of)]
-    return LateFee.objects.bulk_create(fees, ignore_conflicts=True)
+    stored is what the terms say now, never a stale page), and record the lines of the
+    invoices shown but left unticked as left out, so no later reminder charges them.
+
+    Returns the lines charged (not those left out)."""
+    chosen = set(invoice_ids)
+    left_out = set(left_out_ids) - chosen
+    rows = fees_backfill_preview(owner=owner, as_of=as_of, invoice_ids=chosen | left_out)
+    note = _("Left out when adding late fees to invoices already overdue.")
+    charged, declined = [], []
+    for row in rows:
+        if row.invoice.pk in chosen:
+            charged += _rows(row.invoice, row.lines, as_of)
+        else:
+            declined += _rows(row.invoice, row.lines, as_of, left_out_note=note)
+    LateFee.objects.bulk_create(declined, ignore_conflicts=True)
+    return LateFee.objects.bulk_create(charged, ignore_conflicts=True)
 
 
 @transaction.atomic
@@ -202,7 +240,9 @@ def fee_mark_paid(*, fee: LateFee, paid_on: date | None = None) -> LateFee:
 def waived_fee_counts(client_ids: Iterable[int]) -> dict[int, int]:
     """How many fees each client had waived: waiving again and again is a signal too."""
     return dict(
-        LateFee.objects.filter(invoice__client__in=list(client_ids), waived_on__isnull=False)
+        LateFee.objects.filter(
+            invoice__client__in=list(client_ids), waived_on__isnull=False, left_out=False
+        )
         .values("invoice__client")
         .annotate(n=Count("id"))
         .values_list("invoice__client", "n")
@@ -221,11 +261,11 @@ def fees_with_stage(
 ) -> list[LateFee]:
     """The fees still owed on the invoice plus, unsaved, those `stage` would charge today."""
     on_record = list(invoice.fees.all())
-    as_of = timezone.localdate()
+    as_of = today_for(profile)
     lines = fees_due(
         fee_policy(invoice.client, profile),
         stages=[stage],
-        ladder=LADDER,
+        ladder=fee_ladder(profile),
         charged=[ChargedFee(f.kind, f.stage, f.period_end) for f in on_record],
         balance=max(balance, Decimal("0")),
         currency=invoice.currency,

@@ -13,7 +13,8 @@ from django.utils.text import get_valid_filename
 
 from clients.models import Client, Profile
 from clients.reports import html_to_pdf
-from clientwatch.money import format_day, format_money
+from clients.wording import Kind, wording_text
+from clientwatch.formatting import format_day, format_money
 from invoices.late_fees import fee_label
 from invoices.models import Invoice, Stage
 from invoices.reminders import reminder_context
@@ -39,15 +40,19 @@ def statement_document_context(statement: Statement, profile: Profile) -> dict:
         return format_money(amount, currency, language)
 
     def day(value: date) -> str:
-        return format_day(value, language)
+        """A table cell: the locale's medium form (20 Nov 2026, 20.11.2026)."""
+        return format_day(value, language, "medium")
 
     return {
         "client": client,
         "profile": profile,
         "freelancer_name": profile.signature,
+        "payment_instructions": wording_text(
+            owner_id=profile.user_id, kind=Kind.PAYMENT_INSTRUCTIONS, language=language
+        ),
         "paper_size": _paper_size(profile),
         "language": language,
-        "as_of": day(statement.as_of),
+        "as_of": format_day(statement.as_of, language),  # the letter's date, in words
         "owed": statement.owed,
         "buckets": BUCKETS,
         "invoices": [

@@ -207,6 +207,8 @@ class Reminder(models.Model):
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
         CANCELLED = "cancelled", _("Not needed any more")
+        # Passed over by hand when a later stage was sent first: never sent after that.
+        SKIPPED = "skipped", _("Skipped by you")
 
     class Trigger(models.TextChoices):
         AUTOMATIC = "automatic", _("Automatic")
@@ -278,6 +280,9 @@ class LateFee(models.Model):
     paid_on = models.DateField(null=True, blank=True)
     waived_on = models.DateField(null=True, blank=True)
     waive_note = models.CharField(_("why it was waived"), max_length=500, blank=True)
+    # Unticked when adding fees to invoices already overdue: kept (as waived) so that no
+    # later reminder charges it, but not the freelancer's own act of waiving.
+    left_out = models.BooleanField(_("left out when adding fees after the fact"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = LateFeeQuerySet.as_manager()
@@ -292,6 +297,10 @@ class LateFee(models.Model):
             models.CheckConstraint(
                 condition=Q(waived_on__isnull=True) | Q(paid_on__isnull=True),
                 name="late_fee_waived_or_paid_not_both",
+            ),
+            models.CheckConstraint(
+                condition=Q(left_out=False) | Q(waived_on__isnull=False),
+                name="late_fee_left_out_is_waived",
             ),
         ]
 

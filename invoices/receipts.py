@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from clients.models import Client, Profile
 from clientwatch.celery import enqueue_after_commit
 from clientwatch.money import format_day, format_money
-from invoices.models import Invoice, Payment, Receipt
+from invoices.models import Invoice, LateFee, Payment, Receipt
 from invoices.reminders import LEASE, RenderedEmail, mail_domain, retry_at
 
 logger = logging.getLogger(__name__)
@@ -83,14 +83,25 @@ def message_id(receipt: Receipt) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Balance:
-    """The invoice as this payment left it (payments recorded after it do not count)."""
+    """The invoice as this payment left it (payments recorded after it do not count),
+    and the late fees on it still owed (neither paid nor waived) when the receipt is made."""
 
     owed_before: Decimal
     owed_after: Decimal
+    fees_owed: Decimal = Decimal("0")
+
+    @property
+    def invoice_cleared(self) -> bool:
+        return self.owed_after <= 0
 
     @property
     def cleared(self) -> bool:
-        return self.owed_after <= 0
+        """Paid in full: the invoice and every fee charged on it."""
+        return self.invoice_cleared and self.fees_owed <= 0
+
+    @property
+    def still_owed(self) -> Decimal:
+        return self.owed_after + self.fees_owed
 
 
 def balance_after(payment: Payment) -> Balance:
@@ -98,9 +109,11 @@ def balance_after(payment: Payment) -> Balance:
     earlier = Payment.objects.filter(invoice=invoice, pk__lt=payment.pk).aggregate(
         total=Sum("amount")
     )["total"] or Decimal("0")
+    fees = LateFee.objects.charged().filter(invoice=invoice).aggregate(total=Sum("amount"))
     return Balance(
         owed_before=max(invoice.amount - earlier, Decimal("0")),
         owed_after=max(invoice.amount - earlier - payment.amount, Decimal("0")),
+        fees_owed=fees["total"] or Decimal("0"),
     )
 
 
@@ -118,7 +131,11 @@ def receipt_context(payment: Payment, profile: Profile) -> dict[str, object]:
         "amount_received": format_money(payment.amount, invoice.currency, language),
         "paid_on": format_day(payment.paid_on, language),
         "invoice_amount": format_money(invoice.amount, invoice.currency, language),
-        "still_owed": format_money(balance.owed_after, invoice.currency, language),
+        "still_owed": format_money(balance.still_owed, invoice.currency, language),
+        "fees_owed": format_money(balance.fees_owed, invoice.currency, language)
+        if balance.fees_owed > 0
+        else "",
+        "invoice_cleared": balance.invoice_cleared,
         "paid_in_full": balance.cleared,
     }
 

@@ -10,9 +10,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from clients.services import profile_for
+from clients.wording import payment_instructions_missing
 from clientwatch.checks import language_translated
 from invoices.models import Invoice, Reminder, Stage
-from invoices.reminders import reminder_render, reminder_send_now
+from invoices.reminders import reminder_send_now, reminder_send_preview
 
 # The subject of each stage: if the client's language has no translation of it, the
 # email goes out in English, and the preview says so.
@@ -46,25 +47,34 @@ def _stage(value: str) -> Stage:
 @login_required
 @require_GET
 def reminder_preview(request: HttpRequest, invoice_pk: int, stage: str) -> HttpResponse:
+    """The confirmation page of a send by hand: the exact email, or why it cannot go out."""
     invoice = get_object_or_404(
         Invoice.objects.for_owner(request.user).with_paid().select_related("client"), pk=invoice_pk
     )
     stage = _stage(stage)
-    email = reminder_render(invoice, stage, profile_for(request.user))
+    hand_send = reminder_send_preview(
+        invoice=invoice, stage=stage, profile=profile_for(request.user)
+    )
+    email = hand_send.email
     sent = Reminder.objects.filter(invoice=invoice, stage=stage).first()
     return render(
         request,
         "invoices/reminder_preview.html",
         {
             "invoice": invoice,
+            "payment_missing": payment_instructions_missing(
+                owner=request.user, languages=[invoice.client.language]
+            ),
             "stage": stage,
             "email": email,
+            "sendable": hand_send.sendable,
+            "confirmation": hand_send.confirmation,
             "sent": sent,
             "stages": Stage,
-            # Nothing goes out automatically until a failed autopay payment is recorded.
+            # Nothing goes out until a failed autopay payment is recorded: say where to do that.
             "autopay_held": invoice.client.autopay and invoice.autopay_failed_on is None,
-            "translated": reminder_translated(email.language, stage),
-            "language_name": language_name(email.language),
+            "translated": email is None or reminder_translated(email.language, stage),
+            "language_name": language_name(email.language if email else invoice.client.language),
         },
     )
 
@@ -75,7 +85,12 @@ def reminder_send(request: HttpRequest, invoice_pk: int, stage: str) -> HttpResp
     invoice = get_object_or_404(Invoice.objects.for_owner(request.user), pk=invoice_pk)
     stage = _stage(stage)
     try:
-        reminder = reminder_send_now(invoice=invoice, stage=stage)
+        reminder = reminder_send_now(
+            invoice=invoice,
+            stage=stage,
+            confirmation=request.POST.get("confirmation", ""),
+            skip_earlier=request.POST.get("skip_earlier") == "yes",
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

@@ -7,21 +7,28 @@ Safety against doubles and losses rests on the database, not on Celery:
 - a failed send goes back to pending with a later `next_attempt_at`, so the next
   sweep retries it; a worker that died mid-send leaves a lease that runs out, and the
   row is taken over (the fixed Message-ID makes such a rare resend recognisable).
+
+Whether a stage may go out at all is said in one place, `stage_sendable`: the pages, the
+send by hand and the daily claim all ask it. A send by hand goes through the same
+pending row and the same conditional UPDATE as the daily run.
 """
 
+import hashlib
 import logging
 import smtplib
 import socket
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from uuid import uuid4
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Prefetch, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -29,6 +36,8 @@ from django.utils.translation import gettext as _
 
 from clients.models import Client, Profile
 from clients.services import profile_for
+from clients.wording import REMINDER_KINDS, WORDING_PREFETCH, Kind, wording_book_for
+from clientwatch.dates import today_for
 from clientwatch.money import format_day, format_money
 from invoices.late_fees import fee_label, fees_charge_with_reminders, fees_with_stage
 from invoices.models import LADDER, Invoice, LateFee, Reminder, Stage, stage_days
@@ -46,13 +55,192 @@ def backoff(attempts: int) -> timedelta:
 
 
 def next_stage(*, days_overdue: int, already: set[str], days: dict[Stage, int]) -> Stage | None:
-    """The lowest stage that is due and not yet claimed: the ladder is climbed one rung a
-    day at most, so a job that missed days catches up without skipping the nudge."""
-    for stage in LADDER:
-        if stage in already:
+    """The rung above the highest one claimed, if it is due. Never a rung below one already
+    claimed: a stage skipped or passed over is not sent after a later one. The ladder is
+    climbed one rung a day at most, so a job that missed days catches up without skipping
+    the nudge."""
+    claimed = [rung for rung, stage in enumerate(LADDER) if stage in already]
+    rung = max(claimed) + 1 if claimed else 0
+    if rung >= len(LADDER):
+        return None
+    stage = LADDER[rung]
+    return stage if days_overdue >= days[stage] else None
+
+
+# --- Whether a stage may go out -------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LadderFacts:
+    """What decides whether a stage may go out for one invoice, read from its rows."""
+
+    today: date
+    due_on: date
+    days: dict[Stage, int]
+    invoice_state: str
+    paid_in_full: bool
+    disputed: bool
+    reminders_on: bool  # for the invoice and for its client
+    autopay_held: bool  # the client pays by autopay and no failure is recorded
+    # Each stage's Reminder row, if there is one: its state and the day it was sent or skipped.
+    rows: dict[str, tuple[str, date | None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Sendable:
+    """`ok`: the stage may go out now. Otherwise `reason` says why not, in the freelancer's
+    words. `skips`: the earlier stages never sent that this send would pass over; when
+    they are not confirmed, `ok` is False and the page offers the skip."""
+
+    ok: bool
+    reason: str = ""
+    skips: tuple[Stage, ...] = ()
+
+    @property
+    def needs_skip(self) -> bool:
+        return not self.ok and bool(self.skips)
+
+    @property
+    def can_send(self) -> bool:
+        """Possible now, or once the freelancer confirms the skip."""
+        return self.ok or self.needs_skip
+
+
+def _day(day: date | None) -> str:
+    if day is None:
+        return ""
+    return format_day(day, translation.to_locale(translation.get_language() or "en"))
+
+
+def stage_sendable(facts: LadderFacts, stage: Stage, *, skip_earlier: bool = False) -> Sendable:
+    """Whether `stage` may be sent now, by hand or by the daily run; the one place that
+    says so. Plain data in, no queries."""
+    if facts.invoice_state == Invoice.State.DRAFT:
+        return Sendable(False, _("Still a draft: nothing to remind."))
+    if facts.invoice_state == Invoice.State.WRITTEN_OFF:
+        return Sendable(False, _("Written off: nothing to remind."))
+    if facts.paid_in_full:
+        return Sendable(False, _("Paid in full: nothing to remind."))
+    if facts.disputed:
+        return Sendable(False, _("Disputed: reminders wait until the dispute is settled."))
+    if not facts.reminders_on:
+        return Sendable(
+            False,
+            _("Reminders are off for this invoice or its client: switch them on to send one."),
+        )
+    if facts.autopay_held:
+        return Sendable(
+            False,
+            _(
+                "Reminders are held for this invoice: the client pays by autopay. They start "
+                "once you record a failed autopay payment on the invoice page."
+            ),
+        )
+    names = {"stage": stage.label}
+    state, on = facts.rows.get(stage, (None, None))
+    if state == Reminder.State.SENT:
+        return Sendable(
+            False, _("The “%(stage)s” was already sent on %(day)s.") % {**names, "day": _day(on)}
+        )
+    if state == Reminder.State.SENDING:
+        return Sendable(False, _("The “%(stage)s” is being sent right now.") % names)
+    if state == Reminder.State.SKIPPED:
+        return Sendable(
+            False, _("You skipped the “%(stage)s” on %(day)s.") % {**names, "day": _day(on)}
+        )
+    rung = LADDER.index(stage)
+    for later in reversed(LADDER[rung + 1 :]):
+        later_state, later_on = facts.rows.get(later, (None, None))
+        if later_state is None:
             continue
-        return stage if days_overdue >= days[stage] else None
-    return None
+        names["later"] = later.label
+        if later_state == Reminder.State.SENT:
+            return Sendable(
+                False,
+                _("The “%(later)s” already went out on %(day)s: the “%(stage)s” cannot follow it.")
+                % {**names, "day": _day(later_on)},
+            )
+        return Sendable(
+            False,
+            _("The “%(later)s” is already under way: the “%(stage)s” cannot follow it.") % names,
+        )
+    from_day = facts.due_on + timedelta(days=facts.days[stage])
+    if facts.today < from_day:
+        return Sendable(
+            False,
+            _("Not due yet: the “%(stage)s” can go out from %(day)s.")
+            % {**names, "day": _day(from_day)},
+        )
+    skips = []
+    for earlier in LADDER[:rung]:
+        earlier_state, _on = facts.rows.get(earlier, (None, None))
+        if earlier_state in (Reminder.State.SENT, Reminder.State.SKIPPED):
+            continue
+        if earlier_state == Reminder.State.SENDING:
+            return Sendable(
+                False,
+                _("The “%(earlier)s” is being sent right now: wait until it has gone out.")
+                % {"earlier": earlier.label},
+            )
+        skips.append(earlier)
+    if skips and not skip_earlier:
+        return Sendable(
+            False,
+            _("Not sent yet: %(earlier)s. Sending the “%(stage)s” now skips it for good.")
+            % {**names, "earlier": ", ".join(f"“{s.label}”" for s in skips)},
+            tuple(skips),
+        )
+    return Sendable(True, skips=tuple(skips))
+
+
+def _local_day(moment: datetime | None, profile: Profile) -> date | None:
+    if moment is None:
+        return None
+    try:
+        return moment.astimezone(ZoneInfo(profile.time_zone)).date()
+    except (KeyError, ValueError):
+        return timezone.localdate(moment)
+
+
+def ladder_facts(
+    invoice: Invoice, profile: Profile, rows: Iterable[Reminder], today: date
+) -> LadderFacts:
+    """The facts for `stage_sendable`, from an invoice with `paid_total` and `client` and
+    its Reminder rows: no queries."""
+    client = invoice.client
+    return LadderFacts(
+        today=today,
+        due_on=invoice.due_on,
+        days=stage_days(profile),
+        invoice_state=invoice.state,
+        paid_in_full=invoice.paid_total >= invoice.amount,
+        disputed=invoice.disputed,
+        reminders_on=invoice.reminders_enabled and client.reminders_enabled,
+        autopay_held=client.autopay and invoice.autopay_failed_on is None,
+        rows={
+            row.stage: (
+                row.state,
+                _local_day(row.sent_at, profile)
+                if row.state == Reminder.State.SENT and row.sent_at
+                else row.due_on,
+            )
+            for row in rows
+        },
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class LadderRung:
+    stage: Stage
+    reminder: Reminder | None
+    sendable: Sendable
+
+
+def ladder_rungs(*, invoice: Invoice, profile: Profile, today: date) -> list[LadderRung]:
+    """Each stage of one invoice with its row and whether it may go out: one query."""
+    rows = {row.stage: row for row in Reminder.objects.filter(invoice=invoice)}
+    facts = ladder_facts(invoice, profile, rows.values(), today)
+    return [LadderRung(stage, rows.get(stage), stage_sendable(facts, stage)) for stage in LADDER]
 
 
 def mail_domain() -> str:
@@ -76,10 +264,6 @@ def remindable_invoices(owner: AbstractBaseUser | None = None):
     )
 
 
-def still_remindable(invoice: Invoice) -> bool:
-    return remindable_invoices(invoice.owner).filter(pk=invoice.pk).exists()
-
-
 # --- Claiming -----------------------------------------------------------------------
 
 
@@ -94,28 +278,27 @@ def reminders_due(
     *, owner: AbstractBaseUser, as_of: date, profile: Profile | None = None
 ) -> list[DueReminder]:
     """What the ladder says should go out on `as_of`; two queries whatever the count."""
-    days = stage_days(profile or profile_for(owner))
+    profile = profile or profile_for(owner)
+    days = stage_days(profile)
     invoices = list(
         remindable_invoices(owner)
         .filter(due_on__lt=as_of - timedelta(days=min(days.values()) - 1))
         .select_related("client")
         .order_by("due_on", "id")
     )
-    claimed: dict[int, set[str]] = {}
-    climbed_today: set[int] = set()
-    for invoice_id, stage, claimed_on in Reminder.objects.filter(
-        invoice__in=[i.pk for i in invoices]
-    ).values_list("invoice_id", "stage", "due_on"):
-        claimed.setdefault(invoice_id, set()).add(stage)
-        if claimed_on >= as_of:
-            climbed_today.add(invoice_id)
+    rows: dict[int, list[Reminder]] = {}
+    for row in Reminder.objects.filter(invoice__in=[i.pk for i in invoices]).only(
+        "invoice_id", "stage", "state", "due_on", "sent_at"
+    ):
+        rows.setdefault(row.invoice_id, []).append(row)
     due = []
     for invoice in invoices:
-        if invoice.pk in climbed_today:
+        claimed = rows.get(invoice.pk, [])
+        if any(row.due_on >= as_of for row in claimed):
             continue  # one rung a day, however often the job runs
         overdue = (as_of - invoice.due_on).days
-        stage = next_stage(days_overdue=overdue, already=claimed.get(invoice.pk, set()), days=days)
-        if stage:
+        stage = next_stage(days_overdue=overdue, already={row.stage for row in claimed}, days=days)
+        if stage and stage_sendable(ladder_facts(invoice, profile, claimed, as_of), stage).ok:
             due.append(DueReminder(invoice, stage, overdue))
     return due
 
@@ -139,6 +322,14 @@ def reminders_claim_due(*, owner: AbstractBaseUser, as_of: date) -> int:
 # --- Rendering ----------------------------------------------------------------------
 
 
+def sent_stages(invoice: Invoice) -> set[str]:
+    """The stages that went out for `invoice` (prefetched by a batch as `sent_reminders`)."""
+    sent = getattr(invoice, "sent_reminders", None)
+    if sent is None:
+        sent = Reminder.objects.filter(invoice=invoice, state=Reminder.State.SENT).only("stage")
+    return {reminder.stage for reminder in sent}
+
+
 def reminder_context(
     invoice: Invoice, stage: Stage, profile: Profile, fees: list[LateFee] | None = None
 ) -> dict[str, object]:
@@ -150,17 +341,19 @@ def reminder_context(
     paid = getattr(invoice, "paid_total", None)
     if paid is None:
         paid = sum((p.amount for p in invoice.payments.all()), Decimal("0"))
-    own_words = {
-        Stage.NUDGE: profile.reminder_nudge_message,
-        Stage.PAUSED: profile.reminder_pause_message,
-        Stage.FINAL: profile.reminder_final_message,
-    }[stage]
+    # Only texts written in the client's language: none is better than another language's.
+    wording = wording_book_for(profile)
+    own_words = wording.text(REMINDER_KINDS[stage], language)
     if fees is None:
         fees = fees_with_stage(invoice, stage, profile, balance=invoice.amount - paid)
     fees_total = sum((fee.amount for fee in fees), Decimal("0"))
     balance = max(invoice.amount - paid, Decimal("0"))
+    # The final notice says only what happened: which earlier reminders the client had.
+    earlier = sent_stages(invoice) - {stage} if stage == Stage.FINAL else set()
     return {
         "stage": stage,
+        "nudged": Stage.NUDGE in earlier,
+        "work_paused": Stage.PAUSED in earlier,
         "client": client,
         "invoice": invoice,
         "fees": [
@@ -174,7 +367,7 @@ def reminder_context(
         "attach_letter": getattr(profile, f"letter_with_{stage}"),
         "attach_statement": stage == Stage.FINAL and profile.statement_with_final,
         "freelancer_name": profile.signature,
-        "payment_instructions": profile.payment_instructions,
+        "payment_instructions": wording.text(Kind.PAYMENT_INSTRUCTIONS, language),
         "own_words": own_words,
         "amount": format_money(invoice.amount, invoice.currency, language),
         "balance": format_money(balance, invoice.currency, language),
@@ -292,14 +485,21 @@ def _deliver_batch(batch: list[Reminder], connection) -> dict[int, str]:
         .filter(pk__in=[r.invoice_id for r in batch])
         .select_related("client", "owner")
         .prefetch_related(
-            Prefetch("fees", queryset=LateFee.objects.charged(), to_attr="charged_fees")
+            Prefetch("fees", queryset=LateFee.objects.charged(), to_attr="charged_fees"),
+            Prefetch(
+                "reminders",
+                queryset=Reminder.objects.filter(state=Reminder.State.SENT).only(
+                    "invoice_id", "stage"
+                ),
+                to_attr="sent_reminders",
+            ),
         )
     }
     profiles = {
         profile.user_id: profile
-        for profile in Profile.objects.filter(
-            user__in={r.invoice.owner_id for r in batch}
-        ).select_related("user")
+        for profile in Profile.objects.filter(user__in={r.invoice.owner_id for r in batch})
+        .select_related("user")
+        .prefetch_related(WORDING_PREFETCH)
     }
     outcome: dict[int, str] = {}
     now = timezone.now()
@@ -389,7 +589,7 @@ def _attachments(invoice: Invoice, stage: Stage, profile: Profile) -> list[tuple
     """The PDFs the freelancer chose to send with this stage (none unless switched on)."""
     from invoices.letters import reminder_attachments  # letters imports this module
 
-    return reminder_attachments(invoice, stage, profile, as_of=timezone.localdate())
+    return reminder_attachments(invoice, stage, profile, as_of=today_for(profile))
 
 
 def _save_outcomes(batch: list[Reminder]) -> None:
@@ -449,27 +649,138 @@ def freelancer_reminders_run(
     return counts
 
 
-def reminder_send_now(*, invoice: Invoice, stage: Stage) -> Reminder:
-    """The freelancer sends one stage by hand, e.g. before the automatic day comes."""
-    if not still_remindable(invoice):
+def email_fingerprint(email: RenderedEmail, skips: Iterable[Stage] = ()) -> str:
+    """What the freelancer confirms: the exact email, and the stages it passes over. A send
+    by hand goes out only if the page they read carried the same fingerprint."""
+    text = "\0".join([email.subject, email.text, email.html, *sorted(skips)])
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True, slots=True)
+class HandSend:
+    """What the preview page shows before a send by hand, and what its form confirms."""
+
+    sendable: Sendable
+    email: RenderedEmail | None
+    confirmation: str
+
+
+def reminder_send_preview(*, invoice: Invoice, stage: Stage, profile: Profile) -> HandSend:
+    """Whether `stage` may be sent by hand now and, if so, the email it would send.
+    `invoice` needs `paid_total` and `client`."""
+    today = today_for(profile)
+    rows = list(Reminder.objects.filter(invoice=invoice))
+    facts = ladder_facts(invoice, profile, rows, today)
+    sendable = stage_sendable(facts, stage)
+    if not sendable.can_send:
+        return HandSend(sendable, None, "")
+    email = reminder_render(invoice, stage, profile)
+    return HandSend(sendable, email, email_fingerprint(email, sendable.skips))
+
+
+def _stage_skip(*, invoice: Invoice, stage: Stage, on: date) -> None:
+    """Record that the freelancer passed over `stage`: the daily run never sends it later."""
+    Reminder.objects.bulk_create(
+        [
+            Reminder(
+                invoice=invoice,
+                stage=stage,
+                state=Reminder.State.SKIPPED,
+                trigger=Reminder.Trigger.MANUAL,
+                due_on=on,
+            )
+        ],
+        ignore_conflicts=True,
+    )
+    # A row that was there already (waiting, failed, cancelled) is skipped too, unless a
+    # sender holds it or it went out meanwhile: then the send by hand stops here.
+    skipped = (
+        Reminder.objects.filter(invoice=invoice, stage=stage)
+        .exclude(state__in=[Reminder.State.SENT, Reminder.State.SENDING])
+        .update(state=Reminder.State.SKIPPED, next_attempt_at=None, due_on=on)
+    )
+    if (
+        not skipped
+        and not Reminder.objects.filter(
+            invoice=invoice, stage=stage, state=Reminder.State.SKIPPED
+        ).exists()
+    ):
         raise ValidationError(
-            _("This invoice is paid, disputed, written off or has reminders off.")
+            _("The “%(stage)s” went out meanwhile: look at the invoice again.")
+            % {"stage": stage.label}
         )
-    reminder, created = Reminder.objects.get_or_create(
-        invoice=invoice,
-        stage=stage,
-        defaults={"trigger": Reminder.Trigger.MANUAL, "due_on": timezone.localdate()},
+
+
+@transaction.atomic
+def _claim_by_hand(
+    *, invoice: Invoice, stage: Stage, confirmation: str, skip_earlier: bool
+) -> Reminder:
+    """Check the facts and the confirmation, then leave the stage waiting to be sent with
+    the late fees it brings, in one transaction: a waiting row always carries its fee."""
+    owner = invoice.owner
+    profile = profile_for(owner)
+    today = today_for(profile)
+    # One send by hand at a time per invoice: the second reads what the first did. NO KEY:
+    # the daily claim inserting a Reminder (its foreign key takes KEY SHARE) must not wait
+    # on this lock while this send waits on its unique row, which would deadlock.
+    list(Invoice.objects.select_for_update(no_key=True).filter(pk=invoice.pk).values_list("pk"))
+    invoice = (
+        Invoice.objects.for_owner(owner).with_paid().select_related("client").get(pk=invoice.pk)
     )
-    if not created and reminder.state in (Reminder.State.SENT, Reminder.State.SENDING):
-        raise ValidationError(_("This stage was already sent for this invoice."))
-    invoice = remindable_invoices(invoice.owner).select_related("client").get(pk=invoice.pk)
-    fees_charge_with_reminders(
-        profile=profile_for(invoice.owner), claims=[(invoice, stage)], as_of=timezone.localdate()
-    )
-    if not created:
-        Reminder.objects.filter(pk=reminder.pk).update(
-            state=Reminder.State.PENDING, next_attempt_at=None, trigger=Reminder.Trigger.MANUAL
+    rows = {row.stage: row for row in Reminder.objects.filter(invoice=invoice)}
+    facts = ladder_facts(invoice, profile, rows.values(), today)
+    sendable = stage_sendable(facts, stage, skip_earlier=skip_earlier)
+    if not sendable.ok:
+        raise ValidationError(sendable.reason)
+    email = reminder_render(invoice, stage, profile)
+    if email_fingerprint(email, sendable.skips) != confirmation:
+        raise ValidationError(
+            _("The email changed since you read it: read it again below, then confirm.")
         )
-    reminder_deliver(reminder_id=reminder.pk)
+    for earlier in sendable.skips:
+        _stage_skip(invoice=invoice, stage=earlier, on=today)
+    reminder = rows.get(stage)
+    if reminder is None:
+        try:
+            with transaction.atomic():
+                reminder = Reminder.objects.create(
+                    invoice=invoice, stage=stage, trigger=Reminder.Trigger.MANUAL, due_on=today
+                )
+        except IntegrityError:
+            raise ValidationError(_("This stage is already being sent.")) from None
+    else:
+        # Conditional: a row that a sender holds or that went out is never set back.
+        taken = (
+            Reminder.objects.filter(pk=reminder.pk)
+            .exclude(state__in=[Reminder.State.SENT, Reminder.State.SENDING])
+            .update(
+                state=Reminder.State.PENDING,
+                next_attempt_at=None,
+                trigger=Reminder.Trigger.MANUAL,
+            )
+        )
+        if not taken:
+            raise ValidationError(_("This stage is already being sent."))
+    fees_charge_with_reminders(profile=profile, claims=[(invoice, stage)], as_of=today)
+    return reminder
+
+
+def reminder_send_now(
+    *,
+    invoice: Invoice,
+    stage: Stage,
+    confirmation: str,
+    skip_earlier: bool = False,
+    connection=None,
+) -> Reminder:
+    """The freelancer sends one stage by hand, having read the email (`confirmation` is the
+    fingerprint of what they read). The send itself is claimed with the same conditional
+    UPDATE as the daily run: among requests at once, one sends, the others are refused."""
+    reminder = _claim_by_hand(
+        invoice=invoice, stage=stage, confirmation=confirmation, skip_earlier=skip_earlier
+    )
+    outcome = reminder_deliver(reminder_id=reminder.pk, connection=connection)
     reminder.refresh_from_db()
+    if outcome == "skipped":
+        raise ValidationError(_("This stage is already being sent."))
     return reminder

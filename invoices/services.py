@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clients.models import Client, Profile
+from clientwatch.formatting import active_locale, format_money
 from clientwatch.services import model_save
 from invoices.models import Invoice, Payment, Reminder, Stage
 from invoices.receipts import receipt_queue, receipts_switched_on
@@ -152,8 +153,8 @@ def _check_payment(payment: Payment) -> None:
         owed = invoice.amount - (others or Decimal("0"))
         if payment.amount > owed:
             errors["amount"] = _(
-                "That is more than the %(owed)s %(currency)s still owed on this invoice. "
+                "That is more than the %(owed)s still owed on this invoice. "
                 "Tick “overpayment” if the client really paid more."
-            ) % {"owed": max(owed, Decimal("0")), "currency": invoice.currency}
+            ) % {"owed": format_money(max(owed, Decimal("0")), invoice.currency, active_locale())}
     if errors:
         raise ValidationError(errors)

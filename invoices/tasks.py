@@ -1,22 +1,15 @@
 """Celery tasks for reminders, receipts and digests: thin, id-based, safe to run twice."""
 
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from celery import shared_task
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from clients.models import Profile
+from clientwatch.dates import local_now, zone_active, zone_named
 from invoices import digest, receipts, reminders
 from invoices.models import Digest
-
-
-def local_now(time_zone: str, now: datetime) -> datetime:
-    try:
-        return now.astimezone(ZoneInfo(time_zone))
-    except (KeyError, ValueError):
-        return now
 
 
 @shared_task
@@ -27,12 +20,13 @@ def dispatch_daily_runs() -> int:
     profiles = Profile.objects.values_list("user_id", "time_zone", "digest_hour")
     done = set(
         Digest.objects.exclude(state=Digest.State.PENDING)
-        .filter(for_date__gte=now.date() - timedelta(days=1))  # local dates trail UTC by < 1 day
+        # A local date is within a day of UTC's, either side (UTC-12 to UTC+14).
+        .filter(for_date__gte=now.date() - timedelta(days=1))
         .values_list("owner_id", "for_date")
     )
     started = 0
     for user_id, time_zone, hour in profiles.iterator(chunk_size=2000):
-        local = local_now(time_zone, now)
+        local = local_now(zone_named(time_zone), now)
         if local.hour >= hour and (user_id, local.date()) not in done:
             freelancer_daily_run.delay(user_id, local.date().isoformat())
             started += 1
@@ -44,9 +38,10 @@ def freelancer_daily_run(user_id: int, for_date: str) -> None:
     owner = get_user_model().objects.filter(pk=user_id).first()
     if owner is None:
         return
-    day = date.fromisoformat(for_date)
-    reminders.freelancer_reminders_run(owner=owner, as_of=day)
-    digest.digest_send(owner=owner, for_date=day)
+    day = date.fromisoformat(for_date)  # the freelancer's date, worked out by the dispatch
+    with zone_active(owner):
+        reminders.freelancer_reminders_run(owner=owner, as_of=day)
+        digest.digest_send(owner=owner, for_date=day)
 
 
 @shared_task

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clients.models import Profile
+from clients.services import profile_for
 from clients.views import (
     HtmxHttpRequest,
     client_changed,
@@ -29,9 +30,11 @@ from clients.views import (
 )
 from invoices import services
 from invoices.forms import AutopayFailedForm, ClientPaymentForm, InvoiceForm, PaymentForm
-from invoices.models import Invoice, Payment, Reminder, Stage
+from invoices.models import Invoice, Payment
 from invoices.receipts import receipt_send_by_hand, receipts_switched_on
+from invoices.reminders import LadderRung, ladder_rungs
 from invoices.selectors import invoices_for_page, payments_for
+from redflags.assess import today_for
 
 INVOICE_PAGE = "invoices/invoice_detail.html"
 
@@ -48,9 +51,14 @@ def _owned_payment(request: HttpRequest, pk: int) -> Payment:
     )
 
 
-def reminder_ladder(invoice: Invoice) -> list[tuple[Stage, Reminder | None]]:
-    sent = {r.stage: r for r in Reminder.objects.filter(invoice=invoice)}
-    return [(stage, sent.get(stage)) for stage in Stage]
+def reminder_ladder(invoice: Invoice) -> list[LadderRung]:
+    """Each stage with its row and whether it can go out now (the owner's profile is
+    selected with the invoice)."""
+    try:
+        profile = invoice.owner.profile
+    except Profile.DoesNotExist:
+        profile = profile_for(invoice.owner)
+    return ladder_rungs(invoice=invoice, profile=profile, today=today_for(invoice.owner, profile))
 
 
 def _receipts_on(invoice: Invoice) -> bool:

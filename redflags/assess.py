@@ -8,7 +8,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -16,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from clients.models import Client, Profile, WorkLog
+from clientwatch import dates
 from invoices.models import Invoice, Payment
 from redflags.models import ClientScore, Incident
 from redflags.rules import (
@@ -34,13 +34,8 @@ LATENESS_BARS = 12  # invoices shown in the dashboard's small chart
 
 
 def today_for(owner: AbstractBaseUser, profile: Profile | None = None) -> date:
-    """The freelancer's own date, in their time zone."""
-    profile = profile or Profile.objects.for_user(owner)
-    try:
-        zone = ZoneInfo(profile.time_zone)
-    except (KeyError, ValueError):
-        return timezone.localdate()
-    return timezone.now().astimezone(zone).date()
+    """The freelancer's own date, in their time zone (see clientwatch.dates)."""
+    return dates.today_for(profile or owner)
 
 
 def rule_settings_for(profile: Profile) -> RuleSettings:

@@ -6,7 +6,7 @@ from typing import Any
 from django.db import transaction
 
 from clients.models import Client
-from clientwatch.services import model_save
+from clientwatch.services import model_save, stored_files_delete
 from redflags.assess import client_score_refresh
 from redflags.models import Incident
 
@@ -20,7 +20,10 @@ def incident_log(*, client: Client, fields: Mapping[str, Any]) -> Incident:
 
 @transaction.atomic
 def incident_update(*, incident: Incident, fields: Mapping[str, Any]) -> Incident:
+    replaced = incident.evidence_file.name
     model_save(incident, fields)
+    if replaced != incident.evidence_file.name:
+        stored_files_delete([replaced])
     client_score_refresh(incident.client)
     return incident
 
@@ -28,5 +31,6 @@ def incident_update(*, incident: Incident, fields: Mapping[str, Any]) -> Inciden
 @transaction.atomic
 def incident_delete(*, incident: Incident) -> None:
     client = incident.client
+    stored_files_delete([incident.evidence_file.name])
     incident.delete()
     client_score_refresh(client)

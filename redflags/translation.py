@@ -3,20 +3,19 @@
 The engine imports nothing from Django: it writes English and marks its msgids
 (redflags/rules/wording.py). Here, at the edge, a title, an advice or an evidence line is
 translated with gettext in the active language, and the dates, amounts and numbers inside
-it are written that language's way (Babel). English keeps the engine's own wording.
+it are written that language's way, as everywhere else (clientwatch/formatting.py).
 """
 
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from babel.core import UnknownLocaleError
-from babel.dates import format_date
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_decimal
 from django.utils import translation
 from django.utils.translation import gettext, ngettext
 
-from redflags.rules.wording import Money, Phrase, in_english
+from clientwatch.formatting import babel_locale, format_day, format_money
+from redflags.rules.wording import Money, Phrase
 
 
 def rule_text(text: Any) -> str:
@@ -84,14 +83,10 @@ def _value(value: Any, language: str, stored: bool) -> str:
 
 
 def _local(value: date | Money | Decimal, language: str) -> str:
-    if language == "en":
-        return in_english(value)
-    locale = translation.to_locale(language)
-    try:
-        if isinstance(value, date):
-            return format_date(value, format="medium", locale=locale)
-        if isinstance(value, Money):
-            return format_currency(value.amount, value.currency, locale=locale)
-        return format_decimal(value.normalize(), locale=locale)
-    except (UnknownLocaleError, ValueError):
-        return in_english(value)
+    """Written as every page writes it (clientwatch/formatting.py): a day as in a table."""
+    locale = babel_locale(language)
+    if isinstance(value, date):
+        return format_day(value, locale, "medium")
+    if isinstance(value, Money):
+        return format_money(value.amount, value.currency, locale)
+    return format_decimal(value.normalize(), locale=locale)

@@ -30,6 +30,15 @@ def port_open(host: str, port: int) -> bool:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_throttle_counts():
+    """Throttle counts (sign-ups, resets, a username's failed logins) live in the default
+    cache; each test starts with none left by another."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     """Real hashing costs a second per user; tests of login still hash and check."""
     settings.PASSWORD_HASHERS = [

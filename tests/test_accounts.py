@@ -117,7 +117,6 @@ def test_settings_page_saves_the_freelancer_profile(alice_client, alice):
     data = {
         "business_name": "Alice Design",
         "business_details": "",
-        "payment_instructions": "IBAN ...",
         "currency": "EUR",
         "target_hourly_rate": "85",
         "default_payment_terms_days": "14",
@@ -163,3 +162,68 @@ def test_settings_reject_bad_values(alice_client, alice, field, value):
     assert response.status_code == 200
     assert response.context["form"].errors
     assert Profile.objects.get(user=alice).time_zone == "UTC"
+
+
+def test_the_database_refuses_a_second_account_with_the_same_email_in_another_case(alice):
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        get_user_model().objects.create_user("alice2", email="ALICE@example.com")
+    # Accounts without an address (made from the command line) do not collide.
+    get_user_model().objects.create_user("ops1", email="")
+    get_user_model().objects.create_user("ops2", email="")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("second", "field"),
+    [({"username": "carol2"}, "email"), ({"email": "other@example.com"}, "username")],
+)
+def test_two_signups_racing_for_the_same_email_or_username_make_one_account(second, field):
+    """Both pass the form's checks before either saves; the database decides, and the loser
+    gets the form back with the reason, not a server error."""
+    import threading
+
+    from django.db import connection
+    from django.test import Client as Browser
+
+    from tests.conftest import skip_or_fail
+
+    if connection.vendor != "postgresql":
+        skip_or_fail("needs PostgreSQL: two real connections racing")
+    both_validated = threading.Barrier(2, timeout=10)
+    responses = {}
+
+    def hold_the_insert(execute, sql, params, many, context):
+        if sql.startswith('INSERT INTO "auth_user"'):
+            both_validated.wait()
+        return execute(sql, params, many, context)
+
+    def sign_up(name, overrides):
+        form = {
+            "username": "carol",
+            "email": "carol@example.com",
+            "password1": "a-long-unusual-passphrase",
+            "password2": "a-long-unusual-passphrase",
+        } | overrides
+        try:
+            with connection.execute_wrapper(hold_the_insert):
+                responses[name] = Browser(raise_request_exception=True).post(
+                    reverse("signup"), form
+                )
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=sign_up, args=("first", {})),
+        threading.Thread(target=sign_up, args=("second", second)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    assert sorted(r.status_code for r in responses.values()) == [302, 422]
+    loser = next(r for r in responses.values() if r.status_code == 422)
+    assert loser.context["form"].errors[field]
+    assert get_user_model().objects.filter(email__iexact="carol@example.com").count() == 1

@@ -141,7 +141,7 @@ def test_a_payment_above_what_is_owed_is_refused(alice_client, invoice, factorie
         reverse("payment_create", args=[invoice.pk]), PAYMENT_POST | {"amount": "400.01"}
     )
     errors = field_errors(response, "payment-amount")
-    assert "more than the 400.00 EUR still owed" in errors
+    assert "more than the €400.00 still owed" in errors
     assert Payment.objects.count() == 1
 
 

@@ -47,7 +47,7 @@ def test_the_digest_lists_overdue_invoices_with_their_stage_and_the_reminders_se
     assert digest.to == ["alice@example.com"]
     assert "1 overdue invoice" in digest.subject
     assert (
-        "Slow Pay Ltd, INV-9: 800.00 EUR, 10 days overdue; last reminder: Friendly nudge"
+        "Slow Pay Ltd, INV-9: €800.00, 10 days overdue; last reminder: Friendly nudge"
         in digest.body
     )
     assert "Reminders sent since the last digest" in digest.body

@@ -52,7 +52,7 @@ def test_the_drop_page_preselects_reasons_and_warns_about_money_and_accounts(ali
     html = alice_client.get(reverse("client_drop", args=[haggler.pk])).content.decode()
     assert "Disputes" in html or "dispute" in html.lower()
     assert "checked" in html  # the assessment's reasons come pre-ticked
-    assert "still owes" in html
+    assert "The client still owes €900.00." in html  # the amount as the reader writes it
     assert "still in your hands" in html
     assert "can no longer keep up with the demands of your account" in html
 

@@ -8,7 +8,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from clients.models import Report, WorkLog
+from clients.models import Client, Report, WorkLog
 from clients.reports import RENDER_INLINE_MAX_ROWS
 from clients.tasks import requeue_stalled_work
 from clientwatch.celery import app
@@ -101,3 +101,33 @@ def test_the_database_going_away_mid_request_gives_an_error_page_and_writes_noth
     connection.close()  # the test's own connection was the one terminated
     assert Client.objects.get(pk=client.pk).status == Client.Status.ACTIVE
     assert not AccountItem.objects.get(pk=account.pk).handed_over
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_kept_connection_the_server_dropped_is_replaced_at_the_next_request(alice):
+    """PostgreSQL restarted or a failover dropped idle connections: the next request starts
+    on a fresh connection (CONN_HEALTH_CHECKS) instead of failing on the dead one."""
+    import psycopg
+    from django.db import close_old_connections, connection
+
+    from tests.conftest import skip_or_fail
+
+    if connection.vendor != "postgresql":
+        skip_or_fail("needs PostgreSQL: the failure is a real backend being terminated")
+    assert connection.settings_dict["CONN_MAX_AGE"] > 0
+    connection.ensure_connection()
+    backend_pid = connection.connection.info.backend_pid
+    settings_dict = connection.settings_dict
+    with psycopg.connect(
+        host=settings_dict["HOST"],
+        port=settings_dict["PORT"] or 5432,
+        user=settings_dict["USER"],
+        dbname=settings_dict["NAME"],
+        autocommit=True,
+    ) as killer:
+        killer.execute("SELECT pg_terminate_backend(%s)", [backend_pid])
+
+    close_old_connections()  # what Django does as each request starts
+    assert Client.objects.filter(owner=alice).count() == 0
+    assert connection.connection.info.backend_pid != backend_pid

@@ -1,6 +1,7 @@
 """Logging, editing and deleting red-flag incidents, and their evidence files."""
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.core.files.base import ContentFile
@@ -8,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from clients.models import Client
 from redflags.models import Incident
 from tests.test_client_pages import HTMX, html_problems, page
 
@@ -181,3 +183,67 @@ def test_bob_cannot_log_incidents_for_alices_client(client, bob, acme, method):
     response = getattr(client, method)(reverse("incident_create", args=[acme.pk]), INCIDENT_POST)
     assert response.status_code == 404
     assert not Incident.objects.exists()
+
+
+# Evidence files leave with their record
+
+
+def _evidence(factories, acme, name="proof.pdf"):
+    incident = factories.incident(
+        client=acme, evidence_file=ContentFile(b"%PDF-1.4 proof", name=name)
+    )
+    path = Path(incident.evidence_file.path)
+    assert path.exists()
+    return incident, path
+
+
+def test_a_cleared_evidence_file_is_removed_from_storage(
+    alice_client, acme, factories, django_capture_on_commit_callbacks
+):
+    incident, path = _evidence(factories, acme)
+    with django_capture_on_commit_callbacks(execute=True):
+        alice_client.post(
+            reverse("incident_edit", args=[incident.pk]),
+            INCIDENT_POST | {"evidence_file-clear": "on"},
+        )
+    assert not path.exists()
+
+
+def test_a_replaced_evidence_file_is_removed_and_the_new_one_kept(
+    alice_client, acme, factories, django_capture_on_commit_callbacks
+):
+    incident, old = _evidence(factories, acme)
+    upload = SimpleUploadedFile("chat.png", PNG, content_type="image/png")
+    with django_capture_on_commit_callbacks(execute=True):
+        alice_client.post(
+            reverse("incident_edit", args=[incident.pk]), INCIDENT_POST | {"evidence_file": upload}
+        )
+    incident.refresh_from_db()
+    assert not old.exists()
+    assert Path(incident.evidence_file.path).exists()
+
+
+def test_an_edit_that_keeps_the_file_keeps_it_on_disk(
+    alice_client, acme, factories, django_capture_on_commit_callbacks
+):
+    incident, path = _evidence(factories, acme)
+    with django_capture_on_commit_callbacks(execute=True):
+        alice_client.post(
+            reverse("incident_edit", args=[incident.pk]), INCIDENT_POST | {"severity": "5"}
+        )
+    assert path.exists()
+
+
+def test_deleting_an_incident_or_its_client_removes_the_evidence_files(
+    alice_client, acme, factories, django_capture_on_commit_callbacks
+):
+    incident, first = _evidence(factories, acme, "first.pdf")
+    _other, second = _evidence(factories, acme, "second.pdf")
+    with django_capture_on_commit_callbacks(execute=True):
+        alice_client.post(reverse("incident_delete", args=[incident.pk]))
+    assert not first.exists()
+    assert second.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        alice_client.post(reverse("client_delete", args=[acme.pk]))
+    assert not Client.objects.filter(pk=acme.pk).exists()
+    assert not second.exists()

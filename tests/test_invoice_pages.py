@@ -149,7 +149,7 @@ def test_a_rejected_payment_with_htmx_shows_the_error_in_the_invoice_body(alice_
     assert response.status_code == 422
     html = response.content.decode()
     assert html_problems(html, fragment=True) == []
-    assert "still owed on this invoice" in html
+    assert "That is more than the €1,200.00 still owed on this invoice" in html
     assert not Payment.objects.exists()
 
 

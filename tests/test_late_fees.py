@@ -211,6 +211,7 @@ def overdue(alice, factories):
     profile.late_fee_flat = Decimal("25")
     profile.late_fee_timing = LateFeeTiming.EACH_STAGE
     profile.late_interest_percent = Decimal("10")
+    profile.late_fees_with_nudge = True
     profile.save()
     client = factories.client(owner=alice, name="Slow Pay Ltd", email="ap@slowpay.example")
     today = date.today()
@@ -328,6 +329,7 @@ def terms_set_late(alice, factories):
     ]
     profile = profile_for(alice)
     profile.late_fee_flat = Decimal("40")
+    profile.late_fees_with_nudge = True
     profile.save()
     return invoices
 
@@ -439,3 +441,127 @@ def test_the_preview_shows_the_fees_the_stage_would_bring_without_charging_them(
     assert page.status_code == 200
     assert "Late fee" in page.text and "€25.00" in page.text
     assert not LateFee.objects.exists()
+
+
+# --- What the freelancer leaves out, and the face-saving nudge -------------------------
+
+
+@pytest.fixture
+def two_overdue(alice, factories):
+    """Two invoices 3 days overdue whose nudge has not gone out yet (reminders were off)."""
+    profile = profile_for(alice)
+    profile.late_fee_flat = Decimal("40")
+    profile.late_interest_percent = Decimal("10")
+    profile.late_fees_with_nudge = True
+    profile.save()
+    client = factories.client(owner=alice, name="Two Debts", email="ap@two.example")
+    today = date.today()
+    return [
+        factories.invoice(
+            client=client,
+            number=number,
+            issued_on=today - timedelta(days=17),
+            due_on=today - timedelta(days=3),
+            amount=Decimal("3650"),
+            reminders_enabled=False,
+        )
+        for number in ("KEEP-1", "SKIP-1")
+    ]
+
+
+@pytest.mark.django_db
+def test_an_unticked_invoice_is_not_charged_by_a_later_reminder(alice_client, alice, two_overdue):
+    from invoices.reminders import reminders_claim_due
+
+    ticked, unticked = two_overdue
+    page = alice_client.get("/fees/overdue/")
+    assert "SKIP-1" in page.text and "KEEP-1" in page.text
+    response = alice_client.post(
+        "/fees/overdue/",
+        {"invoice": [ticked.pk], "shown": [ticked.pk, unticked.pk]},
+        follow=True,
+    )
+    assert "1 invoice left out" in response.text
+    assert sorted(LateFee.objects.charged().values_list("invoice__number", "kind")) == [
+        ("KEEP-1", "flat"),
+        ("KEEP-1", "interest"),
+    ]
+    # Left out is on record, as waived by the page, but not counted as the freelancer waiving.
+    left = LateFee.objects.get(invoice=unticked, kind="flat")
+    assert left.left_out and left.waived_on == date.today() and left.waive_note
+    assert waived_fee_counts([unticked.client_id]) == {}
+    # Nothing more is offered for the unticked one either.
+    assert fees_backfill_preview(owner=alice, as_of=date.today()) == []
+
+    type(ticked).objects.filter(pk__in=[ticked.pk, unticked.pk]).update(reminders_enabled=True)
+    reminders_claim_due(owner=alice, as_of=date.today() + timedelta(days=2))
+    assert Reminder.objects.filter(stage="nudge").count() == 2
+    assert not LateFee.objects.charged().filter(invoice=unticked).exists()
+    # The ticked one: its nudge fees are on record, so the nudge charges only new interest.
+    kept = LateFee.objects.charged().filter(invoice=ticked).order_by("id")
+    assert [(f.kind, f.stage) for f in kept] == [("flat", "nudge"), ("interest", "nudge")]
+
+
+@pytest.mark.django_db
+def test_a_later_stage_charges_the_ticked_invoice_as_before_and_not_the_unticked_one(
+    alice, two_overdue
+):
+    from invoices.reminders import reminders_claim_due, reminders_deliver
+
+    ticked, unticked = two_overdue
+    today = date.today()
+    fees_backfill_apply(
+        owner=alice, as_of=today, invoice_ids=[ticked.pk], left_out_ids=[unticked.pk]
+    )
+    type(ticked).objects.filter(pk=ticked.pk).update(reminders_enabled=True)
+    for day in (1, 5):
+        reminders_claim_due(owner=alice, as_of=today + timedelta(days=day))
+        # "Work paused" follows a nudge that went out, not one still waiting to be sent.
+        reminders_deliver(owner=alice)
+    stages = set(LateFee.objects.charged().filter(invoice=ticked).values_list("stage", flat=True))
+    assert stages == {"nudge", "paused"}
+    assert not LateFee.objects.charged().filter(invoice=unticked).exists()
+
+
+@pytest.mark.django_db
+def test_nothing_ticked_with_invoices_shown_leaves_them_all_out(alice_client, two_overdue):
+    shown = [i.pk for i in two_overdue]
+    response = alice_client.post("/fees/overdue/", {"shown": shown}, follow=True)
+    assert "2 invoices left out" in response.text
+    assert not LateFee.objects.charged().exists()
+    assert LateFee.objects.filter(left_out=True).count() == 4
+
+
+@pytest.mark.django_db
+def test_the_nudge_charges_nothing_by_default(smtp_server, alice, factories):
+    profile = profile_for(alice)
+    profile.late_fee_flat = Decimal("25")
+    profile.late_interest_percent = Decimal("10")
+    profile.save()
+    assert profile.late_fees_with_nudge is False
+    client = factories.client(owner=alice, name="Slow Pay Ltd", email="ap@slowpay.example")
+    invoice = factories.invoice(
+        client=client,
+        issued_on=date.today() - timedelta(days=54),
+        due_on=date.today() - timedelta(days=40),
+        amount=Decimal("3650.00"),
+    )
+    run_day(alice, invoice, 1)
+    assert Reminder.objects.filter(invoice=invoice, stage="nudge").exists()
+    assert not LateFee.objects.exists()
+    nudge = smtp_server.mailbox.messages[-1].get_body(("plain",)).get_content()
+    assert "Late fee" not in nudge and "Total now due" not in nudge
+    # "Once" then comes with work paused, and interest runs from the due date.
+    run_day(alice, invoice, 7)
+    fees = list(LateFee.objects.filter(invoice=invoice).order_by("kind"))
+    assert [(f.stage, f.kind, f.amount) for f in fees] == [
+        ("paused", "flat", Decimal("25.00")),
+        ("paused", "interest", Decimal("7.00")),  # 7 days at 10% on 3,650
+    ]
+    assert fees[1].period_start == invoice.due_on
+
+
+@pytest.mark.django_db
+def test_the_nudge_charges_when_the_freelancer_opts_in(alice, overdue):
+    run_day(alice, overdue, 1)
+    assert set(LateFee.objects.values_list("stage", flat=True)) == {"nudge"}

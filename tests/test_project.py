@@ -48,6 +48,17 @@ def test_compose_file_defines_the_production_services_with_health_checks():
     assert "-Q reports" in services["worker-reports"]["command"]
 
 
+def test_compose_trusts_exactly_the_one_proxy_it_puts_in_front():
+    """With the proxy's hop untrusted every visitor would share the proxy's address, and one
+    visitor's failed logins or sign-ups would throttle everyone."""
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    proxies = [
+        name for name, service in compose["services"].items() if "caddy" in service.get("image", "")
+    ]
+    assert proxies == ["proxy"]
+    assert compose["x-app"]["environment"]["TRUSTED_PROXY_COUNT"] == "${TRUSTED_PROXY_COUNT:-1}"
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db
 def test_ci_runs_the_suite_on_postgresql():

@@ -15,7 +15,7 @@ from django.utils import timezone
 from clients.services import profile_for
 from clientwatch.money import format_day, format_money
 from invoices import receipts, reminders
-from invoices.models import Payment, Receipt, Reminder
+from invoices.models import LateFee, Payment, Receipt, Reminder
 from invoices.services import payment_record
 from invoices.tasks import send_pending_receipts, send_receipt
 from tests.conftest import skip_or_fail
@@ -294,6 +294,51 @@ def test_with_the_broker_down_the_payment_is_saved_and_the_sweep_sends_the_recei
     # The beat's sweep runs in a worker, whatever happened to the request's queueing.
     assert send_pending_receipts() == {"sent": 1}
     assert len(smtp_server.mailbox.messages) == 1
+
+
+def late_fee(invoice, amount: str, **kwargs):
+    return LateFee.objects.create(
+        invoice=invoice,
+        kind=kwargs.pop("kind", LateFee.Kind.FLAT),
+        stage=kwargs.pop("stage", "paused"),
+        amount=Decimal(amount),
+        currency=invoice.currency,
+        charged_on=TODAY - timedelta(days=3),
+        **kwargs,
+    )
+
+
+def test_clearing_the_invoice_with_a_fee_still_open_is_not_paid_in_full(
+    smtp_server, receipts_on, invoice, record
+):
+    late_fee(invoice, "40.00")
+    late_fee(invoice, "99.00", stage="final", waived_on=TODAY, waive_note="Goodwill")
+    record(invoice, "1200.00")
+    [message] = smtp_server.mailbox.messages
+    for body in bodies(message):
+        flat = " ".join(body.split())
+        assert "paid in full" not in flat
+        assert "The invoice amount is now paid; late fees are still owed: €40.00." in flat
+        assert "€99.00" not in flat  # waived: not owed
+
+
+def test_a_part_payment_counts_the_open_fees_in_what_is_still_to_pay(
+    smtp_server, receipts_on, invoice, record
+):
+    late_fee(invoice, "40.00")
+    record(invoice, "500.00")
+    text, html = bodies(smtp_server.mailbox.messages[0])
+    assert "Still to pay on this invoice: €740.00" in text
+    assert "Late fees included in this: €40.00" in text
+    assert "€740.00" in html and "€40.00" in html
+
+
+def test_paid_in_full_once_the_fees_are_settled_too(smtp_server, receipts_on, invoice, record):
+    late_fee(invoice, "40.00", paid_on=TODAY)
+    record(invoice, "1200.00")
+    text, _html = bodies(smtp_server.mailbox.messages[0])
+    assert "Invoice INV-7 is now paid in full." in " ".join(text.split())
+    assert "late fees" not in text.lower()
 
 
 # A clearing payment and the reminder ladder

@@ -12,6 +12,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from clients.services import profile_for
+from clients.wording import Kind, wording_save
 from clientwatch.money import format_day, format_money
 from invoices import reminders
 from invoices.letters import reminder_attachments, reminder_letter_html, reminder_letter_pdf
@@ -37,7 +38,9 @@ def profile(alice):
     profile = profile_for(alice)
     profile.business_name = "Alice Design"
     profile.business_details = "1 Harbour Street\nHelsinki"
-    profile.payment_instructions = "IBAN FI00 1234 5678"
+    wording_save(
+        owner=alice, kind=Kind.PAYMENT_INSTRUCTIONS, language="en", text="IBAN FI00 1234 5678"
+    )
     profile.save()
     return profile
 
@@ -112,7 +115,12 @@ def test_the_letter_pdf_has_letterhead_addressee_subject_details_and_how_to_pay(
 
 
 def test_own_words_replace_the_default_wording_in_the_letter_too(overdue_invoice, profile):
-    switch(profile, reminder_nudge_message="Could you look into this invoice for me?")
+    wording_save(
+        owner=profile.user,
+        kind=Kind.REMINDER_NUDGE,
+        language="en",
+        text="Could you look into this invoice for me?",
+    )
     text = pdf_text(reminder_letter_pdf(overdue_invoice, Stage.NUDGE, profile, as_of=TODAY))
     assert "Could you look into this invoice for me?" in text
     assert "slipped through" not in text
@@ -245,6 +253,7 @@ def test_another_freelancer_gets_404_for_the_letter_and_an_unknown_stage_is_404(
 
 def test_the_preview_links_to_the_letter_version(alice_client, alice, factories):
     client = factories.client(owner=alice)
-    invoice = factories.invoice(client=client)
+    # Overdue long enough for a final notice: the preview shows only what can go out.
+    invoice = factories.invoice(client=client, issued_on=TODAY - timedelta(days=54))
     page = alice_client.get(f"/invoices/{invoice.pk}/reminders/final/")
     assert f"/invoices/{invoice.pk}/reminders/final/letter.pdf" in page.text

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from clients.models import Client
 from clients.services import profile_for
+from clients.wording import Kind, wording_save
 from invoices import reminders
 from invoices.models import Reminder, Stage
 from invoices.services import invoice_update, payment_record
@@ -24,7 +25,9 @@ def overdue_invoice(alice, factories):
     """Due 40 days ago, unpaid: the whole ladder lies in the past, so days can be replayed."""
     profile = profile_for(alice)
     profile.business_name = "Alice Design"
-    profile.payment_instructions = "IBAN FI00 1234 5678"
+    wording_save(
+        owner=alice, kind=Kind.PAYMENT_INSTRUCTIONS, language="en", text="IBAN FI00 1234 5678"
+    )
     profile.save()
     client = factories.client(owner=alice, name="Slow Pay Ltd", email="ap@slowpay.example")
     return factories.invoice(
@@ -244,11 +247,17 @@ def test_a_client_in_malay_gets_a_malay_formatted_reminder(smtp_server, alice, o
 
 
 def test_sending_a_stage_by_hand(smtp_server, alice, overdue_invoice):
-    reminder = reminders.reminder_send_now(invoice=overdue_invoice, stage=Stage.PAUSED)
+    preview = reminders.reminder_send_preview(
+        invoice=reminders.remindable_invoices().get(pk=overdue_invoice.pk),
+        stage=Stage.NUDGE,
+        profile=profile_for(alice),
+    )
+    send = {"invoice": overdue_invoice, "stage": Stage.NUDGE, "confirmation": preview.confirmation}
+    reminder = reminders.reminder_send_now(**send)
     assert reminder.state == Reminder.State.SENT
     assert reminder.trigger == Reminder.Trigger.MANUAL
     with pytest.raises(Exception, match="already sent"):
-        reminders.reminder_send_now(invoice=overdue_invoice, stage=Stage.PAUSED)
+        reminders.reminder_send_now(**send)
     assert len(smtp_server.mailbox.messages) == 1
 
 

@@ -20,7 +20,12 @@ from django.test import RequestFactory
 from django.urls import include, path, reverse
 from django.utils import timezone
 
-from clientwatch.throttle import client_ip
+from clientwatch.throttle import (
+    LOGIN_FREE_FAILURES,
+    LOGIN_MAX_DELAY_SECONDS,
+    client_ip,
+    login_delay_seconds,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery staple"  # the factories' password
@@ -234,6 +239,48 @@ def test_a_successful_login_clears_the_failures(client, alice):
     client.post(reverse("logout"))
     for _ in range(4):
         assert log_in(client, "wrong").status_code == 200
+
+
+def test_a_lock_says_when_to_come_back(client, alice):
+    for _ in range(5):
+        locked = log_in(client, "wrong")
+    assert locked.status_code == 429
+    assert locked["Retry-After"] == str(15 * 60)
+
+
+def test_guesses_spread_over_many_addresses_slow_down_for_that_username(client, alice):
+    """40 guesses from 10 addresses never reach one address's lock; the username's own count
+    does: past ten failures each next try waits longer, and the 429 says how long."""
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        for n in range(LOGIN_FREE_FAILURES):
+            assert log_in(client, "wrong", address=f"10.0.1.{n}").status_code == 200
+        slowed = log_in(client, PASSWORD, address="10.0.2.1")
+        assert slowed.status_code == 429
+        assert slowed["Retry-After"] == "1"
+        assert "many wrong passwords for this username" in slowed.content.decode()
+    with time_machine.travel(start + timedelta(seconds=2), tick=False):
+        assert log_in(client, "wrong", address="10.0.2.2").status_code == 200
+        assert log_in(client, "wrong", address="10.0.2.3")["Retry-After"] == "2"
+    # The delay grows but is capped: the owner is never shut out for longer than that.
+    for n in range(30):
+        with time_machine.travel(start + timedelta(hours=1 + n), tick=False):
+            assert log_in(client, "wrong", address=f"10.0.3.{n}").status_code == 200
+    last_failure = start + timedelta(hours=30)
+    assert login_delay_seconds(LOGIN_FREE_FAILURES + 31) == LOGIN_MAX_DELAY_SECONDS
+    with time_machine.travel(last_failure + timedelta(seconds=LOGIN_MAX_DELAY_SECONDS - 1)):
+        assert log_in(client, PASSWORD, address="10.0.4.1").status_code == 429
+    with time_machine.travel(last_failure + timedelta(seconds=LOGIN_MAX_DELAY_SECONDS + 1)):
+        assert log_in(client, PASSWORD, address="10.0.4.1").status_code == 302
+
+
+def test_the_right_password_clears_the_usernames_count(client, alice):
+    for n in range(LOGIN_FREE_FAILURES - 1):
+        log_in(client, "wrong", address=f"10.0.1.{n}")
+    assert log_in(client, PASSWORD, address="10.0.9.9").status_code == 302
+    client.post(reverse("logout"))
+    for n in range(LOGIN_FREE_FAILURES - 1):
+        assert log_in(client, "wrong", address=f"10.0.5.{n}").status_code == 200
 
 
 # Signing up and password resets: a few POSTs per address

@@ -17,6 +17,7 @@ from pypdf import PdfReader
 
 from clients.reports import report_pdf
 from clients.services import profile_for
+from clients.wording import Kind, wording_save
 from clientwatch.money import format_day, format_money
 from invoices.letters import statement_pdf
 from invoices.models import Invoice, LateFee, Payment
@@ -226,6 +227,21 @@ def test_a_client_who_owes_nothing_has_an_empty_statement(alice, factories):
 
 
 @pytest.mark.django_db
+def test_a_paid_invoice_with_a_fee_still_open_is_still_owed(alice_client, alice, factories):
+    client = factories.client(owner=alice, name="Fee Left")
+    paid = invoice(factories, client, "P-2", "100.00", overdue=30)
+    factories.payment(invoice=paid, amount=Decimal("100.00"))
+    fee(paid, "25.00", days_ago=2)
+    statement = statement_for(client, as_of=TODAY)
+    assert statement.owed and statement.invoices == ()
+    assert [(t.currency, t.invoices, t.fees, t.owed) for t in statement.totals] == [
+        ("EUR", Decimal("0"), Decimal("25.00"), Decimal("25.00"))
+    ]
+    page = alice_client.get(reverse("client_statement", args=[client.pk])).content.decode()
+    assert "Nothing is owed" not in page and "€25.00" in page
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("count", [3, 30])
 def test_statement_for_costs_three_queries_however_many_invoices(
     alice, factories, django_assert_num_queries, count
@@ -294,7 +310,9 @@ def test_the_statement_pdf_reads_back_with_lines_aging_and_totals(alice_client, 
     profile = profile_for(alice)
     profile.business_name = "Alice Design"
     profile.business_details = "1 Harbour Street, Helsinki"
-    profile.payment_instructions = "IBAN FI00 1234 5678"
+    wording_save(
+        owner=alice, kind=Kind.PAYMENT_INSTRUCTIONS, language="en", text="IBAN FI00 1234 5678"
+    )
     profile.save()
     response = alice_client.get(reverse("client_statement_pdf", args=[owing.pk]))
     assert response.status_code == 200
@@ -350,7 +368,8 @@ def test_a_finnish_client_reads_amounts_and_dates_the_finnish_way(alice, factori
     amount = format_money(Decimal("1200.00"), "EUR", "fi").replace("\u00a0", " ")
     assert amount == "1 200,00 €"
     assert amount in text
-    assert format_day(row.due_on, "fi") in text  # e.g. 14. lokakuuta 2026
+    assert format_day(row.due_on, "fi", "medium") in text  # a table cell: 14.10.2026
+    assert format_day(TODAY, "fi") in text  # the letter's date: 2. joulukuuta 2026
     with translation.override("fi"):
         heading = translation.gettext("Statement of account")
     assert heading != "Statement of account"  # the catalogue has it

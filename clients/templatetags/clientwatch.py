@@ -1,14 +1,12 @@
-"""Template helpers: money in the reader's language, dict look-ups by key, and blank
-forms rendered once."""
+"""Template helpers: amounts, days and moments in the reader's language, dict look-ups
+by key, and blank forms rendered once."""
 
 import datetime
 import hashlib
 from decimal import Decimal
-from functools import lru_cache
 from types import FunctionType
 from typing import Any
 
-from babel.core import UnknownLocaleError
 from django import forms, template
 from django.core.cache import caches
 from django.template.loader import get_template, render_to_string
@@ -17,40 +15,55 @@ from django.utils.choices import BlankChoiceIterator
 from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
 
-from clientwatch.money import format_money
+from clientwatch.formatting import (
+    DayStyle,
+    active_locale,
+    format_day,
+    format_moment,
+    format_money,
+    format_month,
+)
 
 register = template.Library()
 
 
-def money_display(amount: Decimal | None, currency: str) -> str:
+def money_display(amount: Decimal | int | float | None, currency: str) -> str:
     """`format_money` in the active language, e.g. €1,200.00 or 1 200,00 €."""
-    if amount is None:
+    if amount is None or amount == "":
         return ""
-    language = translation.get_language() or "en"
-    if isinstance(amount, Decimal):
-        # Keyed on the amount's text, so 1000.0 and 1000.00 stay apart as Decimal keeps them.
-        return _money_text(str(amount), currency, language)
-    return _format(amount, currency, language)
-
-
-@lru_cache(maxsize=8192)
-def _money_text(amount: str, currency: str, language: str) -> str:
-    """Babel parses the locale and the currency's pattern on every call, which was a
-    tenth of the dashboard's time; pages repeat the same few amounts."""
-    return _format(Decimal(amount), currency, language)
-
-
-def _format(amount: Decimal | int | float, currency: str, language: str) -> str:
-    try:
-        return format_money(amount, currency, translation.to_locale(language))
-    except (UnknownLocaleError, ValueError):
-        return format_money(amount, currency)
+    return format_money(amount, currency, active_locale())
 
 
 @register.filter
 def money(amount: Decimal | None, currency: str) -> str:
     """{{ invoice.amount|money:invoice.currency }}"""
     return money_display(amount, currency)
+
+
+@register.filter
+def day(value: datetime.date | None, style: DayStyle = "long") -> str:
+    """{{ invoice.due_on|day }} in prose (20 November 2026), {{ invoice.due_on|day:"medium" }}
+    in tables (20 Nov 2026, 20.11.2026), in the active language."""
+    if not value:
+        return ""
+    return format_day(value, active_locale(), style)
+
+
+@register.filter
+def month(value: datetime.date | None) -> str:
+    """{{ month.first_day|month }}: November 2026, marraskuu 2026."""
+    if not value:
+        return ""
+    return format_month(value, active_locale())
+
+
+@register.filter
+def moment(value: datetime.datetime | None, zone: str | None = None) -> str:
+    """{{ reminder.sent_at|moment }} in the current zone, {{ reminder.sent_at|moment:zone }}
+    in a named one (the freelancer's, in an email sent from a worker)."""
+    if not value:
+        return ""
+    return format_moment(value, active_locale(), zone)
 
 
 @register.filter

@@ -8,11 +8,11 @@ pure function of its numbers, size and caption, so recent ones are kept per proc
 from functools import lru_cache
 
 from django import template
-from django.utils.formats import date_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from clientwatch.formatting import active_locale, format_month
 from redflags.charts import lateness_bars_geometry, score_line_geometry
 
 register = template.Library()
@@ -50,8 +50,10 @@ def score_chart(
 ) -> str:
     """`history`: (date, Assessment) pairs, oldest first; dashed lines at the thresholds."""
     points = score_line_geometry(
-        # The month in the reader's language ("marraskuu 2026"), not strftime's English.
-        [(date_format(day, "YEAR_MONTH_FORMAT"), assessment.score) for day, assessment in history],
+        [
+            (format_month(day, active_locale(), short=True), assessment.score)
+            for day, assessment in history
+        ],
         width=width,
         height=height,
     )

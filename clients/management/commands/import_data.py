@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from clients.backup import BackupInvalid, backup_import, backup_parse
+from clientwatch.dates import zone_active
 
 
 class Command(BaseCommand):
@@ -35,7 +36,9 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot read {file}: {error.strerror or error}") from error
 
         try:
-            result = backup_import(owner=owner, document=backup_parse(raw), dry_run=dry_run)
+            # Dates are judged ("not in the future") on the freelancer's calendar, not UTC's.
+            with zone_active(owner):
+                result = backup_import(owner=owner, document=backup_parse(raw), dry_run=dry_run)
         except BackupInvalid as invalid:
             count = len(invalid.problems)
             raise CommandError(

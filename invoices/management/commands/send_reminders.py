@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from clients.models import Profile
+from clientwatch.dates import zone_active
 from invoices import reminders
 from redflags.assess import today_for
 
@@ -40,7 +41,9 @@ class Command(BaseCommand):
                         f"{due.stage.label}"
                     )
                 continue
-            for key, count in reminders.freelancer_reminders_run(owner=owner, as_of=day).items():
+            with zone_active(owner):
+                counts = reminders.freelancer_reminders_run(owner=owner, as_of=day)
+            for key, count in counts.items():
                 totals[key] = totals.get(key, 0) + count
         if not dry_run:
             summary = (

@@ -1,4 +1,0 @@
-# A day in prose as "20 November 2026", in tables as "20 Nov 2026" (Babel long, medium).
-DATE_FORMAT = "j F Y"
-SHORT_DATE_FORMAT = "j M Y"
-SHORT_DATETIME_FORMAT = "j M Y H:i"
