@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import cache
 from math import exp
 
 from redflags.rules.assessment import Evidence, LazyEvidence, Reason, round_points
@@ -12,6 +13,7 @@ from redflags.rules.snapshot import LN2, InvoiceState, Snapshot
 from redflags.rules.wording import (
     MAX_EVIDENCE,
     Money,
+    Phrase,
     days_text,
     fill,
     gettext_noop,
@@ -178,14 +180,23 @@ def _lateness_evidence(
         latest.reverse()
     evidence = []
     for invoice, _paid, paid_on, days, _ in latest:
-        if paid_on is None:
-            status = fill("unpaid, {days} late", days=days_text(days))
-        elif days:
-            status = fill("paid {days} late", days=days_text(days))
-        else:
-            status = fill("paid on time")
-        evidence.append(invoice_evidence(invoice, status))
+        evidence.append(invoice_evidence(invoice, _lateness_status(paid_on is None, days)))
     return tuple(evidence)
+
+
+# The same few statuses recur on every invoice line: each is worded (and stored) once.
+@cache
+def _lateness_status(unpaid: bool, days: int) -> Phrase:
+    if unpaid:
+        return fill("unpaid, {days} late", days=days_text(days))
+    if days:
+        return fill("paid {days} late", days=days_text(days))
+    return fill("paid on time")
+
+
+@cache
+def _overdue_status(days: int) -> Phrase:
+    return fill("{days} overdue", days=days_text(days))
 
 
 def _overdue_evidence(states: list[InvoiceState]) -> tuple[Evidence, ...]:
@@ -193,7 +204,7 @@ def _overdue_evidence(states: list[InvoiceState]) -> tuple[Evidence, ...]:
     return tuple(
         invoice_evidence(
             invoice,
-            fill("{days} overdue", days=days_text(days)),
+            _overdue_status(days),
             amount=invoice.amount - paid,
         )
         for invoice, paid, _, days, _ in latest
