@@ -590,3 +590,20 @@ def test_every_rule_title_advice_and_evidence_text_is_translated(language):
         )
     ]
     assert lost == []
+
+
+@pytest.mark.parametrize(("language", "warned"), [("de", True), ("fi", False)])
+def test_the_wording_page_warns_when_its_previews_would_be_english(
+    alice_client, monkeypatch, language, warned
+):
+    import clients.wording_views
+
+    # As if German were offered (settings.LANGUAGES) but had no catalogue yet.
+    offered = [*clients.wording_views.LANGUAGES, "de"]
+    monkeypatch.setattr(clients.wording_views, "LANGUAGES", offered)
+    page = alice_client.get(reverse("wording"), {"language": language}, HTTP_ACCEPT_LANGUAGE="en")
+    text = html.unescape(page.content.decode())
+    assert page.status_code == 200
+    name = translation.get_language_info(language)["name"]
+    warning = f"No translation in {name} yet: these emails and letters go out in English."
+    assert (warning in text) is warned
