@@ -544,6 +544,9 @@ class Report(models.Model):
     state = models.CharField(max_length=10, choices=State.choices, default=State.RENDERING)
     pdf = models.FileField(upload_to=report_upload_to, blank=True, max_length=300)
     error = models.CharField(max_length=500, blank=True)
+    # The freelancer's language when they asked for it: the internal record is theirs to
+    # read, the handover report is in the client's. Blank: the default language.
+    language = models.CharField(max_length=10, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

@@ -214,6 +214,8 @@ LANGUAGES = [
     ("fy", "Frysk"),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Number formats for languages Django has none for (see the module).
+FORMAT_MODULE_PATH = ["clientwatch.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from clients.mail import client_mail_sender
 from clients.services import profile_for
 from clients.wording import payment_instructions_missing
+from clientwatch.checks import language_translated
 from invoices.models import Invoice, Reminder, Stage
 from invoices.reminders import reminder_send_now, reminder_send_preview
 
@@ -26,11 +27,7 @@ SUBJECT_MSGIDS = {
 
 def reminder_translated(language: str, stage: Stage) -> bool:
     """Whether the catalogue for `language` has this stage's reminder texts."""
-    if language.split("-")[0] == "en":
-        return True
-    msgid = SUBJECT_MSGIDS[stage]
-    with translation.override(language):
-        return translation.gettext(msgid) != msgid
+    return language_translated(language, SUBJECT_MSGIDS[stage])
 
 
 def language_name(language: str) -> str:
