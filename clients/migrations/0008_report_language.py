@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clients', '0005_wording'),
+        ('clients', '0007_sender_identity'),
     ]
 
     operations = [
