@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clients.services import profile_for, profile_update
+from clientwatch import security
 from clientwatch.forms import ProfileForm, RuleSettingsForm, SignupForm
 from redflags.assess import rule_settings_for
 
@@ -41,6 +42,7 @@ def signup(request: HttpRequest) -> HttpResponse:
             return render(request, "registration/signup.html", {"form": form}, status=422)
         # Several auth backends (django-axes first): name the one that knows this user.
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        security.verification_mail(request, user)
         messages.success(request, _("Welcome to ClientWatch. Start by adding your first client."))
         return redirect("dashboard")
     return render(request, "registration/signup.html", {"form": form})
