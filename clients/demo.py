@@ -24,7 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from clients.models import AccountItem, Client, WorkLog
+from clients.models import AccountItem, Client, VerifiedEmail, WorkLog
 from clients.services import (
     account_item_add,
     client_create,
@@ -1043,6 +1043,7 @@ def demo_seed(
         last_name="de Vries",
     )
     profile_update(profile=profile_for(user), fields=PROFILE)
+    VerifiedEmail.objects.create(user=user, email=email)  # the demo may send its reminders
 
     clients: list[Client] = []
     for plan in demo_plan(as_of):
