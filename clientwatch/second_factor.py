@@ -283,6 +283,15 @@ class PasskeyRegistrationComplete(webauthn_views.CompleteCredentialRegistrationV
         return response
 
 
+class PasskeyAuthenticationComplete(webauthn_views.CompleteCredentialAuthenticationView):
+    def complete_auth(self, device) -> None:
+        # As with a code: the fully logged-in session gets a new key.
+        if self.request.user.is_authenticated:
+            self.request.session.cycle_key()
+            cache.delete(_failures_key(self.request.user))
+        super().complete_auth(device)
+
+
 webauthn_urlpatterns = [
     path(
         "registration/begin/",
@@ -301,7 +310,7 @@ webauthn_urlpatterns = [
     ),
     path(
         "authentication/complete/",
-        webauthn_views.CompleteCredentialAuthenticationView.as_view(),
+        PasskeyAuthenticationComplete.as_view(),
         name="credential-authentication-complete",
     ),
     path(

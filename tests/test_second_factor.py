@@ -66,9 +66,11 @@ def test_login_asks_for_the_code_and_a_real_one_lets_the_account_in(client, alic
     assert response.status_code == 302
     assert client.get(reverse("dashboard"))["Location"].startswith(reverse("second_factor"))
 
+    password_only = client.session.session_key
     response = client.post(reverse("second_factor"), {"code": code_for(alice_with_app)})
     assert response.status_code == 302
     assert client.get(reverse("dashboard")).status_code == 200
+    assert client.session.session_key != password_only  # a new key once fully logged in
 
 
 def test_a_wrong_code_is_refused(client, alice_with_app):
