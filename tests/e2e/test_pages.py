@@ -290,6 +290,8 @@ def visit_logged_in_pages(checks: PageChecks, site: dict) -> None:
     checks.visit("invoice-with-fees", f"/invoices/{late.pk}/")
 
     checks.visit("settings", "/settings/")
+    checks.visit("security", "/settings/security/")
+    checks.visit("second-factor-setup", "/settings/security/authenticator/")
     checks.visit("password-change", "/accounts/password_change/")
     checks.visit("password-change-done", "/accounts/password_change/done/")
 
