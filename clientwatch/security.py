@@ -56,6 +56,10 @@ def second_factor(request: HttpRequest) -> HttpResponse:
     passkey (the passkey button runs django-otp-webauthn's script)."""
     if request.user.is_verified() or not request.session.get(factors.HAS_DEVICE_KEY):
         return redirect(_next_url(request))
+    if not factors.has_second_factor(request.user):
+        # Every device was removed from another session since this one logged in.
+        request.session[factors.HAS_DEVICE_KEY] = False
+        return redirect(_next_url(request))
     form = CodeForm(request.POST or None)
     status = 200
     if request.method == "POST":

@@ -45,6 +45,10 @@ class SessionStore(DBStore):
         row.user_id = int(user_id) if user_id and str(user_id).isdigit() else None
         return row
 
+    def cycle_key(self):
+        super().cycle_key()
+        self.last_seen = None  # a new row: SessionSeenMiddleware records it on this response
+
     def save(self, must_create=False):
         if self.session_key is None or must_create:
             return super().save(must_create=must_create)

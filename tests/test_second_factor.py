@@ -73,6 +73,14 @@ def test_login_asks_for_the_code_and_a_real_one_lets_the_account_in(client, alic
     assert client.session.session_key != password_only  # a new key once fully logged in
 
 
+def test_a_session_whose_devices_were_all_removed_elsewhere_is_not_stuck(client, alice_with_app):
+    log_in(client)
+    TOTPDevice.objects.filter(user=alice_with_app.user).delete()
+    StaticDevice.objects.filter(user=alice_with_app.user).delete()
+    assert client.get(reverse("second_factor")).status_code == 302
+    assert client.get(reverse("dashboard")).status_code == 200
+
+
 def test_a_wrong_code_is_refused(client, alice_with_app):
     log_in(client)
     wrong = f"{(int(code_for(alice_with_app)) + 1) % 1_000_000:06d}"

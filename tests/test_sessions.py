@@ -98,6 +98,22 @@ def test_last_seen_is_written_at_most_once_a_minute(alice_twice, django_assert_n
     assert row.last_seen > first_seen
 
 
+def test_a_new_session_key_is_recorded_on_the_same_response(alice_twice, alice):
+    laptop, _phone = alice_twice
+    laptop.post(
+        reverse("password_change"),
+        {
+            "old_password": PASSWORD,
+            "new_password1": "another long one 7",
+            "new_password2": "another long one 7",
+        },
+    )
+    row = AccountSession.objects.get(session_key=laptop.cookies["sessionid"].value)
+    assert row.user_id == alice.pk
+    assert row.user_agent == FIREFOX
+    assert row.last_seen is not None
+
+
 def test_a_session_keeps_its_record_when_its_data_changes(alice_twice):
     laptop, _phone = alice_twice
     key = laptop.cookies["sessionid"].value
