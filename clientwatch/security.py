@@ -200,6 +200,11 @@ def sessions_sign_out_others(request: HttpRequest) -> HttpResponse:
 # Email verification
 
 
+def signup_is_open() -> bool:
+    """For the login page's link: templates call it, so it is read at each page, not once."""
+    return settings.SIGNUP_OPEN
+
+
 def signup_open_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Sign-up exists only while SIGNUP_OPEN is on."""
 

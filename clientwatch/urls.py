@@ -17,7 +17,9 @@ urlpatterns = [
     # Anyone may post these: a few tries per address, then 429; logins per username too.
     path(
         "accounts/login/",
-        throttle_logins(auth_views.LoginView.as_view()),
+        throttle_logins(
+            auth_views.LoginView.as_view(extra_context={"signup_open": security.signup_is_open})
+        ),
         name="login",
     ),
     path(

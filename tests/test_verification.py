@@ -191,3 +191,10 @@ def test_the_demo_account_is_verified(db):
     from django.contrib.auth import get_user_model
 
     assert email_verified(get_user_model().objects.get(username="demo"))
+
+
+def test_the_login_page_offers_sign_up_only_while_it_is_open(client, settings):
+    settings.SIGNUP_OPEN = True
+    assert reverse("signup") in client.get(reverse("login")).content.decode()
+    settings.SIGNUP_OPEN = False
+    assert reverse("signup") not in client.get(reverse("login")).content.decode()
