@@ -1,6 +1,7 @@
 """A second factor at login: authenticator app codes, recovery codes, passkeys, enforcement."""
 
 import json
+import re
 import time
 
 import pytest
@@ -277,3 +278,20 @@ def test_the_security_page_lists_factors_and_links_from_settings(alice_client, a
     page = alice_client.get(reverse("security")).content.decode()
     assert "laptop" in page
     assert "passkey-register-button" in page
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("ms", "Daftar kunci laluan"),
+        ("id", "Daftarkan kunci sandi"),
+        ("fi", "Rekisteröi pääsyavain"),
+        ("fy", "Tagongskaai registrearje"),
+    ],
+)
+def test_the_passkey_scripts_speak_the_freelancers_language(alice_client, language, text):
+    alice_client.cookies["django_language"] = language
+    catalog = alice_client.get(reverse("otp_webauthn:js-i18n-catalog"))
+    assert catalog.status_code == 200
+    found = re.search(r'"Register a Passkey": ("(?:[^"\\]|\\.)*")', catalog.content.decode())
+    assert json.loads(found.group(1)) == text
