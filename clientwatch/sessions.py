@@ -9,6 +9,7 @@ it is written at most once a minute.
 """
 
 import hashlib
+import ipaddress
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -90,6 +91,15 @@ class SessionSeenMiddleware:
         return response
 
 
+def _address(request: HttpRequest) -> str | None:
+    """The client's address if it is one: a proxy's header could say anything, and the
+    column (inet on PostgreSQL) takes only addresses."""
+    try:
+        return str(ipaddress.ip_address(client_ip(request)))
+    except ValueError:
+        return None
+
+
 def session_seen_record(request: HttpRequest, *, user) -> None:
     """Write down where and when this session was used (one UPDATE); at login too, so the
     list shows a new session's browser at once."""
@@ -101,7 +111,7 @@ def session_seen_record(request: HttpRequest, *, user) -> None:
         user_id=user.pk,
         last_seen=now,
         user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
-        address=client_ip(request) or None,
+        address=_address(request),
     )
     session.last_seen = now
 

@@ -143,3 +143,14 @@ def test_a_session_keeps_its_record_when_its_data_changes(alice_twice):
 )
 def test_device_names_read_from_the_user_agent(agent, name):
     assert device_name(agent) == name
+
+
+def test_a_forged_forwarded_address_is_not_recorded(alice, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    browser = Client(HTTP_X_FORWARDED_FOR="not an address")
+    browser.force_login(alice)
+    with time_machine.travel(timezone.now() + timedelta(minutes=2)):  # due to be recorded
+        assert browser.get(reverse("dashboard")).status_code == 200
+    row = AccountSession.objects.get(session_key=browser.cookies["sessionid"].value)
+    assert row.last_seen > timezone.now() + timedelta(minutes=1)  # it was
+    assert row.address is None
