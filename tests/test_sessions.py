@@ -154,3 +154,16 @@ def test_a_forged_forwarded_address_is_not_recorded(alice, settings):
     row = AccountSession.objects.get(session_key=browser.cookies["sessionid"].value)
     assert row.last_seen > timezone.now() + timedelta(minutes=1)  # it was
     assert row.address is None
+
+
+def test_turning_on_a_second_factor_signs_the_other_sessions_out(alice_twice, alice):
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    laptop, phone = alice_twice
+    laptop.get(reverse("second_factor_setup"))
+    device = TOTPDevice.objects.get(user=alice, confirmed=False)
+    code = f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+    assert laptop.post(reverse("second_factor_setup"), {"code": code}).status_code == 200
+    assert laptop.get(reverse("dashboard")).status_code == 200
+    assert phone.get(reverse("dashboard"))["Location"].startswith(reverse("login"))
