@@ -138,11 +138,28 @@ def code_wait_seconds(user) -> int:
     return max(0, math.ceil(last + delay - time.time()))
 
 
+def code_failure_record(user) -> None:
+    """One more wrong (or too early) code for this account."""
+    key = _failures_key(user)
+    failures, _last = cache.get(key, (0, 0.0))
+    cache.set(key, (failures + 1, time.time()), timeout=WRONG_CODES_FORGOTTEN_AFTER)
+
+
 def too_many_codes(request: HttpRequest, wait: int) -> HttpResponse:
     context = {"minutes": max(1, round(wait / 60)), "second_factor": True}
     response = render(request, "429.html", context, status=429)
     response["Retry-After"] = str(max(1, wait))
     return response
+
+
+def devices_waiting(*, user, code: str) -> bool:
+    """Is the device this code is for in django-otp's own back-off (1, 2, 4 ... seconds after
+    each wrong code, kept in the database)? It then refuses even the right code, so the page
+    says to wait instead of calling the code wrong."""
+    code = normalise_code(code)
+    kind = TOTPDevice if TOTP_PATTERN.fullmatch(code) else StaticDevice
+    devices = kind.objects.devices_for_user(user, confirmed=True)
+    return any(not device.verify_is_allowed()[0] for device in devices)
 
 
 def normalise_code(code: str) -> str:
@@ -156,14 +173,12 @@ def second_factor_verify(*, request: HttpRequest, code: str):
     code = normalise_code(code)
     kind = TOTPDevice if TOTP_PATTERN.fullmatch(code) else StaticDevice
     with transaction.atomic():
-        devices = kind.objects.devices_for_user(user, confirmed=True).select_for_update()
+        devices = list(kind.objects.devices_for_user(user, confirmed=True).select_for_update())
         device = next((d for d in devices if code and d.verify_token(code)), None)
-    key = _failures_key(user)
     if device is None:
-        failures, _last = cache.get(key, (0, 0.0))
-        cache.set(key, (failures + 1, time.time()), timeout=WRONG_CODES_FORGOTTEN_AFTER)
+        code_failure_record(user)
         return None
-    cache.delete(key)
+    cache.delete(_failures_key(user))
     request.session.cycle_key()  # a new key for the now fully logged-in session
     otp_login(request, device)
     return device

@@ -67,9 +67,14 @@ def second_factor(request: HttpRequest) -> HttpResponse:
         if wait:
             return factors.too_many_codes(request, wait)
         if form.is_valid():
-            if factors.second_factor_verify(request=request, code=form.cleaned_data["code"]):
+            code = form.cleaned_data["code"]
+            if factors.devices_waiting(user=request.user, code=code):
+                factors.code_failure_record(request.user)  # a try all the same
+                form.add_error("code", _("Too many wrong codes: wait a moment, then try again."))
+            elif factors.second_factor_verify(request=request, code=code):
                 return redirect(_next_url(request))
-            form.add_error("code", _("That code is not right, or was already used."))
+            else:
+                form.add_error("code", _("That code is not right, or was already used."))
         status = 422
     context = {
         "form": form,

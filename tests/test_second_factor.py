@@ -3,10 +3,13 @@
 import json
 import re
 import time
+from datetime import timedelta
 
 import pytest
+import time_machine
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -88,6 +91,19 @@ def test_a_wrong_code_is_refused(client, alice_with_app):
     response = client.post(reverse("second_factor"), {"code": wrong})
     assert response.status_code == 422
     assert client.get(reverse("dashboard")).status_code == 302
+
+
+def test_right_after_a_wrong_code_the_page_says_to_wait_not_that_the_code_is_wrong(
+    client, alice_with_app
+):
+    log_in(client)
+    client.post(reverse("second_factor"), {"code": "000000"})  # django-otp: 1 s back-off
+    response = client.post(reverse("second_factor"), {"code": code_for(alice_with_app)})
+    assert response.status_code == 422
+    assert "wait a moment" in response.content.decode()
+    with time_machine.travel(timezone.now() + timedelta(seconds=2)):
+        response = client.post(reverse("second_factor"), {"code": code_for(alice_with_app)})
+    assert response.status_code == 302
 
 
 def test_a_recovery_code_works_once(client, alice_with_app):
