@@ -25,7 +25,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.text import slugify
 
-from clients.models import AccountItem, Client, Profile, Wording, WorkLog
+from clients.models import AccountItem, Client, Profile, VerifiedEmail, Wording, WorkLog
 from clients.services import (
     account_item_add,
     client_create,
@@ -1089,6 +1089,7 @@ def demo_seed(
         wording_save(
             owner=user, kind=Wording.Kind.PAYMENT_INSTRUCTIONS, language=language, text=text
         )
+    VerifiedEmail.objects.create(user=user, email=email)  # the demo may send its reminders
 
     clients: list[Client] = []
     for plan in demo_plan(as_of):

@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.core.exceptions import ValidationError
 from django.core.validators import (
     MaxValueValidator,
@@ -557,3 +558,41 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for {self.client_id}"
+
+
+class AccountSession(AbstractBaseSession):
+    """A login session, kept in the database with whose it is and where it was last used,
+    so the Security page can list an account's sessions and end any of them (deleting the
+    row is the sign-out: the next request with that cookie finds no session)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="account_sessions",
+    )
+    user_agent = models.CharField(max_length=300, blank=True)
+    address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_seen = models.DateTimeField(null=True, blank=True)
+
+    @classmethod
+    def get_session_store_class(cls):
+        from clientwatch.sessions import SessionStore
+
+        return SessionStore
+
+
+class VerifiedEmail(models.Model):
+    """The address an account proved it reads, by opening the link mailed to it. The account
+    counts as verified while this is still its email (changing the email needs a new link)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="verified_email"
+    )
+    email = models.EmailField()
+    verified_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.email

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from clients.models import Profile
 from clients.services import profile_for, profile_update
 from clients.wording import Kind, payment_instructions_missing, wording_save
+from clientwatch import security
 from clientwatch.forms import OnboardingForm, ProfileForm, RuleSettingsForm, SignupForm
 from invoices.late_fees import flat_fee_gaps
 from redflags.assess import rule_settings_for
@@ -45,6 +46,7 @@ def signup(request: HttpRequest) -> HttpResponse:
             return render(request, "registration/signup.html", {"form": form}, status=422)
         # Several auth backends (django-axes first): name the one that knows this user.
         login(request, user, backend="clientwatch.middleware.ProfileBackend")
+        security.verification_mail(request, user)
         return redirect("onboarding")
     return render(request, "registration/signup.html", {"form": form})
 

@@ -305,6 +305,8 @@ def visit_logged_in_pages(checks: PageChecks, site: dict) -> None:
     page.get_by_role("button", name="Save and start").click()
     expect(page.locator("form .errorlist").first).to_be_visible()
     checks.visit("onboarding-errors")
+    checks.visit("security", "/settings/security/")
+    checks.visit("second-factor-setup", "/settings/security/authenticator/")
     checks.visit("password-change", "/accounts/password_change/")
     checks.visit("password-change-done", "/accounts/password_change/done/")
 
