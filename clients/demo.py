@@ -1,6 +1,6 @@
 """The demo freelancer: a year with eleven clients, built through the services.
 
-`demo_seed` creates a freelancer whose clients show every pattern in DOMAIN.md: two healthy
+`demo_seed` creates a freelancer whose clients show every pattern in docs/domain.md: two healthy
 clients, the three classic problem clients, the signs that it is time to let one go, and a
 client who simply drains time. `demo_plan` works out every row first, as plain data and
 without the database; `demo_seed` then writes them through the same services the views use.

@@ -1,4 +1,4 @@
-"""Letting a client go, professionally (DOMAIN.md): when, with what words, what is handed back."""
+"""Letting a client go, professionally (docs/domain.md): when, in what words, what goes back."""
 
 import calendar
 from collections.abc import Iterable

@@ -173,7 +173,7 @@ class Profile(LateFeeTerms):
         default=14, validators=[MaxValueValidator(365)]
     )
     time_zone = models.CharField(max_length=64, default="UTC")
-    # The reminder ladder (DOMAIN.md: nudge, then pause work, then a final notice).
+    # The reminder ladder (docs/domain.md: nudge, then pause work, then a final notice).
     reminder_nudge_days = models.PositiveSmallIntegerField(
         default=1, validators=[MaxValueValidator(365)]
     )
@@ -349,7 +349,7 @@ class Client(LateFeeTerms):
     payment_terms_days = models.PositiveSmallIntegerField(
         default=14, validators=[MaxValueValidator(365)]
     )
-    # The freelancer's written boundaries (DOMAIN.md: make "unreasonable" concrete).
+    # The freelancer's written boundaries (docs/domain.md: make "unreasonable" concrete).
     boundaries = models.TextField(max_length=4000, blank=True)
     business_hours = models.CharField(
         max_length=100, blank=True, help_text=_("e.g. Mon-Fri 9:00-17:00")

@@ -338,7 +338,7 @@ def client_timeline(
     work_logs = WorkLog.objects.filter(client=client).order_by("-worked_on", "-created_at", "-pk")[
         :limit
     ]
-    # Emails the ladder sent or gave up on: part of the record (DOMAIN.md: keep records).
+    # Emails the ladder sent or gave up on: part of the record (docs/domain.md: keep records).
     reminders = (
         Reminder.objects.filter(
             invoice__client=client, state__in=[Reminder.State.SENT, Reminder.State.FAILED]

@@ -1,7 +1,7 @@
 """Late fees and interest: plain arithmetic over plain data, no database.
 
 A fee is its own line next to the invoice, never a change to the invoice's amount
-(DOMAIN.md: the original invoice is the record of what was agreed). Each line is
+(docs/domain.md: the original invoice is the record of what was agreed). Each line is
 charged with a reminder stage, at most once per (kind, stage):
 
 - a flat amount and/or a percentage of the overdue balance, either once (with the

@@ -172,7 +172,7 @@ class Payment(models.Model):
 
 
 class Stage(models.TextChoices):
-    """The reminder ladder of DOMAIN.md, in the order it is climbed."""
+    """The reminder ladder of docs/domain.md, in the order it is climbed."""
 
     NUDGE = "nudge", _("Friendly nudge")
     PAUSED = "paused", _("Work paused")

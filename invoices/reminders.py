@@ -563,7 +563,7 @@ def _deliver_batch(batch: list[Reminder], connection) -> dict[int, str]:
             if r.stage == Stage.PAUSED and r.state == Reminder.State.SENT
         ]
         if paused:
-            # DOMAIN.md: once work is paused, say so everywhere until payment arrives.
+            # docs/domain.md: once work is paused, say so everywhere until payment arrives.
             Client.objects.filter(pk__in=paused, status=Client.Status.ACTIVE).update(
                 status=Client.Status.PAUSED
             )

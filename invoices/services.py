@@ -125,7 +125,7 @@ def payment_delete(*, payment: Payment) -> None:
 
 def _after_payment_change(invoice: Invoice) -> None:
     client = invoice.client
-    # DOMAIN.md: work paused for non-payment resumes promptly once the money arrives.
+    # docs/domain.md: work paused for non-payment resumes promptly once the money arrives.
     if client.status == Client.Status.PAUSED and not (
         Invoice.objects.with_paid()
         .open()

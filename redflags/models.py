@@ -11,7 +11,7 @@ from clientwatch.tenancy import OwnedQuerySet
 
 
 class Category(models.TextChoices):
-    """The red-flag kinds of DOMAIN.md. The slugs are stable: import/export uses them."""
+    """The red-flag kinds of docs/domain.md. The slugs are stable: import/export uses them."""
 
     PHYSICAL_ABUSE = "physical_abuse", _("Physical abuse")
     VERBAL_ABUSE = "verbal_abuse", _("Verbal abuse")

@@ -1,4 +1,4 @@
-"""seed_demo: a demo freelancer with a year of clients that show every pattern in DOMAIN.md."""
+"""seed_demo: a demo freelancer with a year of clients that show every pattern in docs/domain.md."""
 
 from datetime import date, timedelta
 from decimal import Decimal

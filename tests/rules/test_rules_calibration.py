@@ -245,7 +245,7 @@ def test_scope_changes_cost_little_by_the_hour_and_most_on_a_fixed_fee(facts):
     assert score("hourly") >= 90
 
 
-# The three classic problem clients of DOMAIN.md.
+# The three classic problem clients of docs/domain.md.
 
 
 def test_unresponsive_client_is_watched_not_fired(facts):
