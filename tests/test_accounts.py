@@ -226,4 +226,5 @@ def test_two_signups_racing_for_the_same_email_or_username_make_one_account(seco
     assert sorted(r.status_code for r in responses.values()) == [302, 422]
     loser = next(r for r in responses.values() if r.status_code == 422)
     assert loser.context["form"].errors[field]
-    assert get_user_model().objects.filter(email__iexact="carol@example.com").count() == 1
+    # Either may win; one account is made, and it is the winner's.
+    assert get_user_model().objects.count() == 1
