@@ -54,6 +54,9 @@ def test_a_new_freelancer_signs_up_restores_a_backup_and_sees_the_worst_client_f
     page.get_by_label("Password confirmation").fill("a long and private passphrase")
     page.get_by_role("button", name="Sign up").click()
 
+    # Onboarding asks who the clients hear from; it can wait (tests/e2e/test_first_reminder.py).
+    expect(page).to_have_url(re.compile(r"/welcome/$"))
+    page.get_by_role("button", name="Later").click()
     expect(page.locator("#messages")).to_contain_text("Welcome to ClientWatch")
     expect(page.get_by_role("heading", name="No active clients")).to_be_visible()
     page.get_by_role("link", name="Restore a ClientWatch backup").click()
