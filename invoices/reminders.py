@@ -7,6 +7,10 @@ Safety against doubles and losses rests on the database, not on Celery:
 - a failed send goes back to pending with a later `next_attempt_at`, so the next
   sweep retries it; a worker that died mid-send leaves a lease that runs out, and the
   row is taken over (the fixed Message-ID makes such a rare resend recognisable).
+
+Whether a stage may go out at all is said in one place, `stage_sendable`: the pages, the
+send by hand and the daily claim all ask it. A send by hand goes through the same
+pending row and the same conditional UPDATE as the daily run.
 """
 
 import hashlib
@@ -258,10 +262,6 @@ def remindable_invoices(owner: AbstractBaseUser | None = None):
         .filter(disputed=False, reminders_enabled=True, client__reminders_enabled=True)
         .filter(Q(client__autopay=False) | Q(autopay_failed_on__isnull=False))
     )
-
-
-def still_remindable(invoice: Invoice) -> bool:
-    return remindable_invoices(invoice.owner).filter(pk=invoice.pk).exists()
 
 
 # --- Claiming -----------------------------------------------------------------------
@@ -665,9 +665,7 @@ class HandSend:
     confirmation: str
 
 
-def reminder_send_preview(
-    *, invoice: Invoice, stage: Stage, profile: Profile, skip_earlier: bool = True
-) -> HandSend:
+def reminder_send_preview(*, invoice: Invoice, stage: Stage, profile: Profile) -> HandSend:
     """Whether `stage` may be sent by hand now and, if so, the email it would send.
     `invoice` needs `paid_total` and `client`."""
     today = today_for(profile)
@@ -722,8 +720,10 @@ def _claim_by_hand(
     owner = invoice.owner
     profile = profile_for(owner)
     today = today_for(profile)
-    # One send by hand at a time per invoice: the second reads what the first did.
-    list(Invoice.objects.select_for_update().filter(pk=invoice.pk).values_list("pk"))
+    # One send by hand at a time per invoice: the second reads what the first did. NO KEY:
+    # the daily claim inserting a Reminder (its foreign key takes KEY SHARE) must not wait
+    # on this lock while this send waits on its unique row, which would deadlock.
+    list(Invoice.objects.select_for_update(no_key=True).filter(pk=invoice.pk).values_list("pk"))
     invoice = (
         Invoice.objects.for_owner(owner).with_paid().select_related("client").get(pk=invoice.pk)
     )

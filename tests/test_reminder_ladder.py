@@ -12,7 +12,7 @@ from django.utils import translation
 from clients.models import Client, LateFeeChoice
 from clients.services import profile_for
 from invoices import reminders
-from invoices.models import LateFee, Reminder, Stage
+from invoices.models import Invoice, LateFee, Reminder, Stage
 from invoices.reminders import LadderFacts, next_stage, stage_sendable
 from invoices.services import payment_record
 from redflags.assess import today_for
@@ -140,9 +140,7 @@ def by_hand(invoice, stage, *, skip=False, confirmation=None, **kwargs):
     """What the preview then the confirm button do."""
     if confirmation is None:
         preview = reminders.reminder_send_preview(
-            invoice=reminders.remindable_invoices().get(pk=invoice.pk)
-            if reminders.still_remindable(invoice)
-            else invoice,
+            invoice=Invoice.objects.with_paid().select_related("client").get(pk=invoice.pk),
             stage=stage,
             profile=profile_for(invoice.owner),
         )

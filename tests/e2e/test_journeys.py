@@ -1,12 +1,14 @@
 """A freelancer's work in ClientWatch, in a real browser, from sign-up to letting a client go."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
 from clients import backup
 from clients.models import Client
+from invoices.models import Invoice
 from tests.e2e.browser import expect
 from tests.e2e.helpers import (
     WORST_FIRST,
@@ -141,7 +143,17 @@ def test_previewing_a_payment_reminder_from_the_invoice_page(page, maria):
     page.locator("#timeline").get_by_role("link", name="NB-2", exact=True).first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Invoice NB-2")
 
+    # NB-2 is not due yet: the page says when the nudge can go, and offers nothing to send.
     reminders = page.get_by_role("region", name="Payment reminders")
+    expect(reminders).to_contain_text("Not due yet: the “Friendly nudge” can go out from")
+    expect(reminders.get_by_role("link", name=re.compile(r"^Preview"))).to_have_count(0)
+
+    # Three days after its due date, the nudge can go out: preview, then confirm.
+    today = timezone.localdate()
+    Invoice.objects.filter(number="NB-2").update(
+        issued_on=today - timedelta(days=17), due_on=today - timedelta(days=3)
+    )
+    page.reload()
     reminders.get_by_role("link", name=re.compile(r"^Preview")).first.click()
 
     expect(page.get_by_role("heading", level=1)).to_contain_text("Preview:")
@@ -150,6 +162,12 @@ def test_previewing_a_payment_reminder_from_the_invoice_page(page, maria):
     html_version = page.frame_locator("iframe.email-html")
     expect(html_version.locator("body")).to_contain_text("NB-2")
     expect(page.get_by_role("button", name=re.compile(r"^Send .* now$"))).to_be_visible()
+    # The paused notice is four more days away: no Send for it yet.
+    page.get_by_role("navigation", name="Reminder stages").get_by_role(
+        "link", name="Work paused"
+    ).click()
+    expect(page.locator("#send")).to_contain_text("Not due yet")
+    expect(page.get_by_role("button", name=re.compile(r"^Send .* now$"))).to_have_count(0)
 
 
 def test_a_heavier_weight_for_verbal_abuse_moves_the_client_to_fire(page, maria):

@@ -259,6 +259,13 @@ def visit_logged_in_pages(checks: PageChecks, site: dict) -> None:
     checks.visit("payment-delete", f"/payments/{site['payment'].pk}/delete/")
 
     open_invoice = site["open_invoice"]
+    # Not due yet: the preview says when the nudge can go. Three days overdue, it can.
+    checks.visit("reminder-not-due", f"/invoices/{open_invoice.pk}/reminders/nudge/")
+    expect(page.locator("#send")).to_contain_text("Not due yet")
+    today = timezone.localdate()
+    Invoice.objects.filter(pk=open_invoice.pk).update(
+        issued_on=today - timedelta(days=17), due_on=today - timedelta(days=3)
+    )
     checks.visit("reminder-preview", f"/invoices/{open_invoice.pk}/reminders/nudge/")
     page.get_by_role("button", name="Send “Friendly nudge” now").click()
     expect(page.locator("#messages")).to_contain_text("sent to")
