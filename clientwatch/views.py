@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from clients.services import profile_for, profile_update
 from clientwatch.forms import ProfileForm, RuleSettingsForm, SignupForm
+from invoices.reminders import daily_run_failure_for
 from redflags.assess import rule_settings_for
 
 
@@ -60,7 +61,9 @@ def profile_settings(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Settings saved."))
             return redirect("profile_settings")
-    return render(request, "clientwatch/settings.html", {"form": form, "rules_form": rules_form})
+    context = {"form": form, "rules_form": rules_form}
+    context["run_failure"] = daily_run_failure_for(request.user)
+    return render(request, "clientwatch/settings.html", context)
 
 
 @login_required

@@ -18,10 +18,11 @@ pending row and the same conditional UPDATE as the daily run.
 import hashlib
 import logging
 import smtplib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -53,6 +54,7 @@ from invoices.models import (
 )
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # How long a sender holds one email: longer than one SMTP send can take.
 LEASE = timedelta(seconds=settings.REMINDER_LEASE_SECONDS)
@@ -595,16 +597,15 @@ def freelancer_reminders_run(
 # --- When a freelancer's daily run breaks ----------------------------------------------
 
 
-def freelancer_reminders_run_alone(
-    *, owner: AbstractBaseUser, as_of: date, connection=None
-) -> dict[str, int]:
-    """`freelancer_reminders_run`, never stopping anyone else's: a failure (their data, a
-    lost database connection) is logged and noted for them, and counted as "failed"."""
+def freelancer_run_alone(*, owner: AbstractBaseUser, part: str, run: Callable[[], T]) -> T | None:
+    """Run one part of a freelancer's daily job (`part`: "reminders" or "digest") so that it
+    never stops anyone else's: a failure (their data, a lost database connection) is logged
+    and noted for them, and None returned. The claim and each send commit on their own."""
     try:
-        return freelancer_reminders_run(owner=owner, as_of=as_of, connection=connection)
+        return run()
     except Exception as exc:
-        daily_run_failure_note(owner=owner, part="reminders", exc=exc)
-        return {"failed": 1}
+        daily_run_failure_note(owner=owner, part=part, exc=exc)
+        return None
 
 
 def daily_run_failure_note(*, owner: AbstractBaseUser, part: str, exc: Exception) -> None:
@@ -627,9 +628,12 @@ def daily_run_failure_note(*, owner: AbstractBaseUser, part: str, exc: Exception
         logger.exception("could not note the failure of freelancer %s", owner.pk)
 
 
-def daily_run_failure_clear(*, owner: AbstractBaseUser) -> None:
-    """A later run went through: the notice goes."""
-    DailyRunFailure.objects.filter(owner=owner).delete()
+def daily_run_failure_clear(*, owner: AbstractBaseUser, parts: Iterable[str] | None = None) -> None:
+    """A later run went through (all of it, or these parts): the notice goes."""
+    failures = DailyRunFailure.objects.filter(owner=owner)
+    if parts is not None:
+        failures = failures.filter(part__in=list(parts))
+    failures.delete()
 
 
 def daily_run_failure_for(owner: AbstractBaseUser) -> DailyRunFailure | None:
