@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
@@ -480,10 +481,19 @@ def reminders_deliver(
     *, owner: AbstractBaseUser | None = None, reminder_ids: list[int] | None = None, connection=None
 ) -> dict[str, int]:
     """Send every ready reminder (new, due for a retry, or abandoned mid-send) in one pass by
-    id. Each is claimed, sent and its outcome saved before the next, in a fixed number of
-    queries per reminder: a lost database connection or a lease that ran out repeats at most
-    the one in flight, with the same Message-ID. Safe to run twice, or twice at once."""
+    id. Each is claimed, sent and its outcome saved before the next is sent, in a fixed
+    number of queries per reminder: a lost database connection or a lease that ran out
+    repeats at most the one in flight, with the same Message-ID. Safe to run twice, or
+    twice at once."""
     counts: dict[str, int] = {}
+    unsaved: list[tuple[Reminder, Callable[[], None]]] = []
+
+    def save() -> None:
+        while unsaved:
+            reminder, write = unsaved.pop()
+            write()
+            counts[reminder.state] = counts.get(reminder.state, 0) + 1
+
     connection = connection or get_connection()
     after = 0
     try:
@@ -493,33 +503,30 @@ def reminders_deliver(
                 connection.open()
             except (smtplib.SMTPException, OSError) as exc:
                 logger.warning("reminders: SMTP server unreachable: %s", exc)
-                states = [_fail_unsent(reminder, exc) for reminder in batch]
+                unreachable: Exception | None = exc
             else:
-                states = [_deliver_one(reminder, connection) for reminder in batch]
-            for state in states:
-                counts[state] = counts.get(state, 0) + 1
+                unreachable = None
+            for reminder in batch:
+                # One commit per email: the outcome of the one just sent, then this claim.
+                with transaction.atomic():
+                    save()
+                    if not outbox.claim(reminder, lease=LEASE):
+                        continue
+                if unreachable is not None:
+                    unsaved.append((reminder, partial(_save_failure, reminder, unreachable)))
+                else:
+                    unsaved.append((reminder, _deliver_one(reminder, connection)))
+            save()
     finally:
         connection.close()
-    counts.pop("skipped", None)
     return counts
 
 
-def _fail_unsent(reminder: Reminder, exc: Exception) -> str:
-    """The SMTP server cannot be reached: the reminder's try fails, with its back-off."""
-    if not outbox.claim(reminder, lease=LEASE):
-        return "skipped"
-    outbox.mark_failed(reminder, exc)
-    _log_failure(reminder, exc)
-    return reminder.state
-
-
-def _deliver_one(reminder: Reminder, connection) -> str:
-    """Claim, send and save one reminder; returns its state ("skipped": someone else has it)."""
-    if not outbox.claim(reminder, lease=LEASE):
-        return "skipped"
+def _deliver_one(reminder: Reminder, connection) -> Callable[[], None]:
+    """Send one claimed reminder; returns the write of its outcome, which the caller runs
+    straight away, before anything else is sent."""
     if not reminder.remindable:
-        outbox.mark(reminder, Reminder.State.CANCELLED)
-        return reminder.state
+        return partial(outbox.mark, reminder, Reminder.State.CANCELLED)
     invoice = reminder.invoice
     stage = Stage(reminder.stage)
     profile = invoice.owner_profile or Profile.objects.for_user(invoice.owner)
@@ -527,23 +534,25 @@ def _deliver_one(reminder: Reminder, connection) -> str:
     try:
         files = _attachments(invoice, stage, profile)
     except Exception as exc:  # a PDF that will not render: say so, do not send without
-        outbox.mark_failed(reminder, exc)
-        _log_failure(reminder, exc)
-        return reminder.state
+        return partial(_save_failure, reminder, exc)
     message = build_message(reminder, rendered, profile, files)
     # The one place where a reminder is decided to go out: it is claimed, still due, and
     # rendered. A limit on what one account may send a day belongs just here.
     try:
         connection.send_messages([message])
     except (smtplib.SMTPException, OSError) as exc:
-        outbox.mark_failed(reminder, exc)
-        _log_failure(reminder, exc)
         if not isinstance(exc, smtplib.SMTPResponseException):
             connection.close()  # a dropped session: the next send opens a fresh one
-        return reminder.state
-    # Saved at once, before the next send: if this write is lost, only this one reminder
-    # is sent again after its lease, under the same Message-ID.
-    with transaction.atomic():
+        return partial(_save_failure, reminder, exc)
+    return partial(_save_sent, reminder, rendered, [name for name, _content, _type in files])
+
+
+def _save_sent(reminder: Reminder, rendered: RenderedEmail, attachments: list[str]) -> None:
+    """If this write is lost, only this one reminder is sent again after its lease, under
+    the same Message-ID."""
+    invoice = reminder.invoice
+    # Inside the next claim's transaction when there is one: no savepoint of its own.
+    with transaction.atomic(savepoint=False):
         saved = outbox.mark_sent(
             reminder,
             message_id=message_id(reminder),
@@ -551,24 +560,17 @@ def _deliver_one(reminder: Reminder, connection) -> str:
             subject=rendered.subject,
             body_text=rendered.text,
             body_html=rendered.html,
-            attachments=[filename for filename, _content, _type in files],
+            attachments=attachments,
         )
-        if saved and stage == Stage.PAUSED:
+        if saved and reminder.stage == Stage.PAUSED:
             # DOMAIN.md: once work is paused, say so everywhere until payment arrives.
             Client.objects.filter(pk=invoice.client_id, status=Client.Status.ACTIVE).update(
                 status=Client.Status.PAUSED
             )
-    return reminder.state
 
 
-def _attachments(invoice: Invoice, stage: Stage, profile: Profile) -> list[tuple[str, bytes, str]]:
-    """The PDFs the freelancer chose to send with this stage (none unless switched on)."""
-    from invoices.letters import reminder_attachments  # letters imports this module
-
-    return reminder_attachments(invoice, stage, profile, as_of=today_for(profile))
-
-
-def _log_failure(reminder: Reminder, exc: Exception) -> None:
+def _save_failure(reminder: Reminder, exc: Exception) -> None:
+    outbox.mark_failed(reminder, exc)
     logger.warning(
         "reminder %s attempt %s failed (%s): %s",
         reminder.pk,
@@ -576,6 +578,13 @@ def _log_failure(reminder: Reminder, exc: Exception) -> None:
         reminder.state,
         exc,
     )
+
+
+def _attachments(invoice: Invoice, stage: Stage, profile: Profile) -> list[tuple[str, bytes, str]]:
+    """The PDFs the freelancer chose to send with this stage (none unless switched on)."""
+    from invoices.letters import reminder_attachments  # letters imports this module
+
+    return reminder_attachments(invoice, stage, profile, as_of=today_for(profile))
 
 
 def reminder_deliver(*, reminder_id: int, connection=None) -> str:

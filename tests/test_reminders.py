@@ -312,8 +312,8 @@ def _queries_for_a_day_with(n_invoices, factories, settings, username):
     return len(queries)
 
 
-# Per reminder: its claim, its outcome, and the savepoint around the outcome (the test runs
-# inside a transaction; outside one that atomic block costs no query).
+# Per reminder: its claim and its outcome, written in one transaction with the next claim,
+# and the savepoint that transaction is here (the test runs inside a transaction).
 QUERIES_PER_REMINDER = 4
 
 
