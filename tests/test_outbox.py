@@ -222,3 +222,81 @@ def test_the_hourly_dispatch_runs_a_day_again_once_its_refused_digest_is_due(
         "ap@late.example",
         "alice@example.com",
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_moves_a_waiting_receipts_back_off_to_next_attempt_at():
+    from django.db.migrations.executor import MigrationExecutor
+
+    from invoices.models import Receipt
+    from tests.factories import ClientFactory, UserFactory
+
+    executor = MigrationExecutor(connection)
+    old = [("invoices", "0004_reminder_skipped")]
+    new = executor.loader.graph.leaf_nodes("invoices")
+    later = timezone.now() + timedelta(minutes=16)
+    try:
+        executor.migrate(old)
+        apps = executor.loader.project_state(old).apps
+        # Only invoices went back: the client comes from today's models.
+        client = ClientFactory(owner=UserFactory(username="carol"))
+        invoice = apps.get_model("invoices", "Invoice").objects.create(
+            owner_id=client.owner_id,
+            client_id=client.pk,
+            number="INV-1",
+            due_on=TODAY,
+            amount=1,
+            currency="EUR",
+        )
+        OldPayment = apps.get_model("invoices", "Payment")
+        OldReceipt = apps.get_model("invoices", "Receipt")
+        waiting = OldReceipt.objects.create(
+            payment=OldPayment.objects.create(invoice=invoice, amount=1),
+            state="pending",
+            attempts=2,
+            claimed_until=later,
+        )
+        held = OldReceipt.objects.create(
+            payment=OldPayment.objects.create(invoice=invoice, amount=1),
+            state="sending",
+            claimed_until=later,
+        )
+        MigrationExecutor(connection).migrate(new)
+        waiting = Receipt.objects.get(pk=waiting.pk)
+        assert (waiting.next_attempt_at, waiting.claimed_until) == (later, None)
+        held = Receipt.objects.get(pk=held.pk)
+        assert (held.next_attempt_at, held.claimed_until) == (None, later)
+    finally:
+        MigrationExecutor(connection).migrate(new)
+
+
+def test_a_receipt_left_mid_send_is_taken_over_after_its_lease_under_its_message_id(
+    smtp_server, alice, factories
+):
+    from invoices.models import Receipt
+    from invoices.receipts import receipts_deliver
+
+    profile = profile_for(alice)
+    profile.receipts_enabled = True
+    profile.save()
+    [invoice] = overdue(factories, alice)
+    payment = factories.payment(invoice=invoice, amount=Decimal("100.00"))
+    # A sender claimed it and died before saving what happened.
+    receipt = Receipt.objects.create(
+        payment=payment,
+        state=Receipt.State.SENDING,
+        attempts=1,
+        claimed_until=timezone.now() + reminders.LEASE,
+    )
+    assert receipts_deliver() == {}
+    with time_machine.travel(timezone.now() + reminders.LEASE + timedelta(seconds=1)):
+        assert receipts_deliver() == {"sent": 1}
+        assert receipts_deliver() == {}
+    [message] = smtp_server.mailbox.messages
+    receipt.refresh_from_db()
+    assert (
+        message["Message-ID"]
+        == receipt.message_id
+        == f"<receipt-{payment.pk}@" + (reminders.mail_domain() + ">")
+    )
+    assert receipt.attempts == 2 and receipt.claim_token == ""
