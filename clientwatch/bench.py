@@ -207,7 +207,8 @@ def bench_reminders() -> None:
     sent = len(getattr(mail, "outbox", []))
     print(
         f"- {elapsed:.1f} s for {sent:,} emails, {counter.count:,} queries "
-        f"({counter.count / 1000:.0f} per freelancer, the same for any number of invoices)"
+        f"({(counter.count - 2 * sent) / 1000:.0f} per freelancer and 2 per email: each is "
+        "claimed and saved on its own)"
     )
 
 

@@ -23,6 +23,7 @@ from clients.wording import Kind, payment_instructions_missing, wording_save
 from clientwatch import security
 from clientwatch.forms import OnboardingForm, ProfileForm, RuleSettingsForm, SignupForm
 from invoices.late_fees import flat_fee_gaps
+from invoices.reminders import daily_run_failure_for
 from redflags.assess import rule_settings_for
 
 
@@ -62,6 +63,8 @@ def _settings_context(request: HttpRequest, form, rules_form) -> dict:
         ],
         # Currencies billed in that have no flat late fee of their own.
         "flat_fee_gaps": flat_fee_gaps(owner=request.user, profile=form.instance),
+        # The last daily run that failed for this freelancer, until one goes through.
+        "run_failure": daily_run_failure_for(request.user),
     }
 
 

@@ -1,23 +1,28 @@
 """The freelancer's daily digest: what needs acting on today, in one email, or none."""
 
+import logging
+import smtplib
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.mail import EmailMultiAlternatives
-from django.db.models import Max, Q
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db.models import Max
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clients.models import Client, Profile
+from clientwatch import outbox
 from clientwatch.dates import zone_active
-from invoices.models import Digest, Invoice, Reminder, Stage
-from invoices.reminders import LEASE
+from invoices.models import DailyRunFailure, Digest, Invoice, Reminder, Stage
+from invoices.reminders import LEASE, mail_domain
 from redflags.assess import scores_refresh
 from redflags.models import ClientScore
 from redflags.translation import rule_text
+
+logger = logging.getLogger(__name__)
 
 STAGE_ORDER = {Stage.NUDGE: 1, Stage.PAUSED: 2, Stage.FINAL: 3}
 
@@ -29,9 +34,17 @@ class DigestContent:
     verdict_changes: list[ClientScore] = field(default_factory=list)
     fire: list[ClientScore] = field(default_factory=list)
     suggestions: list[str] = field(default_factory=list)
+    # The daily run broke since the last digest: the freelancer hears of it here.
+    run_failure: DailyRunFailure | None = None
 
     def __bool__(self) -> bool:
-        return bool(self.overdue or self.reminders_sent or self.verdict_changes or self.fire)
+        return bool(
+            self.overdue
+            or self.reminders_sent
+            or self.verdict_changes
+            or self.fire
+            or self.run_failure
+        )
 
 
 def digest_content(*, owner: AbstractBaseUser, for_date: date) -> DigestContent:
@@ -44,6 +57,7 @@ def digest_content(*, owner: AbstractBaseUser, for_date: date) -> DigestContent:
         .aggregate(at=Max("sent_at"))["at"]
     )
     since = last_sent or timezone.now() - timedelta(days=1)
+    content.run_failure = DailyRunFailure.objects.filter(owner=owner, failed_at__gte=since).first()
 
     stage_reached = {}
     for invoice_id, stage in (
@@ -108,46 +122,59 @@ def digest_content(*, owner: AbstractBaseUser, for_date: date) -> DigestContent:
     return content
 
 
-def _claim(owner: AbstractBaseUser, for_date: date) -> Digest | None:
-    digest, _ = Digest.objects.get_or_create(owner=owner, for_date=for_date)
-    now = timezone.now()
-    taken = Digest.objects.filter(
-        Q(state=Digest.State.PENDING) | Q(state=Digest.State.SENDING, claimed_until__lt=now),
-        pk=digest.pk,
-    ).update(state=Digest.State.SENDING, claimed_until=now + LEASE)
-    return digest if taken else None
+EMAIL_FIELDS = ("recipient", "subject", "body_text", "body_html")
 
 
-def digest_send(*, owner: AbstractBaseUser, for_date: date) -> str:
-    """Send the day's digest once; nothing to act on (or opted out) sends nothing."""
-    digest = _claim(owner, for_date)
-    if digest is None:
-        return "skipped"
+def message_id(digest: Digest) -> str:
+    return f"<digest-{digest.owner_id}-{digest.for_date.isoformat()}@{mail_domain()}>"
+
+
+def _render(owner: AbstractBaseUser, for_date: date) -> dict[str, str] | None:
+    """The day's digest as it will be stored and sent; None when there is nothing to say."""
     profile = Profile.objects.for_user(owner)
     content = digest_content(owner=owner, for_date=for_date) if profile.digest_enabled else None
     if not content or not owner.email:
-        Digest.objects.filter(pk=digest.pk).update(state=Digest.State.EMPTY, claimed_until=None)
-        return Digest.State.EMPTY
+        return None
     context = {"content": content, "for_date": for_date, "owner": owner, "profile": profile}
     with zone_active(profile):  # the times reminders went out, on the freelancer's clock
         subject = " ".join(render_to_string("invoices/email/digest_subject.txt", context).split())
         text = render_to_string("invoices/email/digest_body.txt", context)
         html = render_to_string("invoices/email/digest_body.html", context)
-    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [owner.email])
-    message.attach_alternative(html, "text/html")
-    try:
-        message.send()
-    except OSError:
-        Digest.objects.filter(pk=digest.pk).update(
-            state=Digest.State.PENDING, claimed_until=None, attempts=digest.attempts + 1
-        )
-        raise
-    Digest.objects.filter(pk=digest.pk).update(
-        state=Digest.State.SENT,
-        sent_at=timezone.now(),
-        claimed_until=None,
-        subject=subject,
-        body_text=text,
-        attempts=digest.attempts + 1,
+    return {"recipient": owner.email, "subject": subject, "body_text": text, "body_html": html}
+
+
+def digest_send(*, owner: AbstractBaseUser, for_date: date, connection=None) -> str:
+    """Send the day's digest once; nothing to act on (or opted out) sends nothing. A retry
+    sends what the first try rendered, under the same Message-ID."""
+    digest, _ = Digest.objects.get_or_create(owner=owner, for_date=for_date)
+    if not outbox.claim(digest, lease=LEASE):
+        return "skipped"
+    if digest.subject:
+        email = {name: getattr(digest, name) for name in EMAIL_FIELDS}
+    else:
+        try:
+            email = _render(owner, for_date)
+        except Exception as exc:
+            outbox.mark_failed(digest, exc)  # not an SMTP error: failed, not retried today
+            raise
+        if email is None:
+            outbox.mark(digest, Digest.State.EMPTY)
+            return Digest.State.EMPTY
+    message = EmailMultiAlternatives(
+        email["subject"],
+        email["body_text"],
+        settings.DEFAULT_FROM_EMAIL,
+        [email["recipient"]],
+        headers={"Message-ID": message_id(digest)},
     )
+    message.attach_alternative(email["body_html"], "text/html")
+    # The one place where a digest is decided to go out.
+    try:
+        (connection or get_connection()).send_messages([message])
+    except (smtplib.SMTPException, OSError) as exc:
+        # Kept with the rendered email: the retry, after its back-off, sends the same.
+        outbox.mark_failed(digest, exc, **email)
+        logger.warning("digest %s attempt %s failed: %s", digest.pk, digest.attempts, exc)
+        return digest.state
+    outbox.mark_sent(digest, message_id=message_id(digest), **email)
     return Digest.State.SENT

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client, Profile
 from clientwatch.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS, validate_currency
+from clientwatch.outbox import OutgoingMail
 from clientwatch.tenancy import OwnedQuerySet
 
 
@@ -195,7 +196,7 @@ class ReminderQuerySet(OwnedQuerySet):
     owner_path = "invoice__owner"
 
 
-class Reminder(models.Model):
+class Reminder(OutgoingMail):
     """One stage of the ladder for one invoice: claimed once, sent at most once, kept.
 
     The unique (invoice, stage) row is the claim: whoever inserts it owns the send.
@@ -219,18 +220,6 @@ class Reminder(models.Model):
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     trigger = models.CharField(max_length=10, choices=Trigger.choices, default=Trigger.AUTOMATIC)
     due_on = models.DateField(help_text=_("The day this stage fell due."))
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    # A sender holds the row until then; past it, a crashed send may be taken over.
-    claimed_until = models.DateTimeField(null=True, blank=True)
-    claim_token = models.CharField(max_length=32, blank=True, db_index=True)
-    last_error = models.CharField(max_length=500, blank=True)
-    message_id = models.CharField(max_length=200, blank=True)
-    recipient = models.EmailField(blank=True)
-    subject = models.CharField(max_length=300, blank=True)
-    body_text = models.TextField(blank=True)
-    body_html = models.TextField(blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
     # File names of the PDFs sent with it (formal letter, statement of account).
     attachments = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -321,7 +310,7 @@ class ReceiptQuerySet(OwnedQuerySet):
     owner_path = "payment__invoice__owner"
 
 
-class Receipt(models.Model):
+class Receipt(OutgoingMail):
     """The thank-you email for one payment; the one-to-one row is the claim against doubles."""
 
     class State(models.TextChoices):
@@ -331,16 +320,7 @@ class Receipt(models.Model):
         FAILED = "failed", _("Failed")
 
     payment = models.OneToOneField(Payment, on_delete=models.CASCADE, related_name="receipt")
-    state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    claimed_until = models.DateTimeField(null=True, blank=True)
-    last_error = models.CharField(max_length=500, blank=True)
-    message_id = models.CharField(max_length=200, blank=True)
-    recipient = models.EmailField(blank=True)
-    subject = models.CharField(max_length=300, blank=True)
-    body_text = models.TextField(blank=True)
-    body_html = models.TextField(blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ReceiptQuerySet.as_manager()
@@ -356,7 +336,7 @@ class DigestQuerySet(OwnedQuerySet):
     pass
 
 
-class Digest(models.Model):
+class Digest(OutgoingMail):
     """The freelancer's daily summary; one row per local day is the claim against doubles."""
 
     class State(models.TextChoices):
@@ -370,12 +350,7 @@ class Digest(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digests"
     )
     for_date = models.DateField()
-    state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    claimed_until = models.DateTimeField(null=True, blank=True)
-    subject = models.CharField(max_length=300, blank=True)
-    body_text = models.TextField(blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = DigestQuerySet.as_manager()
@@ -388,3 +363,18 @@ class Digest(models.Model):
 
     def __str__(self) -> str:
         return f"Digest {self.for_date}"
+
+
+class DailyRunFailure(models.Model):
+    """The last time a freelancer's daily run (reminders, digest) broke, and why: shown on
+    their settings page and in their next digest until a later run goes through."""
+
+    owner = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="daily_run_failure"
+    )
+    failed_at = models.DateTimeField()
+    part = models.CharField(max_length=20)  # "reminders" or "digest"
+    error = models.CharField(max_length=500)
+
+    def __str__(self) -> str:
+        return f"Daily run of {self.owner_id} failed at {self.failed_at}"

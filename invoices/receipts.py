@@ -1,12 +1,13 @@
 """Receipts: a thank-you email for a recorded payment, sent once, never lost.
 
 The one-to-one Receipt row, inserted with the payment, is the claim against doubles: a
-payment has at most one receipt. Sending follows the reminders' pattern:
+payment has at most one receipt. Sending goes through the outbox (`clientwatch.outbox`),
+as reminders and digests do:
 - whoever moves the row from pending to sending with a conditional UPDATE sends it,
   holding it until `claimed_until`; a second task, the sweep, or a double click finds no
   row to move and stops;
-- a transient SMTP failure puts the row back to pending with `claimed_until` pushed out
-  by the back-off (there it means "not before"), a permanent one marks it failed;
+- a transient SMTP failure puts the row back to pending, not before `next_attempt_at`
+  (the back-off), a permanent one marks it failed;
 - a worker that died mid-send leaves a lease that runs out, and the sweep takes it over
   (the fixed Message-ID makes such a rare resend recognisable).
 """
@@ -14,23 +15,23 @@ payment has at most one receipt. Sending follows the reminders' pattern:
 import logging
 import smtplib
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from clients.mail import client_mail_sender
 from clients.models import Client, Profile
+from clientwatch import outbox
 from clientwatch.celery import enqueue_after_commit
 from clientwatch.money import format_day, format_money
 from invoices.models import Invoice, LateFee, Payment, Receipt
-from invoices.reminders import LEASE, RenderedEmail, mail_domain, retry_at
+from invoices.reminders import LEASE, RenderedEmail, mail_domain
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +66,11 @@ def receipt_send_by_hand(*, payment: Payment) -> Receipt:
     if receipt.state != Receipt.State.FAILED:
         raise ValidationError(_("A receipt for this payment is already sent or on its way."))
     Receipt.objects.filter(pk=receipt.pk, state=Receipt.State.FAILED).update(
-        state=Receipt.State.PENDING, attempts=0, claimed_until=None, last_error=""
+        state=Receipt.State.PENDING,
+        attempts=0,
+        next_attempt_at=None,
+        claimed_until=None,
+        last_error="",
     )
     from invoices.tasks import send_receipt
 
@@ -170,24 +175,10 @@ def build_message(
 # --- Sending ------------------------------------------------------------------------
 
 
-def _ready(now: datetime) -> Q:
-    free = Q(state=Receipt.State.PENDING) & (
-        Q(claimed_until__isnull=True) | Q(claimed_until__lte=now)
-    )
-    abandoned = Q(state=Receipt.State.SENDING, claimed_until__lt=now)
-    return free | abandoned
-
-
-def _claim(receipt_id: int, now: datetime) -> Receipt | None:
-    """Move one ready receipt to sending; None if another sender has it (or it is done)."""
-    taken = Receipt.objects.filter(_ready(now), pk=receipt_id).update(
-        state=Receipt.State.SENDING, claimed_until=now + LEASE
-    )
-    if not taken:
-        return None
+def _ready_receipt(receipt_id: int) -> Receipt | None:
     return (
-        Receipt.objects.select_related("payment__invoice__client", "payment__invoice__owner")
-        .filter(pk=receipt_id)
+        Receipt.objects.filter(outbox.ready(timezone.now()), pk=receipt_id)
+        .select_related("payment__invoice__client", "payment__invoice__owner")
         .first()
     )
 
@@ -195,22 +186,18 @@ def _claim(receipt_id: int, now: datetime) -> Receipt | None:
 def receipt_deliver(*, receipt_id: int, connection=None) -> str:
     """Send one receipt if it is ready; returns its state afterwards, or "skipped" when
     another sender holds it, it is waiting for its back-off, or it is done."""
-    now = timezone.now()
-    receipt = _claim(receipt_id, now)
-    if receipt is None:
+    receipt = _ready_receipt(receipt_id)
+    if receipt is None or not outbox.claim(receipt, lease=LEASE):
         return "skipped"
     invoice = receipt.payment.invoice
     profile = Profile.objects.for_user(invoice.owner)
     rendered = receipt_render(receipt.payment, profile)
     message = build_message(receipt, rendered, profile)
-    receipt.attempts += 1
+    # The one place where a receipt is decided to go out.
     try:
         (connection or get_connection()).send_messages([message])
     except (smtplib.SMTPException, OSError) as exc:
-        # Back to pending, not before the back-off has passed.
-        receipt.claimed_until = retry_at(exc, receipt.attempts, now)
-        receipt.state = Receipt.State.PENDING if receipt.claimed_until else Receipt.State.FAILED
-        receipt.last_error = str(exc)[:500]
+        outbox.mark_failed(receipt, exc)
         logger.warning(
             "receipt %s attempt %s failed (%s): %s",
             receipt.pk,
@@ -218,32 +205,16 @@ def receipt_deliver(*, receipt_id: int, connection=None) -> str:
             receipt.state,
             exc,
         )
-        fields = ["state", "attempts", "last_error", "claimed_until"]
-    else:
-        receipt.state = Receipt.State.SENT
-        receipt.sent_at = timezone.now()
-        receipt.claimed_until = None
-        receipt.last_error = ""
-        receipt.message_id = message_id(receipt)
-        receipt.recipient = invoice.client.email
-        receipt.subject = rendered.subject
-        receipt.body_text = rendered.text
-        receipt.body_html = rendered.html
-        fields = [
-            "state",
-            "attempts",
-            "sent_at",
-            "claimed_until",
-            "last_error",
-            "message_id",
-            "recipient",
-            "subject",
-            "body_text",
-            "body_html",
-        ]
-    # Only while we still hold it: never overwrite a row someone else took over.
-    Receipt.objects.filter(pk=receipt.pk, state=Receipt.State.SENDING).update(
-        **{name: getattr(receipt, name) for name in fields}
+        return receipt.state
+    # Saved at once: if this write is lost, the receipt is sent again after its lease
+    # under the same Message-ID.
+    outbox.mark_sent(
+        receipt,
+        message_id=message_id(receipt),
+        recipient=invoice.client.email,
+        subject=rendered.subject,
+        body_text=rendered.text,
+        body_html=rendered.html,
     )
     return receipt.state
 
@@ -252,7 +223,7 @@ def receipts_deliver(*, connection=None) -> dict[str, int]:
     """The sweep: every ready receipt (never queued because the broker was down, due for
     a retry, or abandoned mid-send), over one SMTP connection. Safe to run twice at once."""
     ids = list(
-        Receipt.objects.filter(_ready(timezone.now()))
+        Receipt.objects.filter(outbox.ready(timezone.now()))
         .order_by("id")
         .values_list("id", flat=True)[:BATCH]
     )

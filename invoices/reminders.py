@@ -1,9 +1,11 @@
 """The payment-reminder ladder: which stage is due, claiming it once, sending it once.
 
-Safety against doubles and losses rests on the database, not on Celery:
+Safety against doubles and losses rests on the database, not on Celery (the sending
+itself is `clientwatch.outbox`, shared with receipts and digests):
 - a stage is *claimed* by inserting the unique (invoice, stage) Reminder row;
 - it is *sent* by whoever moves that row from pending to sending with a conditional
-  UPDATE (one winner), holding it until `claimed_until`;
+  UPDATE (one winner), holding it until `claimed_until`; one reminder at a time, its
+  outcome saved before the next is claimed;
 - a failed send goes back to pending with a later `next_attempt_at`, so the next
   sweep retries it; a worker that died mid-send leaves a lease that runs out, and the
   row is taken over (the fixed Message-ID makes such a rare resend recognisable).
@@ -16,19 +18,20 @@ pending row and the same conditional UPDATE as the daily run.
 import hashlib
 import logging
 import smtplib
-import socket
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from uuid import uuid4
+from functools import partial
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, transaction
+from django.db import connection as db_connection
 from django.db.models import Prefetch, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -38,21 +41,25 @@ from clients.mail import client_mail_sender
 from clients.models import Client, Profile
 from clients.services import profile_for
 from clients.wording import REMINDER_KINDS, WORDING_PREFETCH, Kind, wording_book_for
+from clientwatch import outbox
 from clientwatch.dates import today_for
 from clientwatch.money import format_day, format_money
 from invoices.late_fees import fee_label, fees_charge_with_reminders, fees_with_stage
-from invoices.models import LADDER, Invoice, LateFee, Reminder, Stage, stage_days
+from invoices.models import (
+    LADDER,
+    DailyRunFailure,
+    Invoice,
+    LateFee,
+    Reminder,
+    Stage,
+    stage_days,
+)
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
-MAX_ATTEMPTS = 6
-# How long a sender holds a reminder: longer than one batch of SMTP sends can take.
+# How long a sender holds one email: longer than one SMTP send can take.
 LEASE = timedelta(seconds=settings.REMINDER_LEASE_SECONDS)
-
-
-def backoff(attempts: int) -> timedelta:
-    """1, 4, 16, 64 ... minutes after each failed try, capped at six hours."""
-    return timedelta(minutes=min(4 ** (attempts - 1), 360))
 
 
 def next_stage(*, days_overdue: int, already: set[str], days: dict[Stage, int]) -> Stage | None:
@@ -423,68 +430,26 @@ def build_message(
 
 # --- Sending ------------------------------------------------------------------------
 
-
-def is_transient(exc: Exception) -> bool:
-    """4xx answers and connection trouble pass; a 5xx answer will not get better."""
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        return all(code < 500 for code, _ in exc.recipients.values())
-    if isinstance(exc, smtplib.SMTPResponseException):
-        return exc.smtp_code < 500
-    return isinstance(exc, (smtplib.SMTPException, socket.error, TimeoutError))
+BATCH = 200  # reminders read at once; each is still claimed, sent and saved on its own
 
 
-BATCH = 200  # reminders taken at once: small enough to send well within the lease
-
-
-def _ready(now: datetime) -> Q:
-    free = Q(state=Reminder.State.PENDING) & (
-        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
-    )
-    abandoned = Q(state=Reminder.State.SENDING, claimed_until__lt=now)
-    return free | abandoned
-
-
-def _take_batch(owner: AbstractBaseUser | None, reminder_ids: list[int] | None) -> list[Reminder]:
-    """Mark up to BATCH ready reminders as ours with one conditional UPDATE: among racing
-    workers each row goes to exactly one, the others' UPDATE no longer matches it."""
-    now = timezone.now()
-    ready = Reminder.objects.filter(_ready(now))
+def _ready_batch(
+    owner: AbstractBaseUser | None, reminder_ids: list[int] | None, after: int
+) -> list[Reminder]:
+    """The next ready reminders by id, with everything needed to send them: a fixed number
+    of queries per batch. Nothing is claimed here: each one is claimed just before its send."""
+    ready = Reminder.objects.filter(outbox.ready(timezone.now()), pk__gt=after)
     if owner is not None:
         ready = ready.for_owner(owner)
     if reminder_ids is not None:
         ready = ready.filter(pk__in=reminder_ids)
-    token = uuid4().hex
-    ids = list(ready.order_by("id").values_list("id", flat=True)[:BATCH])
-    if not ids or not Reminder.objects.filter(_ready(now), pk__in=ids).update(
-        state=Reminder.State.SENDING, claimed_until=now + LEASE, claim_token=token
-    ):
+    batch = list(ready.order_by("id")[:BATCH])
+    if not batch:
         return []
-    return list(
-        Reminder.objects.filter(claim_token=token, state=Reminder.State.SENDING)
-        .select_related("invoice__client", "invoice__owner")
-        .order_by("id")
-    )
-
-
-def reminders_deliver(
-    *, owner: AbstractBaseUser | None = None, reminder_ids: list[int] | None = None, connection=None
-) -> dict[str, int]:
-    """Send every ready reminder (new, due for a retry, or abandoned mid-send), a batch at a
-    time, in a fixed number of queries per batch. Safe to run twice, or twice at once."""
-    counts: dict[str, int] = {}
-    while batch := _take_batch(owner, reminder_ids):
-        for state in _deliver_batch(batch, connection).values():
-            counts[state] = counts.get(state, 0) + 1
-        if reminder_ids is not None:
-            break
-    return counts
-
-
-def _deliver_batch(batch: list[Reminder], connection) -> dict[int, str]:
     invoices = {
         invoice.pk: invoice
         for invoice in remindable_invoices()
-        .filter(pk__in=[r.invoice_id for r in batch])
+        .filter(pk__in={r.invoice_id for r in batch})
         .select_related("client", "owner")
         .prefetch_related(
             Prefetch("fees", queryset=LateFee.objects.charged(), to_attr="charged_fees"),
@@ -499,133 +464,115 @@ def _deliver_batch(batch: list[Reminder], connection) -> dict[int, str]:
     }
     profiles = {
         profile.user_id: profile
-        for profile in Profile.objects.filter(user__in={r.invoice.owner_id for r in batch})
+        for profile in Profile.objects.filter(user__in={i.owner_id for i in invoices.values()})
         .select_related("user")
         .prefetch_related(WORDING_PREFETCH)
     }
-    outcome: dict[int, str] = {}
-    now = timezone.now()
+    for reminder in batch:
+        invoice = invoices.get(reminder.invoice_id)
+        if invoice is not None:
+            reminder.invoice = invoice
+            invoice.owner_profile = profiles.get(invoice.owner_id)
+        # Not remindable any more (paid, disputed, written off, switched off): cancelled once
+        # claimed, below.
+        reminder.remindable = invoice is not None
+    return batch
+
+
+def reminders_deliver(
+    *, owner: AbstractBaseUser | None = None, reminder_ids: list[int] | None = None, connection=None
+) -> dict[str, int]:
+    """Send every ready reminder (new, due for a retry, or abandoned mid-send) in one pass by
+    id. Each is claimed, sent and its outcome saved before the next is sent, in a fixed
+    number of queries per reminder: a lost database connection or a lease that ran out
+    repeats at most the one in flight, with the same Message-ID. Safe to run twice, or
+    twice at once."""
+    counts: dict[str, int] = {}
+    unsaved: list[tuple[Reminder, Callable[[], None]]] = []
+
+    def save() -> None:
+        while unsaved:
+            reminder, write = unsaved.pop()
+            write()
+            counts[reminder.state] = counts.get(reminder.state, 0) + 1
+
     connection = connection or get_connection()
+    after = 0
     try:
-        connection.open()
-    except (smtplib.SMTPException, OSError) as exc:
-        for reminder in batch:
-            reminder.attempts += 1
-            _note_failure(reminder, exc, now)
-            outcome[reminder.pk] = reminder.state
-        batch_failed = True
-    else:
-        batch_failed = False
-    try:
-        for reminder in [] if batch_failed else batch:
-            invoice = invoices.get(reminder.invoice_id)
-            if invoice is None:
-                # Paid, disputed, written off or switched off since the claim: the ladder stops.
-                reminder.state = Reminder.State.CANCELLED
-                outcome[reminder.pk] = reminder.state
-                continue
-            profile = profiles.get(invoice.owner_id) or Profile.objects.for_user(invoice.owner)
-            rendered = reminder_render(invoice, Stage(reminder.stage), profile)
-            reminder.attempts += 1
+        while batch := _ready_batch(owner, reminder_ids, after):
+            after = batch[-1].pk
             try:
-                files = _attachments(invoice, Stage(reminder.stage), profile)
-            except Exception as exc:  # a PDF that will not render: say so, do not send without
-                _note_failure(reminder, exc, now)
-                outcome[reminder.pk] = reminder.state
-                continue
-            message = build_message(reminder, rendered, profile, files)
-            try:
-                connection.send_messages([message])
+                connection.open()
             except (smtplib.SMTPException, OSError) as exc:
-                _note_failure(reminder, exc, now)
+                logger.warning("reminders: SMTP server unreachable: %s", exc)
+                unreachable: Exception | None = exc
             else:
-                reminder.state = Reminder.State.SENT
-                reminder.sent_at = timezone.now()
-                reminder.last_error = ""
-                reminder.next_attempt_at = None
-                reminder.message_id = message_id(reminder)
-                reminder.recipient = invoice.client.email
-                reminder.subject = rendered.subject
-                reminder.body_text = rendered.text
-                reminder.body_html = rendered.html
-                reminder.attachments = [filename for filename, _content, _type in files]
-            outcome[reminder.pk] = reminder.state
+                unreachable = None
+            for reminder in batch:
+                # One commit per email: the outcome of the one just sent, then this claim.
+                with transaction.atomic():
+                    save()
+                    if not outbox.claim(reminder, lease=LEASE):
+                        continue
+                if unreachable is not None:
+                    unsaved.append((reminder, partial(_save_failure, reminder, unreachable)))
+                else:
+                    unsaved.append((reminder, _deliver_one(reminder, connection)))
+            save()
     finally:
         connection.close()
-    for reminder in batch:
-        reminder.claimed_until = None
-        reminder.claim_token = ""
-    with transaction.atomic():
-        _save_outcomes(batch)
-        paused = [
-            r.invoice.client_id
-            for r in batch
-            if r.stage == Stage.PAUSED and r.state == Reminder.State.SENT
-        ]
-        if paused:
+    return counts
+
+
+def _deliver_one(reminder: Reminder, connection) -> Callable[[], None]:
+    """Send one claimed reminder; returns the write of its outcome, which the caller runs
+    straight away, before anything else is sent."""
+    if not reminder.remindable:
+        return partial(outbox.mark, reminder, Reminder.State.CANCELLED)
+    invoice = reminder.invoice
+    stage = Stage(reminder.stage)
+    profile = invoice.owner_profile or Profile.objects.for_user(invoice.owner)
+    rendered = reminder_render(invoice, stage, profile)
+    try:
+        files = _attachments(invoice, stage, profile)
+    except Exception as exc:  # a PDF that will not render: say so, do not send without
+        return partial(_save_failure, reminder, exc)
+    message = build_message(reminder, rendered, profile, files)
+    # The one place where a reminder is decided to go out: it is claimed, still due, and
+    # rendered. A limit on what one account may send a day belongs just here.
+    try:
+        connection.send_messages([message])
+    except (smtplib.SMTPException, OSError) as exc:
+        if not isinstance(exc, smtplib.SMTPResponseException):
+            connection.close()  # a dropped session: the next send opens a fresh one
+        return partial(_save_failure, reminder, exc)
+    return partial(_save_sent, reminder, rendered, [name for name, _content, _type in files])
+
+
+def _save_sent(reminder: Reminder, rendered: RenderedEmail, attachments: list[str]) -> None:
+    """If this write is lost, only this one reminder is sent again after its lease, under
+    the same Message-ID."""
+    invoice = reminder.invoice
+    # Inside the next claim's transaction when there is one: no savepoint of its own.
+    with transaction.atomic(savepoint=False):
+        saved = outbox.mark_sent(
+            reminder,
+            message_id=message_id(reminder),
+            recipient=invoice.client.email,
+            subject=rendered.subject,
+            body_text=rendered.text,
+            body_html=rendered.html,
+            attachments=attachments,
+        )
+        if saved and reminder.stage == Stage.PAUSED:
             # docs/domain.md: once work is paused, say so everywhere until payment arrives.
-            Client.objects.filter(pk__in=paused, status=Client.Status.ACTIVE).update(
+            Client.objects.filter(pk=invoice.client_id, status=Client.Status.ACTIVE).update(
                 status=Client.Status.PAUSED
             )
-    return outcome
 
 
-OUTCOME_FIELDS = (
-    "state",
-    "attempts",
-    "sent_at",
-    "last_error",
-    "next_attempt_at",
-    "message_id",
-    "recipient",
-    "subject",
-    "body_text",
-    "body_html",
-    "claimed_until",
-    "claim_token",
-    "attachments",
-)
-
-
-def _attachments(invoice: Invoice, stage: Stage, profile: Profile) -> list[tuple[str, bytes, str]]:
-    """The PDFs the freelancer chose to send with this stage (none unless switched on)."""
-    from invoices.letters import reminder_attachments  # letters imports this module
-
-    return reminder_attachments(invoice, stage, profile, as_of=today_for(profile))
-
-
-def _save_outcomes(batch: list[Reminder]) -> None:
-    """One parameterised UPDATE run for every row of the batch (executemany).
-
-    Django's bulk_update builds a CASE expression per field and row, which cost more
-    than sending the emails; executemany is one statement, prepared once.
-    """
-    fields = [Reminder._meta.get_field(name) for name in OUTCOME_FIELDS]
-    quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
-    # Only column names from the model go into the text; every value is a parameter.
-    table = quote(Reminder._meta.db_table)
-    sql = f"UPDATE {table} SET {assignments} WHERE {quote('id')} = %s"  # noqa: S608  # nosec B608
-    rows = [
-        [field.get_db_prep_save(getattr(reminder, field.attname), connection) for field in fields]
-        + [reminder.pk]
-        for reminder in batch
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
-
-
-def retry_at(exc: Exception, attempts: int, now: datetime) -> datetime | None:
-    """When to try a failed send again, or None to give up (a 5xx, or too many tries)."""
-    if not is_transient(exc) or attempts >= MAX_ATTEMPTS:
-        return None
-    return now + backoff(attempts)
-
-
-def _note_failure(reminder: Reminder, exc: Exception, now: datetime) -> None:
-    reminder.next_attempt_at = retry_at(exc, reminder.attempts, now)
-    reminder.state = Reminder.State.PENDING if reminder.next_attempt_at else Reminder.State.FAILED
-    reminder.last_error = str(exc)[:500]
+def _save_failure(reminder: Reminder, exc: Exception) -> None:
+    outbox.mark_failed(reminder, exc)
     logger.warning(
         "reminder %s attempt %s failed (%s): %s",
         reminder.pk,
@@ -633,6 +580,13 @@ def _note_failure(reminder: Reminder, exc: Exception, now: datetime) -> None:
         reminder.state,
         exc,
     )
+
+
+def _attachments(invoice: Invoice, stage: Stage, profile: Profile) -> list[tuple[str, bytes, str]]:
+    """The PDFs the freelancer chose to send with this stage (none unless switched on)."""
+    from invoices.letters import reminder_attachments  # letters imports this module
+
+    return reminder_attachments(invoice, stage, profile, as_of=today_for(profile))
 
 
 def reminder_deliver(*, reminder_id: int, connection=None) -> str:
@@ -649,6 +603,52 @@ def freelancer_reminders_run(
     counts = reminders_deliver(owner=owner, connection=connection)
     counts["claimed"] = claimed
     return counts
+
+
+# --- When a freelancer's daily run breaks ----------------------------------------------
+
+
+def freelancer_run_alone(*, owner: AbstractBaseUser, part: str, run: Callable[[], T]) -> T | None:
+    """Run one part of a freelancer's daily job (`part`: "reminders" or "digest") so that it
+    never stops anyone else's: a failure (their data, a lost database connection) is logged
+    and noted for them, and None returned. The claim and each send commit on their own."""
+    try:
+        return run()
+    except Exception as exc:
+        daily_run_failure_note(owner=owner, part=part, exc=exc)
+        return None
+
+
+def daily_run_failure_note(*, owner: AbstractBaseUser, part: str, exc: Exception) -> None:
+    """Log the failure and keep it for the freelancer's settings page and next digest."""
+    logger.exception("daily run of freelancer %s failed in %s", owner.pk, part, exc_info=exc)
+    if not db_connection.in_atomic_block:
+        # A connection the server dropped is replaced, so the note and the next freelancer
+        # do not fail on it too.
+        db_connection.close_if_unusable_or_obsolete()
+    try:
+        DailyRunFailure.objects.update_or_create(
+            owner=owner,
+            defaults={
+                "failed_at": timezone.now(),
+                "part": part,
+                "error": f"{type(exc).__name__}: {exc}"[:500],
+            },
+        )
+    except DatabaseError:
+        logger.exception("could not note the failure of freelancer %s", owner.pk)
+
+
+def daily_run_failure_clear(*, owner: AbstractBaseUser, parts: Iterable[str] | None = None) -> None:
+    """A later run went through (all of it, or these parts): the notice goes."""
+    failures = DailyRunFailure.objects.filter(owner=owner)
+    if parts is not None:
+        failures = failures.filter(part__in=list(parts))
+    failures.delete()
+
+
+def daily_run_failure_for(owner: AbstractBaseUser) -> DailyRunFailure | None:
+    return DailyRunFailure.objects.filter(owner=owner).first()
 
 
 def email_fingerprint(email: RenderedEmail, skips: Iterable[Stage] = ()) -> str:

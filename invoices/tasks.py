@@ -1,12 +1,14 @@
 """Celery tasks for reminders, receipts and digests: thin, id-based, safe to run twice."""
 
 from datetime import date, timedelta
+from functools import partial
 
 from celery import shared_task
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from clients.models import Profile
+from clientwatch import outbox
 from clientwatch.dates import local_now, zone_active, zone_named
 from invoices import digest, receipts, reminders
 from invoices.models import Digest
@@ -19,7 +21,9 @@ def dispatch_daily_runs() -> int:
     now = timezone.now()
     profiles = Profile.objects.values_list("user_id", "time_zone", "digest_hour")
     done = set(
-        Digest.objects.exclude(state=Digest.State.PENDING)
+        # A digest that failed for now and whose back-off has passed, or whose sender died,
+        # is ready again: that day runs again (the reminders in it are not sent twice).
+        Digest.objects.exclude(outbox.ready(now))
         # A local date is within a day of UTC's, either side (UTC-12 to UTC+14).
         .filter(for_date__gte=now.date() - timedelta(days=1))
         .values_list("owner_id", "for_date")
@@ -33,15 +37,29 @@ def dispatch_daily_runs() -> int:
     return started
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=60, retry_backoff_max=3600, max_retries=5)
-def freelancer_daily_run(user_id: int, for_date: str) -> None:
+@shared_task
+def freelancer_daily_run(user_id: int, for_date: str) -> dict[str, object]:
+    """One freelancer's day: reminders, then the digest. It does not fail: what breaks is
+    noted for the freelancer (settings page, next digest) and named in the result; the
+    outbox retries failed sends with its back-off, the hourly dispatch a failed digest."""
     owner = get_user_model().objects.filter(pk=user_id).first()
     if owner is None:
-        return
+        return {}
     day = date.fromisoformat(for_date)  # the freelancer's date, worked out by the dispatch
     with zone_active(owner):
-        reminders.freelancer_reminders_run(owner=owner, as_of=day)
-        digest.digest_send(owner=owner, for_date=day)
+        sent = reminders.freelancer_run_alone(
+            owner=owner,
+            part="reminders",
+            run=partial(reminders.freelancer_reminders_run, owner=owner, as_of=day),
+        )
+        digest_state = reminders.freelancer_run_alone(
+            owner=owner, part="digest", run=partial(digest.digest_send, owner=owner, for_date=day)
+        )
+    outcome: dict[str, object] = {"reminders": sent, "digest": digest_state}
+    outcome["failed"] = [part for part, done in outcome.items() if done is None]
+    if not outcome["failed"]:
+        reminders.daily_run_failure_clear(owner=owner)
+    return outcome
 
 
 @shared_task

@@ -1,4 +1,5 @@
 from datetime import date
+from functools import partial
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
@@ -30,7 +31,10 @@ class Command(BaseCommand):
             if not users.exists():
                 raise CommandError(f"No freelancer with username {user!r}.")
         totals: dict[str, int] = {}
-        for owner in users.iterator():
+        failed: list[str] = []
+        # Read up front, not through a cursor: a connection lost during one freelancer's run
+        # is replaced, and the next freelancers still follow.
+        for owner in list(users):
             day = as_of or today_for(owner)
             if dry_run:
                 for due in reminders.reminders_due(owner=owner, as_of=day):
@@ -41,8 +45,17 @@ class Command(BaseCommand):
                         f"{due.stage.label}"
                     )
                 continue
+            # One freelancer's broken data or a lost connection stops only their run.
             with zone_active(owner):
-                counts = reminders.freelancer_reminders_run(owner=owner, as_of=day)
+                counts = reminders.freelancer_run_alone(
+                    owner=owner,
+                    part="reminders",
+                    run=partial(reminders.freelancer_reminders_run, owner=owner, as_of=day),
+                )
+            if counts is None:
+                failed.append(owner.username)
+                continue
+            reminders.daily_run_failure_clear(owner=owner, parts=["reminders"])
             for key, count in counts.items():
                 totals[key] = totals.get(key, 0) + count
         if not dry_run:
@@ -51,3 +64,9 @@ class Command(BaseCommand):
                 or "nothing due"
             )
             self.stdout.write(self.style.SUCCESS(f"Reminders: {summary}"))
+            if failed:
+                # Reported, not raised: the others' reminders went out, and cron should not
+                # mail a traceback every day for one freelancer's data.
+                self.stdout.write(
+                    self.style.WARNING(f"Stopped by an error, noted for them: {', '.join(failed)}")
+                )
