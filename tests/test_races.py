@@ -12,10 +12,12 @@ from django.test import Client as Browser
 from django.urls import reverse
 from django.utils import timezone
 
+from clients.models import Client, FormToken
 from clients.services import profile_for
 from clientwatch.once import FIELD, token_make
 from invoices.models import Invoice, Payment, Receipt
 from tests.conftest import skip_or_fail
+from tests.test_client_pages import CLIENT_POST
 from tests.test_invoice_pages import INVOICE_POST
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -128,6 +130,28 @@ def test_two_payments_from_the_client_page_with_one_token_record_one(alice, invo
     url = reverse("client_payment_create", args=[invoice.client_id])
     race(alice, [(url, post, HTMX)] * 2, hold="clients_formtoken")
     assert Payment.objects.filter(invoice=invoice).count() == 1
+
+
+def test_two_new_clients_racing_for_one_ref_make_one_and_the_other_shows_the_field_error(
+    alice,
+):
+    posts = [
+        (
+            reverse("client_create"),
+            CLIENT_POST | {"name": name, "ref": "fox", FIELD: token_make(owner=alice)},
+            {},
+        )
+        for name in ("Blue Fox", "Red Fox")
+    ]
+    responses = race(alice, posts, hold="clients_client")
+    assert Client.objects.for_owner(alice).filter(ref="fox").count() == 1
+    assert sorted(r.status_code for r in responses) == [200, 302]
+    loser = next(r for r in responses if r.status_code == 200)
+    assert "You already have a client with the reference “fox”." in str(
+        loser.context["form"].errors["ref"]
+    )
+    # Nothing of the loser's is kept: its token is free to submit the corrected form.
+    assert FormToken.objects.for_owner(alice).count() == 1
 
 
 def test_two_new_invoices_racing_for_one_number_make_one_and_the_other_shows_the_field_error(
