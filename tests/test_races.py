@@ -2,7 +2,9 @@
 checks before either inserts (a Barrier inside `connection.execute_wrapper`), and the
 database's unique indexes decide. Never two rows, never a server error."""
 
+import re
 import threading
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -18,6 +20,7 @@ from clientwatch.once import FIELD, token_make
 from invoices.models import Invoice, Payment, Receipt
 from tests.conftest import skip_or_fail
 from tests.test_client_pages import CLIENT_POST
+from tests.test_import_pages import CSV, csv_file
 from tests.test_invoice_pages import INVOICE_POST
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -171,3 +174,45 @@ def test_two_new_invoices_racing_for_one_number_make_one_and_the_other_shows_the
     assert posts[[r.status_code for r in responses].index(422)][1][FIELD] in (
         loser.content.decode()
     )
+
+
+def test_the_same_csv_import_confirmed_twice_at_once_imports_once(alice_client, alice):
+    preview = alice_client.post(reverse("csv_import"), {"file": csv_file(CSV)}).content.decode()
+    confirm = preview[preview.index('action="' + reverse("csv_import_confirm")) :]
+    confirm = confirm[: confirm.index("</form>")]
+    fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', confirm))
+    assert FIELD in fields
+    responses = race(
+        alice,
+        [(reverse("csv_import_confirm"), fields, {})] * 2,
+        hold="clients_formtoken",
+        cookies=alice_client.cookies,
+    )
+    assert [r.status_code for r in responses] == [302, 302]
+    assert Client.objects.for_owner(alice).filter(ref="acme").count() == 1
+    assert Invoice.objects.for_owner(alice).count() == 2
+    assert Payment.objects.filter(invoice__owner=alice).count() == 2
+
+
+def test_the_same_backup_uploaded_twice_at_once_imports_once(alice, factories):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from clients.backup import backup_dumps, backup_export
+
+    client = factories.client(owner=alice, name="Blue Fox", ref="fox")
+    factories.invoice(client=client, number="F-1", due_on=TODAY - timedelta(days=3))
+    document = backup_dumps(backup_export(owner=alice))
+    client.delete()
+    token = token_make(owner=alice)
+    posts = [
+        (
+            reverse("backup_import"),
+            {"file": SimpleUploadedFile("backup.json", document.encode()), FIELD: token},
+            {},
+        )
+        for _ in range(2)
+    ]
+    responses = race(alice, posts, hold="clients_formtoken")
+    assert [r.status_code for r in responses] == [302, 302]
+    assert Client.objects.for_owner(alice).filter(ref="fox").count() == 1
+    assert Invoice.objects.for_owner(alice).filter(number="F-1").count() == 1
