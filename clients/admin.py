@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from clients.models import AccountItem, Client, ImportJob, Profile, Report, Wording, WorkLog
+from clients.models import (
+    AccountItem,
+    Client,
+    FormToken,
+    ImportJob,
+    Profile,
+    Report,
+    Wording,
+    WorkLog,
+)
 
 
 @admin.register(Profile)
@@ -60,4 +69,10 @@ class ReportAdmin(admin.ModelAdmin):
 class WordingAdmin(admin.ModelAdmin):
     list_display = ["owner", "kind", "language", "updated_at"]
     list_filter = ["kind", "language"]
+    list_select_related = ["owner"]
+
+
+@admin.register(FormToken)
+class FormTokenAdmin(admin.ModelAdmin):
+    list_display = ["owner", "created_at", "result"]
     list_select_related = ["owner"]
