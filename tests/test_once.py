@@ -19,6 +19,7 @@ from tests.test_client_pages import CLIENT_POST, HTMX, WORK_POST
 from tests.test_import_pages import CSV, csv_file
 from tests.test_incident_pages import INCIDENT_POST
 from tests.test_invoice_pages import INVOICE_POST, PAYMENT_POST
+from tests.test_late_fees import terms_set_late  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -223,3 +224,37 @@ def test_a_csv_import_confirm_without_a_token_imports_nothing(browser, alice):
     response = browser.post(reverse("csv_import_confirm"), {"token": preview_token}, follow=True)
     assert EXPIRED in response.content.decode()
     assert not Client.objects.for_owner(alice).exists()
+
+
+def test_after_an_htmx_payment_the_invoice_pages_fresh_form_has_a_new_token(
+    browser, alice, invoice
+):
+    token = token_make(owner=alice)
+    response = browser.post(
+        reverse("payment_create", args=[invoice.pk]), PAYMENT_POST | {FIELD: token}, **HTMX
+    )
+    assert response.status_code == 200
+    fresh = tokens_in(response.content.decode())
+    assert len(fresh) == 1
+    assert fresh != [token]
+    assert token_nonce(fresh[0], owner=alice)
+
+
+def test_the_fee_backfill_confirmed_twice_adds_once_and_says_so(
+    browser,
+    alice,
+    terms_set_late,  # noqa: F811  (the fixture imported above)
+):
+    from invoices.models import LateFee
+
+    page = browser.get(reverse("fees_backfill")).content.decode()
+    [token] = tokens_in(page)
+    post = {"invoice": [i.pk for i in terms_set_late], FIELD: token}
+    first = browser.post(reverse("fees_backfill"), post, follow=True)
+    assert "3 fees added." in first.content.decode()
+    count = LateFee.objects.count()
+    assert count == 3
+    again = browser.post(reverse("fees_backfill"), post, follow=True)
+    assert "This was already saved." in again.content.decode()
+    assert "fees added" not in again.content.decode()
+    assert LateFee.objects.count() == count

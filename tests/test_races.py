@@ -35,11 +35,12 @@ def _needs_postgres():
         skip_or_fail("needs PostgreSQL: two real connections racing")
 
 
-def race(user, posts, *, hold: str, cookies=None):
+def race(user, posts, *, hold: str, cookies=None, update=False):
     """POST each (url, data, headers) from its own thread and connection, all held at
-    their first INSERT INTO `hold` until every one has reached it. Returns the
-    responses in order."""
+    their first INSERT INTO `hold` (UPDATE with `update`) until every one has reached
+    it. Returns the responses in order."""
     all_there = threading.Barrier(len(posts), timeout=10)
+    statement = "UPDATE" if update else "INSERT INTO"
     responses = [None] * len(posts)
 
     def submit(index, url, data, headers):
@@ -47,7 +48,7 @@ def race(user, posts, *, hold: str, cookies=None):
 
         def hold_the_insert(execute, sql, params, many, context):
             nonlocal held
-            if not held and sql.startswith(f'INSERT INTO "{hold}"'):
+            if not held and sql.startswith(f'{statement} "{hold}"'):
                 held = True
                 all_there.wait()
             return execute(sql, params, many, context)
@@ -216,3 +217,23 @@ def test_the_same_backup_uploaded_twice_at_once_imports_once(alice, factories):
     assert [r.status_code for r in responses] == [302, 302]
     assert Client.objects.for_owner(alice).filter(ref="fox").count() == 1
     assert Invoice.objects.for_owner(alice).filter(number="F-1").count() == 1
+
+
+def test_two_clients_renamed_to_one_ref_at_once_keep_one_and_the_other_shows_the_error(
+    alice, factories
+):
+    first = factories.client(owner=alice, name="Blue Fox", ref="blue")
+    second = factories.client(owner=alice, name="Red Fox", ref="red")
+    posts = [
+        (
+            reverse("client_edit", args=[client.pk]),
+            CLIENT_POST | {"name": client.name, "ref": "fox"},
+            HTMX,
+        )
+        for client in (first, second)
+    ]
+    responses = race(alice, posts, hold="clients_client", update=True)
+    assert Client.objects.for_owner(alice).filter(ref="fox").count() == 1
+    assert sorted(r.status_code for r in responses) == [200, 422]
+    loser = next(r for r in responses if r.status_code == 422)
+    assert loser.context["form"].errors["ref"]
