@@ -4,6 +4,7 @@ from clients.models import (
     AccountItem,
     AccountSession,
     Client,
+    FormToken,
     ImportJob,
     Profile,
     Report,
@@ -87,3 +88,9 @@ class VerifiedEmailAdmin(admin.ModelAdmin):
     list_display = ["user", "email", "verified_at"]
     list_select_related = ["user"]
     search_fields = ["email", "user__username"]
+
+
+@admin.register(FormToken)
+class FormTokenAdmin(admin.ModelAdmin):
+    list_display = ["owner", "created_at", "result"]
+    list_select_related = ["owner"]

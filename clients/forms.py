@@ -21,6 +21,7 @@ from clients.models import (
     validate_flat_fee_amounts,
 )
 from clientwatch.money import MAX_AMOUNT, MONEY_MAX_DIGITS, MONEY_TOO_LARGE, currency_choices
+from clientwatch.once import service_error_show
 
 UNKNOWN_CURRENCY = _("“%(value)s” is not a currency we know. Pick one from the list.")
 
@@ -147,11 +148,7 @@ class ServiceModelForm(forms.ModelForm):
 
     def add_service_error(self, error: ValidationError) -> None:
         """Show a service's ValidationError next to the fields it names."""
-        if hasattr(error, "error_dict"):
-            for name, errors in error.error_dict.items():
-                self.add_error(name if name in self.fields else None, errors)
-        else:
-            self.add_error(None, error)
+        service_error_show(self, error)
 
     def save(self, commit: bool = True) -> Any:
         raise NotImplementedError("Write through the app's service functions.")

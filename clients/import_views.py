@@ -27,6 +27,7 @@ from clients import backup, tasks
 from clients.csv_import import CsvDocument, csv_read, explain
 from clients.models import Client, ImportJob, Profile
 from clients.views import HtmxHttpRequest
+from clientwatch.once import already_saved, form_save
 
 BACKUP_PAGE = "clients/import/backup.html"
 JOB_PAGE = "clients/import/import_job.html"
@@ -153,7 +154,16 @@ def backup_upload(request: HtmxHttpRequest) -> HttpResponse:
             # backup_parse has decoded it already, so this cannot fail; the job keeps the
             # text as written (numbers as the file spells them).
             payload = raw.decode("utf-8-sig")
-            return import_now_or_later(request, document, payload=payload, filename=upload.name)
+            done = form_save(
+                request,
+                form,
+                lambda: import_now_or_later(
+                    request, document, payload=payload, filename=upload.name
+                ),
+                once=lambda response: response.url,
+            )
+            if done.repeat or done.ok:
+                return done.repeat or done.value
         except backup.BackupInvalid as invalid:
             problems = invalid.problems
     context = {"form": form, "problems": problems, "max_upload_bytes": MAX_UPLOAD_BYTES}
@@ -280,6 +290,9 @@ def csv_upload(request: HtmxHttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def csv_import_confirm(request: HtmxHttpRequest) -> HttpResponse:
+    # A second click on the same confirm button: the first one's result, not "expired".
+    if (repeat := already_saved(request)) is not None:
+        return repeat
     kept = request.session.get(CSV_SESSION_KEY)
     if not kept or kept["token"] != request.POST.get("token"):
         messages.error(request, _("That preview has expired. Please upload the file again."))
@@ -287,9 +300,18 @@ def csv_import_confirm(request: HtmxHttpRequest) -> HttpResponse:
     del request.session[CSV_SESSION_KEY]
     document = kept["document"]
     try:
-        return import_now_or_later(
-            request, document, payload=json.dumps(document), filename=kept["filename"]
+        done = form_save(
+            request,
+            None,
+            lambda: import_now_or_later(
+                request, document, payload=json.dumps(document), filename=kept["filename"]
+            ),
+            once=lambda response: response.url,
         )
+        if done.error:
+            messages.error(request, done.error)
+            return redirect("csv_import")
+        return done.repeat or done.value
     except backup.BackupInvalid as invalid:
         # Only when the stored data changed since the preview (another import meanwhile).
         problems = explain(invalid.problems, kept["origins"])

@@ -596,3 +596,31 @@ class VerifiedEmail(models.Model):
 
     def __str__(self) -> str:
         return self.email
+
+
+class FormTokenQuerySet(OwnedQuerySet):
+    pass
+
+
+class FormToken(models.Model):
+    """A create form's one-time token, stored when its submission is saved: a second
+    submission of the same form (a double click, a resent request) finds it and goes to
+    what the first one made instead of making it again. See clientwatch/once.py."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="form_tokens"
+    )
+    token = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Where the first submission sent the freelancer: the page of what it made.
+    result = models.CharField(max_length=300, blank=True)
+
+    objects = FormTokenQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "token"], name="form_token_once_per_owner")
+        ]
+
+    def __str__(self) -> str:
+        return f"Form token {self.token[:8]}…"

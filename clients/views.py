@@ -11,7 +11,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import caches
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -42,6 +41,7 @@ from clients.selectors import (
     overdue_by_client,
 )
 from clients.templatetags.clientwatch import fragment_key
+from clientwatch.once import form_save
 from invoices.forms import ClientPaymentForm, InvoiceForm
 from invoices.late_fees import waived_fee_counts
 from redflags.assess import (
@@ -242,14 +242,18 @@ def client_create(request: HtmxHttpRequest) -> HttpResponse:
     form = ClientForm(owner=request.user)
     if request.method == "POST":
         form = ClientForm(request.POST, owner=request.user)
-        if form.is_valid():
-            try:
-                client = services.client_create(owner=request.user, fields=form.service_fields())
-            except ValidationError as exc:
-                form.add_service_error(exc)
-            else:
-                messages.success(request, _("%(name)s added.") % {"name": client.name})
-                return saved(request, reverse("client_detail", args=[client.pk]))
+        done = form_save(
+            request,
+            form,
+            lambda: services.client_create(owner=request.user, fields=form.service_fields()),
+            once=lambda client: reverse("client_detail", args=[client.pk]),
+        )
+        if done.repeat:
+            return done.repeat
+        if done.ok:
+            client = done.value
+            messages.success(request, _("%(name)s added.") % {"name": client.name})
+            return saved(request, reverse("client_detail", args=[client.pk]))
     return form_page(request, "clients/client_form.html", {"form": form})
 
 
@@ -297,14 +301,14 @@ def client_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         # The form fills in its own copy, so a rejected edit leaves the page heading alone.
         form = ClientForm(request.POST, instance=copy(client), owner=request.user)
-        if form.is_valid():
-            try:
-                services.client_update(client=client, fields=form.service_fields())
-            except ValidationError as exc:
-                form.add_service_error(exc)
-            else:
-                messages.success(request, _("Changes to %(name)s saved.") % {"name": client.name})
-                return saved(request, reverse("client_detail", args=[client.pk]))
+        done = form_save(
+            request,
+            form,
+            lambda: services.client_update(client=client, fields=form.service_fields()),
+        )
+        if done.ok:
+            messages.success(request, _("Changes to %(name)s saved.") % {"name": client.name})
+            return saved(request, reverse("client_detail", args=[client.pk]))
     return form_page(request, "clients/client_form.html", {"form": form, "client": client})
 
 
@@ -335,16 +339,19 @@ def work_log_create(request: HtmxHttpRequest, client_pk: int) -> HttpResponse:
     form = WorkLogForm()
     if request.method == "POST":
         form = WorkLogForm(request.POST)
-        if form.is_valid():
-            try:
-                services.work_log_add(client=client, fields=form.service_fields())
-            except ValidationError as exc:
-                form.add_service_error(exc)
-            else:
-                messages.success(request, _("Work logged."))
-                if request.htmx:
-                    return client_changed(request, client, fresh="work")
-                return redirect("client_detail", pk=client.pk)
+        done = form_save(
+            request,
+            form,
+            lambda: services.work_log_add(client=client, fields=form.service_fields()),
+            once=lambda work_log: reverse("client_detail", args=[client.pk]),
+        )
+        if done.repeat:
+            return done.repeat
+        if done.ok:
+            messages.success(request, _("Work logged."))
+            if request.htmx:
+                return client_changed(request, client, fresh="work")
+            return redirect("client_detail", pk=client.pk)
         if request.htmx:
             return inline_form_rejected(request, client, "work", form)
     return render(request, "clients/work_log_form.html", {"client": client, "form": form})
@@ -357,14 +364,14 @@ def work_log_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     form = WorkLogForm(instance=work_log)
     if request.method == "POST":
         form = WorkLogForm(request.POST, instance=copy(work_log))
-        if form.is_valid():
-            try:
-                services.work_log_update(work_log=work_log, fields=form.service_fields())
-            except ValidationError as exc:
-                form.add_service_error(exc)
-            else:
-                messages.success(request, _("Work log saved."))
-                return saved(request, reverse("client_detail", args=[work_log.client_id]))
+        done = form_save(
+            request,
+            form,
+            lambda: services.work_log_update(work_log=work_log, fields=form.service_fields()),
+        )
+        if done.ok:
+            messages.success(request, _("Work log saved."))
+            return saved(request, reverse("client_detail", args=[work_log.client_id]))
     context = {"client": work_log.client, "work_log": work_log, "form": form}
     return form_page(request, "clients/work_log_form.html", context)
 
@@ -409,16 +416,19 @@ def account_item_create(request: HtmxHttpRequest, client_pk: int) -> HttpRespons
     form = AccountItemForm()
     if request.method == "POST":
         form = AccountItemForm(request.POST)
-        if form.is_valid():
-            try:
-                services.account_item_add(client=client, fields=form.service_fields())
-            except ValidationError as exc:
-                form.add_service_error(exc)
-            else:
-                messages.success(request, _("Account added."))
-                if request.htmx:
-                    return _accounts_changed(request, client, AccountItemForm())
-                return redirect("client_detail", pk=client.pk)
+        done = form_save(
+            request,
+            form,
+            lambda: services.account_item_add(client=client, fields=form.service_fields()),
+            once=lambda item: reverse("client_detail", args=[client.pk]),
+        )
+        if done.repeat:
+            return done.repeat
+        if done.ok:
+            messages.success(request, _("Account added."))
+            if request.htmx:
+                return _accounts_changed(request, client, AccountItemForm())
+            return redirect("client_detail", pk=client.pk)
         if request.htmx:
             return _accounts_changed(request, client, form, status=422)
     return render(request, "clients/account_item_form.html", {"client": client, "form": form})
@@ -431,14 +441,14 @@ def account_item_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     form = AccountItemForm(instance=item)
     if request.method == "POST":
         form = AccountItemForm(request.POST, instance=copy(item))
-        if form.is_valid():
-            try:
-                services.account_item_update(account_item=item, fields=form.service_fields())
-            except ValidationError as exc:
-                form.add_service_error(exc)
-            else:
-                messages.success(request, _("Account saved."))
-                return saved(request, reverse("client_detail", args=[item.client_id]))
+        done = form_save(
+            request,
+            form,
+            lambda: services.account_item_update(account_item=item, fields=form.service_fields()),
+        )
+        if done.ok:
+            messages.success(request, _("Account saved."))
+            return saved(request, reverse("client_detail", args=[item.client_id]))
     context = {"client": item.client, "account_item": item, "form": form}
     return form_page(request, "clients/account_item_form.html", context)
 

@@ -10,11 +10,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from clients.services import profile_for
+from clientwatch.once import form_save
 from invoices.late_fees import fee_mark_paid, fee_waive, fees_backfill_apply, fees_backfill_preview
 from invoices.models import LateFee
 from redflags.assess import today_for
@@ -76,9 +78,20 @@ def fees_backfill(request: HttpRequest) -> HttpResponse:
         if not chosen and not left_out:
             messages.error(request, _("Tick at least one invoice to add its fees."))
             return redirect("fees_backfill")
-        added = fees_backfill_apply(
-            owner=request.user, as_of=today, invoice_ids=chosen, left_out_ids=left_out
+        done = form_save(
+            request,
+            None,
+            lambda: fees_backfill_apply(
+                owner=request.user, as_of=today, invoice_ids=chosen, left_out_ids=left_out
+            ),
+            once=lambda added: reverse("fees_backfill"),
         )
+        if done.repeat:
+            return done.repeat
+        if not done.ok:
+            messages.error(request, done.error)
+            return redirect("fees_backfill")
+        added = done.value
         messages.success(
             request,
             ngettext("%(count)d fee added.", "%(count)d fees added.", len(added))

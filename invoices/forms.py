@@ -14,6 +14,7 @@ from clients.models import Client, Profile
 from clients.selectors import open_invoices_for
 from clients.templatetags.clientwatch import money_display
 from clientwatch.formatting import active_locale, format_day
+from clientwatch.once import service_error_show
 from invoices.models import Invoice, Payment
 
 NOT_POSITIVE = _("Enter an amount above zero.")
@@ -157,8 +158,5 @@ class AutopayFailedForm(forms.Form):
         self.fields["failed_on"].widget.attrs["max"] = timezone.localdate().isoformat()
 
     def add_service_error(self, error: ValidationError) -> None:
-        if hasattr(error, "error_dict"):
-            for name, errors in error.error_dict.items():
-                self.add_error(name if name in self.fields else None, errors)
-        else:
-            self.add_error(None, error)
+        """Show a service's ValidationError next to the fields it names."""
+        service_error_show(self, error)

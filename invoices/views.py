@@ -28,6 +28,7 @@ from clients.views import (
     saved,
     timeline_entry_deleted,
 )
+from clientwatch.once import form_save
 from invoices import services
 from invoices.forms import AutopayFailedForm, ClientPaymentForm, InvoiceForm, PaymentForm
 from invoices.models import Invoice, Payment
@@ -125,18 +126,21 @@ def invoice_create(request: HtmxHttpRequest, client_pk: int) -> HttpResponse:
     form = InvoiceForm(owner=request.user, client=client)
     if request.method == "POST":
         form = InvoiceForm(request.POST, owner=request.user, client=client)
-        if form.is_valid():
-            try:
-                invoice = services.invoice_create(
-                    owner=request.user, client=client, fields=form.service_fields()
-                )
-            except ValidationError as exc:
-                form.add_service_error(exc)
-            else:
-                messages.success(request, _("Invoice %(number)s added.") % {"number": invoice})
-                if request.htmx:
-                    return client_changed(request, client, fresh="invoice", money=True)
-                return redirect("client_detail", pk=client.pk)
+        done = form_save(
+            request,
+            form,
+            lambda: services.invoice_create(
+                owner=request.user, client=client, fields=form.service_fields()
+            ),
+            once=lambda invoice: reverse("invoice_detail", args=[invoice.pk]),
+        )
+        if done.repeat:
+            return done.repeat
+        if done.ok:
+            messages.success(request, _("Invoice %(number)s added.") % {"number": done.value})
+            if request.htmx:
+                return client_changed(request, client, fresh="invoice", money=True)
+            return redirect("client_detail", pk=client.pk)
         if request.htmx:
             return inline_form_rejected(request, client, "invoice", form)
     return render(request, "invoices/invoice_form.html", {"client": client, "form": form})
@@ -158,14 +162,14 @@ def invoice_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         form = InvoiceForm(
             request.POST, instance=copy(invoice), owner=request.user, client=invoice.client
         )
-        if form.is_valid():
-            try:
-                services.invoice_update(invoice=invoice, fields=form.service_fields())
-            except ValidationError as exc:
-                form.add_service_error(exc)
-            else:
-                messages.success(request, _("Invoice %(number)s saved.") % {"number": invoice})
-                return saved(request, reverse("invoice_detail", args=[invoice.pk]))
+        done = form_save(
+            request,
+            form,
+            lambda: services.invoice_update(invoice=invoice, fields=form.service_fields()),
+        )
+        if done.ok:
+            messages.success(request, _("Invoice %(number)s saved.") % {"number": invoice})
+            return saved(request, reverse("invoice_detail", args=[invoice.pk]))
     context = {"client": invoice.client, "invoice": invoice, "form": form}
     return form_page(request, "invoices/invoice_form.html", context)
 
@@ -195,18 +199,21 @@ def payment_create(request: HtmxHttpRequest, invoice_pk: int) -> HttpResponse:
     form = PaymentForm(initial={"amount": invoice.balance or None}, receipts=receipts)
     if request.method == "POST":
         form = PaymentForm(request.POST, receipts=receipts)
-        if form.is_valid():
-            try:
-                services.payment_record(
-                    invoice=invoice, send_receipt=form.wants_receipt(), **form.service_fields()
-                )
-            except ValidationError as exc:
-                form.add_service_error(exc)
-            else:
-                messages.success(request, _("Payment recorded."))
-                if request.htmx:
-                    return _invoice_body(request, invoice.pk)
-                return redirect("invoice_detail", pk=invoice.pk)
+        done = form_save(
+            request,
+            form,
+            lambda: services.payment_record(
+                invoice=invoice, send_receipt=form.wants_receipt(), **form.service_fields()
+            ),
+            once=lambda payment: reverse("invoice_detail", args=[invoice.pk]),
+        )
+        if done.repeat:
+            return done.repeat
+        if done.ok:
+            messages.success(request, _("Payment recorded."))
+            if request.htmx:
+                return _invoice_body(request, invoice.pk)
+            return redirect("invoice_detail", pk=invoice.pk)
         if request.htmx:
             return _invoice_body(request, invoice.pk, form, status=422)
     context = {"client": invoice.client, "invoice": invoice, "form": form}
@@ -220,19 +227,26 @@ def client_payment_create(request: HtmxHttpRequest, client_pk: int) -> HttpRespo
     form = ClientPaymentForm(client=client)
     if request.method == "POST":
         form = ClientPaymentForm(request.POST, client=client)
-        if form.is_valid():
+
+        def record() -> Payment:
             fields = form.service_fields()
-            try:
-                services.payment_record(
-                    invoice=fields.pop("invoice"), send_receipt=form.wants_receipt(), **fields
-                )
-            except ValidationError as exc:
-                form.add_service_error(exc)
-            else:
-                messages.success(request, _("Payment recorded."))
-                if request.htmx:
-                    return client_changed(request, client, fresh="payment", money=True)
-                return redirect("client_detail", pk=client.pk)
+            return services.payment_record(
+                invoice=fields.pop("invoice"), send_receipt=form.wants_receipt(), **fields
+            )
+
+        done = form_save(
+            request,
+            form,
+            record,
+            once=lambda payment: reverse("invoice_detail", args=[payment.invoice_id]),
+        )
+        if done.repeat:
+            return done.repeat
+        if done.ok:
+            messages.success(request, _("Payment recorded."))
+            if request.htmx:
+                return client_changed(request, client, fresh="payment", money=True)
+            return redirect("client_detail", pk=client.pk)
         if request.htmx:
             return inline_form_rejected(request, client, "payment", form)
     return render(request, "invoices/payment_form.html", {"client": client, "form": form})
@@ -245,14 +259,14 @@ def payment_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     form = PaymentForm(instance=payment)
     if request.method == "POST":
         form = PaymentForm(request.POST, instance=copy(payment))
-        if form.is_valid():
-            try:
-                services.payment_update(payment=payment, fields=form.service_fields())
-            except ValidationError as exc:
-                form.add_service_error(exc)
-            else:
-                messages.success(request, _("Payment saved."))
-                return saved(request, reverse("invoice_detail", args=[payment.invoice_id]))
+        done = form_save(
+            request,
+            form,
+            lambda: services.payment_update(payment=payment, fields=form.service_fields()),
+        )
+        if done.ok:
+            messages.success(request, _("Payment saved."))
+            return saved(request, reverse("invoice_detail", args=[payment.invoice_id]))
     context = {
         "client": payment.invoice.client,
         "invoice": payment.invoice,
@@ -305,20 +319,20 @@ def invoice_autopay_failed(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Record that the client's autopay did not pay this invoice: reminders may start."""
     invoice = _owned_invoice(request, pk)
     form = AutopayFailedForm(request.POST)
-    if form.is_valid():
-        try:
-            services.invoice_autopay_failed(
-                invoice=invoice, failed_on=form.cleaned_data["failed_on"]
-            )
-        except ValidationError as exc:
-            form.add_service_error(exc)
-        else:
-            messages.success(
-                request,
-                _("Failed autopay payment recorded: reminders for %(number)s run as usual.")
-                % {"number": invoice},
-            )
-            return _invoice_changed(request, invoice.pk)
+    done = form_save(
+        request,
+        form,
+        lambda: services.invoice_autopay_failed(
+            invoice=invoice, failed_on=form.cleaned_data["failed_on"]
+        ),
+    )
+    if done.ok:
+        messages.success(
+            request,
+            _("Failed autopay payment recorded: reminders for %(number)s run as usual.")
+            % {"number": invoice},
+        )
+        return _invoice_changed(request, invoice.pk)
     if form.non_field_errors():
         # Not about the date (e.g. the client is not on autopay): the form may not show.
         messages.error(request, " ".join(form.non_field_errors()))

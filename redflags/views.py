@@ -5,7 +5,6 @@ from pathlib import PurePath
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,6 +20,7 @@ from clients.views import (
     saved,
     timeline_entry_deleted,
 )
+from clientwatch.once import form_save
 from redflags import services
 from redflags.forms import IncidentForm
 from redflags.models import Incident
@@ -39,16 +39,19 @@ def incident_create(request: HtmxHttpRequest, client_pk: int) -> HttpResponse:
     form = IncidentForm()
     if request.method == "POST":
         form = IncidentForm(request.POST, request.FILES)
-        if form.is_valid():
-            try:
-                services.incident_log(client=client, fields=form.service_fields())
-            except ValidationError as exc:
-                form.add_service_error(exc)
-            else:
-                messages.success(request, _("Incident logged."))
-                if request.htmx:
-                    return client_changed(request, client, fresh="incident")
-                return redirect("client_detail", pk=client.pk)
+        done = form_save(
+            request,
+            form,
+            lambda: services.incident_log(client=client, fields=form.service_fields()),
+            once=lambda incident: reverse("client_detail", args=[client.pk]),
+        )
+        if done.repeat:
+            return done.repeat
+        if done.ok:
+            messages.success(request, _("Incident logged."))
+            if request.htmx:
+                return client_changed(request, client, fresh="incident")
+            return redirect("client_detail", pk=client.pk)
         if request.htmx:
             return inline_form_rejected(request, client, "incident", form)
     return render(request, "redflags/incident_form.html", {"client": client, "form": form})
@@ -61,14 +64,14 @@ def incident_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     form = IncidentForm(instance=incident)
     if request.method == "POST":
         form = IncidentForm(request.POST, request.FILES, instance=copy(incident))
-        if form.is_valid():
-            try:
-                services.incident_update(incident=incident, fields=form.service_fields())
-            except ValidationError as exc:
-                form.add_service_error(exc)
-            else:
-                messages.success(request, _("Incident saved."))
-                return saved(request, reverse("client_detail", args=[incident.client_id]))
+        done = form_save(
+            request,
+            form,
+            lambda: services.incident_update(incident=incident, fields=form.service_fields()),
+        )
+        if done.ok:
+            messages.success(request, _("Incident saved."))
+            return saved(request, reverse("client_detail", args=[incident.client_id]))
     context = {"client": incident.client, "incident": incident, "form": form}
     return form_page(request, "redflags/incident_form.html", context)
 

@@ -1,6 +1,8 @@
 import os
 import socket
+from types import SimpleNamespace
 
+import django.test
 import pytest
 
 from tests.factories import (
@@ -55,6 +57,28 @@ def alice(db):
 @pytest.fixture
 def bob(db):
     return UserFactory(username="bob", email="bob@example.com")
+
+
+class FormBrowser(django.test.Client):
+    """The test browser. Like a real one, it posts a create form with the one-time token
+    the form carried when it was shown (clientwatch/once.py): a POST of a dict without
+    one gets a fresh token for the logged-in freelancer. Tests of the token itself give
+    `once` themselves or use django.test.Client."""
+
+    def post(self, path, data=None, *args, **kwargs):
+        from django.contrib.auth import SESSION_KEY
+
+        from clientwatch.once import FIELD, token_make
+
+        user_pk = self.session.get(SESSION_KEY)
+        if isinstance(data, dict) and FIELD not in data and user_pk:
+            data = {**data, FIELD: token_make(owner=SimpleNamespace(pk=user_pk))}
+        return super().post(path, data, *args, **kwargs)
+
+
+@pytest.fixture
+def client():
+    return FormBrowser()
 
 
 @pytest.fixture

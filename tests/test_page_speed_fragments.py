@@ -18,7 +18,7 @@ from invoices.forms import ClientPaymentForm
 from redflags.models import ClientScore
 from redflags.templatetags.charts import lateness_chart, score_chart
 
-SECRETS = re.compile(r'csrfmiddlewaretoken|X-CSRFToken|nonce="')
+SECRETS = re.compile(r'csrfmiddlewaretoken|X-CSRFToken|nonce="|name="once"')
 
 
 @pytest.fixture(autouse=True)
@@ -37,6 +37,7 @@ def kept_fragments() -> list[str]:
 def without_tokens(html: str) -> str:
     html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
     html = re.sub(r'"X-CSRFToken": "[^"]+"', "", html)
+    html = re.sub(r'name="once" value="[^"]+"', "", html)  # each form's one-time token
     return re.sub(r'nonce="[^"]+"', "", html)
 
 
