@@ -21,7 +21,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from clients.backup import CENTS, FORMAT_VERSION, BackupInvalid
+from clients.backup import CENTS, FORMAT_VERSION, MAX_NUMBER_CHARS, BackupInvalid
+from clients.models import Client
+from invoices.models import Invoice, Payment
 
 CLIENT_COLUMNS = {
     # CSV column -> key in the document's client object
@@ -62,11 +64,19 @@ DEFAULTS: Mapping[str, Any] = {
 }
 PREVIEW_ROWS = 50
 
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# ASCII digits only: \d also matches "١٢" and other scripts' digits, which Decimal() reads.
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # A decimal comma is read as a decimal point (semicolon files from European spreadsheets
 # write 1200,50), but only with one or two digits after it: "1,200" could be a thousand.
-_MONEY = re.compile(r"-?\d+(?:[.,]\d{1,2})?")
-_WHOLE = re.compile(r"\d+")
+_MONEY = re.compile(r"-?([0-9]+)(?:[.,][0-9]{1,2})?")
+_WHOLE = re.compile(r"[0-9]+")
+# The model field each money column ends up in: its digits are the limit, checked on the
+# text before Decimal() (which cannot round more than 28 digits to cents).
+MONEY_FIELDS = {
+    "amount": Invoice._meta.get_field("amount"),
+    "paid_amount": Payment._meta.get_field("amount"),
+    "rate": Client._meta.get_field("rate"),
+}
 _PATH = re.compile(
     r"(?P<path>clients\[\d+\](?:\.invoices\[\d+\](?:\.payments\[\d+\])?)?)"
     r"(?:\.(?P<key>\w+))?: (?P<message>.*)",
@@ -346,16 +356,28 @@ class _Reader:
                     pass
             self.problem(row, column, f"not a date (use YYYY-MM-DD): {_show(raw)}")
         elif column in ("amount", "paid_amount", "rate"):
-            if _MONEY.fullmatch(raw):
+            money = _MONEY.fullmatch(raw)
+            model_field = MONEY_FIELDS[column]
+            whole_digits = model_field.max_digits - model_field.decimal_places
+            if money and len(money[1].lstrip("0")) > whole_digits:
+                self.problem(
+                    row, column, f"too large: at most {whole_digits} digits before the point"
+                )
+            elif money:
                 # Written with cents, so "1200" and "1200,00" on two rows are the same amount.
                 return str(Decimal(raw.replace(",", ".")).quantize(CENTS))
-            self.problem(
-                row,
-                column,
-                f"not an amount: {_show(raw)}; write it like 1200.50, without thousands separators",
-            )
+            else:
+                self.problem(
+                    row,
+                    column,
+                    f"not an amount: {_show(raw)}; "
+                    "write it like 1200.50, without thousands separators",
+                )
         elif column == "payment_terms_days":
-            if _WHOLE.fullmatch(raw):
+            if _WHOLE.fullmatch(raw) and len(raw) > MAX_NUMBER_CHARS:
+                self.problem(row, column, f"too many digits ({len(raw)})")
+            elif _WHOLE.fullmatch(raw):
+                # Its range is the model field's, checked by backup_import.
                 return int(raw)
             self.problem(row, column, f"not a whole number of days: {_show(raw)}")
         elif column == "currency":
