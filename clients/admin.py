@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from clients.models import AccountItem, Client, ImportJob, Profile, Report, Wording, WorkLog
+from clients.models import (
+    AccountItem,
+    Client,
+    ImportJob,
+    ImportPreview,
+    Profile,
+    Report,
+    Wording,
+    WorkLog,
+)
 
 
 @admin.register(Profile)
@@ -47,6 +56,13 @@ class ImportJobAdmin(admin.ModelAdmin):
     list_filter = ["state"]
     list_select_related = ["owner"]
     exclude = ["payload"]  # can be megabytes of a freelancer's records
+
+
+@admin.register(ImportPreview)
+class ImportPreviewAdmin(admin.ModelAdmin):
+    list_display = ["owner", "filename", "created_at", "expires_at", "confirmed_at"]
+    list_select_related = ["owner"]
+    exclude = ["document", "origins"]  # a whole file of a freelancer's records
 
 
 @admin.register(Report)
