@@ -110,8 +110,9 @@ def import_preview_confirm(*, owner: AbstractBaseUser, token: str) -> ImportPrev
     else:
         outcome = {"job": done.pk} if isinstance(done, ImportJob) else {"result": asdict(done)}
     # The document is personal data and of no more use: what came of it is the outcome.
+    # The origins stay, to name a background job's problems by row.
     ImportPreview.objects.filter(pk=preview.pk).update(
-        outcome=outcome, confirmed_at=timezone.now(), document={}, origins={}
+        outcome=outcome, confirmed_at=timezone.now(), document={}
     )
     preview.refresh_from_db()
     return preview

@@ -22,14 +22,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clients import backup
-from clients.csv_import import CsvDocument, csv_read
+from clients.csv_import import CsvDocument, csv_read, explain
 from clients.import_previews import (
     import_preview_confirm,
     import_preview_create,
     import_start,
     imports_in_background,
 )
-from clients.models import Client, ImportJob, Profile
+from clients.models import Client, ImportJob, ImportPreview, Profile
 from clients.views import HtmxHttpRequest
 
 BACKUP_PAGE = "clients/import/backup.html"
@@ -159,8 +159,19 @@ def job_stalled(job: ImportJob) -> bool:
 def import_job(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(ImportJob.objects.for_owner(request.user), pk=pk)
     stalled = job_stalled(job)
+    problems = job.problems
+    if job.state == ImportJob.State.FAILED and problems:
+        # A CSV file's job: its problems named by row and column, as its preview names them.
+        origins = (
+            ImportPreview.objects.for_owner(request.user)
+            .filter(outcome__job=job.pk)
+            .values_list("origins", flat=True)
+            .first()
+        )
+        problems = explain(problems, origins) if origins else problems
     context = {
         "job": job,
+        "problems": problems,
         "stalled": stalled,
         "polling": job.state in (ImportJob.State.PENDING, ImportJob.State.RUNNING) and not stalled,
         "result_rows": result_rows(job.result),

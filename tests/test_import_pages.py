@@ -690,3 +690,19 @@ def test_a_preview_left_in_the_session_by_an_older_version_is_dropped(alice_clie
     alice_client.get(reverse("csv_import"))
 
     assert import_views.CSV_SESSION_KEY not in alice_client.session
+
+
+def test_a_large_csv_job_names_its_problems_by_row_and_column(
+    alice_client, alice, factories, settings
+):
+    settings.IMPORT_BACKGROUND_FROM_ROWS = 4
+    preview = alice_client.post(reverse("csv_import"), {"file": csv_file(CSV)})
+    response = alice_client.post(reverse("csv_import_confirm"), {"token": preview_token(preview)})
+    factories.invoice(client=factories.client(owner=alice, ref="initech"), number="A-2")
+    job = ImportJob.objects.get()
+
+    run_import(job.pk)
+
+    page = alice_client.get(response["Location"]).content.decode()
+    assert "row 4, invoice_number: &quot;A-2&quot; is already used by your client" in page
+    assert not Client.objects.for_owner(alice).filter(ref="acme").exists()
