@@ -2,11 +2,13 @@ from django.contrib import admin
 
 from clients.models import (
     AccountItem,
+    AccountSession,
     Client,
     ImportJob,
     ImportPreview,
     Profile,
     Report,
+    VerifiedEmail,
     Wording,
     WorkLog,
 )
@@ -77,3 +79,19 @@ class WordingAdmin(admin.ModelAdmin):
     list_display = ["owner", "kind", "language", "updated_at"]
     list_filter = ["kind", "language"]
     list_select_related = ["owner"]
+
+
+@admin.register(AccountSession)
+class AccountSessionAdmin(admin.ModelAdmin):
+    list_display = ["user", "user_agent", "address", "last_seen", "expire_date"]
+    list_select_related = ["user"]
+    # Deleting a row signs that session out; the key and the data stay out of sight.
+    fields = ["user", "user_agent", "address", "created_at", "last_seen", "expire_date"]
+    readonly_fields = fields
+
+
+@admin.register(VerifiedEmail)
+class VerifiedEmailAdmin(admin.ModelAdmin):
+    list_display = ["user", "email", "verified_at"]
+    list_select_related = ["user"]
+    search_fields = ["email", "user__username"]

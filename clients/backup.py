@@ -34,7 +34,7 @@ from django.utils import timezone
 
 from clients.models import AccountItem, Client, Profile, Wording, WorkLog
 from clientwatch.dates import today_for
-from clientwatch.money import currency_codes
+from clientwatch.money import MONEY_WHOLE_DIGITS, currency_codes
 from invoices.models import Invoice, LateFee, Payment
 from redflags.assess import scores_refresh
 from redflags.models import Incident
@@ -265,9 +265,22 @@ def _decimal_text(value: str, hint: str) -> Decimal:
 def _money(value: Any) -> Decimal:
     # JSON fractions are binary floats to most tools that write them: 0.1 + 0.2 is not 0.3,
     # and an amount can come out a cent off. Whole numbers are exact, so they may stay bare.
+    return _within_money_limits(_any_money(value))
+
+
+def _any_money(value: Any) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise _Bad(f"{_MONEY_HINT}, not {_show(value)}")
     return Decimal(value) if isinstance(value, int) else _decimal_text(value, _MONEY_HINT)
+
+
+def _within_money_limits(money: Decimal) -> Decimal:
+    """The size limit of every money column, with a plain message (decimals beyond two are
+    refused by the model's own validation)."""
+    whole = money.adjusted() + 1 if money else 0
+    if whole > MONEY_WHOLE_DIGITS:
+        raise _Bad(f"at most {MONEY_WHOLE_DIGITS} digits before the decimal point, not {whole}")
+    return money
 
 
 def _amount(value: Any) -> Decimal:
@@ -314,6 +327,41 @@ def _currency(value: Any) -> str:
     if code not in currency_codes():
         raise _Bad(f"unknown currency {_show(value)}; use an ISO 4217 code like EUR or MYR")
     return code
+
+
+def _flat_fee_amounts(value: Any) -> dict[str, str]:
+    """{currency: money}, e.g. {"EUR": "25.00", "IDR": "400000.00"}; stored with cents."""
+    if not isinstance(value, dict):
+        raise _Bad(f'must be an object like {{"EUR": "25.00"}}, not {_show(value)}')
+    amounts: dict[str, str] = {}
+    for code, amount in value.items():
+        currency = _currency(code)
+        try:
+            amounts[currency] = _money_text(_amount(amount))
+        except _Bad as bad:
+            raise _Bad(f"{currency}: {bad}") from None
+    return amounts
+
+
+def _old_flat_fee(data: Any, path: str, currency: Any, problems: _Problems) -> Any:
+    """Backups written before flat fees were set per currency had one `late_fee_flat`: it
+    becomes the amount in `currency` (the freelancer's own, or the client's), as the
+    migration of stored terms did."""
+    if not isinstance(data, dict) or "late_fee_flat" not in data:
+        return data
+    data = dict(data)
+    old = data.pop("late_fee_flat")
+    try:
+        amount = None if old is None else _amount(old)
+    except _Bad as bad:
+        problems.add(f"{path}.late_fee_flat", str(bad))
+        return data
+    if "late_fee_flat_amounts" in data:
+        problems.add(f"{path}.late_fee_flat", "give late_fee_flat_amounts only, not both")
+        return data
+    code = currency.strip().upper() if isinstance(currency, str) else currency
+    data["late_fee_flat_amounts"] = {} if amount is None else {code: str(amount)}
+    return data
 
 
 def _time_zone(value: Any) -> str:
@@ -384,9 +432,10 @@ SETTINGS_FIELDS = (
     _field("digest_enabled", _boolean),
     _field("digest_hour", _whole),
     _field("paper_size", _choice(Profile, "paper_size", "paper size")),
-    _field("late_fee_flat", _nullable(_amount)),
+    _field("late_fee_flat_amounts", _flat_fee_amounts),
     _field("late_fee_percent", _nullable(_percent)),
     _field("late_fee_timing", _choice(Profile, "late_fee_timing", "late fee timing")),
+    _field("late_fees_with_nudge", _boolean),
     _field("late_interest_percent", _nullable(_percent)),
     _field("receipts_enabled", _boolean),
     _field("letter_with_nudge", _boolean),
@@ -432,7 +481,7 @@ CLIENT_FIELDS = (
     _field("autopay", _boolean),
     _field("receipts", _boolean, attr="receipts_enabled"),
     _field("late_fees", _choice(Client, "late_fees", "late fees option")),
-    _field("late_fee_flat", _nullable(_amount)),
+    _field("late_fee_flat_amounts", _flat_fee_amounts),
     _field("late_fee_percent", _nullable(_percent)),
     _field("late_fee_timing", _choice(Client, "late_fee_timing", "late fee timing")),
     _field("late_interest_percent", _nullable(_percent)),
@@ -469,6 +518,9 @@ FEE_FIELDS = (
     _field("paid_on", _nullable(_date)),
     _field("waived_on", _nullable(_date)),
     _field("waive_note", _text),
+    _field("left_out", _boolean),
+    # What a capped fee worked out to: beyond the money limit by its nature.
+    _field("capped_from", _nullable(_any_money)),
 )
 INCIDENT_FIELDS = (
     _field("category", _choice(Incident, "category", "category"), required=True),
@@ -720,6 +772,8 @@ class _Importer:
         self.seen_numbers: dict[str, str] = {}
 
     def settings(self, data: Any) -> None:
+        currency = data.get("currency", self.profile.currency) if isinstance(data, dict) else None
+        data = _old_flat_fee(data, "settings", currency, self.problems)
         extra = (*OLD_WORDING_FIELDS, WORDING_KEY)
         row = _read_row(data, SETTINGS_FIELDS, "settings", self.problems, extra)
         if row is None:
@@ -804,6 +858,8 @@ class _Importer:
         return changed
 
     def client(self, data: Any, path: str) -> None:
+        currency = data.get("currency") if isinstance(data, dict) else None
+        data = _old_flat_fee(data, path, currency, self.problems)
         row = _read_row(data, CLIENT_FIELDS, path, self.problems, CLIENT_LISTS)
         if row is None:
             return
@@ -970,6 +1026,11 @@ class _Importer:
                     f"{fpath}.waived_on",
                     'a fee is either waived or paid, not both; set "waived_on" or "paid_on" '
                     "to null",
+                )
+            if fee.left_out and fee.waived_on is None and not ({"waived_on", "left_out"} & failed):
+                self.problems.add(
+                    f"{fpath}.left_out",
+                    'a fee left out is on record as waived; give its "waived_on" date',
                 )
             if (
                 fee.period_start is not None
@@ -1174,10 +1235,11 @@ def backup_export(*, owner: AbstractBaseUser) -> dict[str, Any]:
             "digest_enabled": profile.digest_enabled,
             "digest_hour": profile.digest_hour,
             "paper_size": profile.paper_size,
-            "late_fee_flat": _money_text(profile.late_fee_flat),
+            "late_fee_flat_amounts": dict(sorted(profile.late_fee_flat_amounts.items())),
             "late_fee_percent": _money_text(profile.late_fee_percent),
             "late_fee_timing": profile.late_fee_timing,
             "late_interest_percent": _money_text(profile.late_interest_percent),
+            "late_fees_with_nudge": profile.late_fees_with_nudge,
             "receipts_enabled": profile.receipts_enabled,
             "letter_with_nudge": profile.letter_with_nudge,
             "letter_with_paused": profile.letter_with_paused,
@@ -1226,7 +1288,7 @@ def _client_data(
         "autopay": client.autopay,
         "receipts": client.receipts_enabled,
         "late_fees": client.late_fees,
-        "late_fee_flat": _money_text(client.late_fee_flat),
+        "late_fee_flat_amounts": dict(sorted(client.late_fee_flat_amounts.items())),
         "late_fee_percent": _money_text(client.late_fee_percent),
         "late_fee_timing": client.late_fee_timing,
         "late_interest_percent": _money_text(client.late_interest_percent),
@@ -1264,6 +1326,8 @@ def _client_data(
                         "paid_on": _date_text(fee.paid_on),
                         "waived_on": _date_text(fee.waived_on),
                         "waive_note": fee.waive_note,
+                        "left_out": fee.left_out,
+                        "capped_from": _money_text(fee.capped_from),
                     }
                     for fee in fees.get(invoice.pk, ())
                 ],

@@ -22,8 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 from clients.backup import CENTS, FORMAT_VERSION, MAX_NUMBER_CHARS, BackupInvalid
-from clients.models import Client
-from invoices.models import Invoice, Payment
+from clientwatch.money import MONEY_WHOLE_DIGITS
 
 CLIENT_COLUMNS = {
     # CSV column -> key in the document's client object
@@ -70,13 +69,6 @@ _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # write 1200,50), but only with one or two digits after it: "1,200" could be a thousand.
 _MONEY = re.compile(r"-?([0-9]+)(?:[.,][0-9]{1,2})?")
 _WHOLE = re.compile(r"[0-9]+")
-# The model field each money column ends up in: its digits are the limit, checked on the
-# text before Decimal() (which cannot round more than 28 digits to cents).
-MONEY_FIELDS = {
-    "amount": Invoice._meta.get_field("amount"),
-    "paid_amount": Payment._meta.get_field("amount"),
-    "rate": Client._meta.get_field("rate"),
-}
 _PATH = re.compile(
     r"(?P<path>clients\[\d+\](?:\.invoices\[\d+\](?:\.payments\[\d+\])?)?)"
     r"(?:\.(?P<key>\w+))?: (?P<message>.*)",
@@ -356,22 +348,23 @@ class _Reader:
                     pass
             self.problem(row, column, f"not a date (use YYYY-MM-DD): {_show(raw)}")
         elif column in ("amount", "paid_amount", "rate"):
-            money = _MONEY.fullmatch(raw)
-            model_field = MONEY_FIELDS[column]
-            whole_digits = model_field.max_digits - model_field.decimal_places
-            if money and len(money[1].lstrip("0")) > whole_digits:
+            whole = len(re.split(r"[.,]", raw.lstrip("-"))[0].lstrip("0"))
+            if _MONEY.fullmatch(raw) and whole > MONEY_WHOLE_DIGITS:
                 self.problem(
-                    row, column, f"too large: at most {whole_digits} digits before the point"
+                    row,
+                    column,
+                    f"too large: {_show(raw)}; at most {MONEY_WHOLE_DIGITS} digits before "
+                    "the decimal point",
                 )
-            elif money:
+            elif _MONEY.fullmatch(raw):
                 # Written with cents, so "1200" and "1200,00" on two rows are the same amount.
                 return str(Decimal(raw.replace(",", ".")).quantize(CENTS))
             else:
                 self.problem(
                     row,
                     column,
-                    f"not an amount: {_show(raw)}; "
-                    "write it like 1200.50, without thousands separators",
+                    f"not an amount: {_show(raw)}; write it like 1200.50, without thousands "
+                    "separators",
                 )
         elif column == "payment_terms_days":
             if _WHOLE.fullmatch(raw) and len(raw) > MAX_NUMBER_CHARS:

@@ -20,10 +20,12 @@ from typing import Any
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.text import slugify
 
-from clients.models import AccountItem, Client, Wording, WorkLog
+from clients.models import AccountItem, Client, Profile, VerifiedEmail, Wording, WorkLog
 from clients.services import (
     account_item_add,
     client_create,
@@ -58,6 +60,9 @@ PROFILE = {
     "target_hourly_rate": Decimal("75.00"),
     "default_payment_terms_days": 14,
     "time_zone": "Europe/Amsterdam",
+    "signature_name": "Sanne de Vries",
+    "reply_to_email": "sanne@lytse-studio.example",
+    "language": "fy",
 }
 
 # In each client language: a client reads them only in their own (clients.wording).
@@ -69,6 +74,25 @@ PAYMENT_INSTRUCTIONS = {
     "fi": f"Tilisiirto tilille {DEMO_IBAN}, viestiksi laskun numero.",
     "fy": f"Oermeitsje nei {DEMO_IBAN}, mei it faktuernûmer derby.",
 }
+
+
+def demo_logo() -> ContentFile:
+    """Lytse Studio's logo, drawn here (a PNG) so the demo's letters show one."""
+    from io import BytesIO
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    image = Image.new("RGB", (360, 120), "white")
+    draw = ImageDraw.Draw(image)
+    draw.rounded_rectangle((4, 4, 116, 116), radius=24, fill="#1f6f78")
+    font = ImageFont.load_default(size=44)
+    draw.text((60, 60), "LS", fill="white", font=font, anchor="mm")
+    draw.text(
+        (136, 60), "Lytse Studio", fill="#1f2933", font=ImageFont.load_default(size=34), anchor="lm"
+    )
+    buffer = BytesIO()
+    image.save(buffer, format="PNG")
+    return ContentFile(buffer.getvalue(), name="logo.png")
 
 
 class DemoRefused(Exception):
@@ -1048,7 +1072,10 @@ def demo_seed(
                 f'User "{username}" does not look like a demo account (staff, superuser or a '
                 "real email address); not deleting it."
             )
+        old_logo = Profile.objects.filter(user=existing).values_list("logo", flat=True).first()
         existing.delete()  # cascades to the profile, clients and everything under them
+        if old_logo:  # files are no part of the transaction: only once the delete holds
+            transaction.on_commit(lambda: default_storage.delete(old_logo))
 
     user = user_model.objects.create_user(
         username=username,
@@ -1057,11 +1084,12 @@ def demo_seed(
         first_name="Sanne",
         last_name="de Vries",
     )
-    profile_update(profile=profile_for(user), fields=PROFILE)
+    profile_update(profile=profile_for(user), fields={**PROFILE, "logo": demo_logo()})
     for language, text in PAYMENT_INSTRUCTIONS.items():
         wording_save(
             owner=user, kind=Wording.Kind.PAYMENT_INSTRUCTIONS, language=language, text=text
         )
+    VerifiedEmail.objects.create(user=user, email=email)  # the demo may send its reminders
 
     clients: list[Client] = []
     for plan in demo_plan(as_of):

@@ -16,6 +16,7 @@ from clients.models import AccountItem, Client, Profile
 from clients.wording import FAREWELL_KINDS, wording_text
 from clientwatch.formatting import active_locale, format_day
 from redflags.assess import client_score_refresh
+from redflags.rules.wording import farewell_reason
 
 LETTER_MAX = 10_000
 
@@ -53,13 +54,26 @@ def _on_page(day: date) -> str:
     return format_day(day, active_locale(), "medium")
 
 
+def farewell_reasons(rules: Iterable[str]) -> list[str]:
+    """What the letter tells the client about these reasons (rule ids), in the active
+    language: each said once, in the order given; reasons it has no words for are left out."""
+    sentences: list[str] = []
+    for rule in rules:
+        msgid = farewell_reason(rule)
+        if msgid is not None and (sentence := _(msgid)) not in sentences:
+            sentences.append(sentence)
+    return sentences
+
+
 def farewell_draft(
     *, client: Client, profile: Profile, tone: Tone, reasons: Iterable[str], end_on: date
 ) -> str:
-    """A first draft of the farewell letter, in the client's language where one exists."""
+    """A first draft of the farewell letter, in the client's language where one exists.
+
+    `reasons` are rule ids: the letter lists what it says to the client about each, never
+    the dashboard's titles."""
     context = {
         "client": client,
-        "reasons": list(reasons),
         "end_on": format_day(end_on, client.language),
         "freelancer_name": profile.signature,
         # In place of the tone's closing sentence; only a text in the client's language.
@@ -68,6 +82,7 @@ def farewell_draft(
         ),
     }
     with translation.override(client.language):
+        context["reasons"] = farewell_reasons(reasons)
         text = render_to_string(f"clients/exit/letter_{tone}.txt", context)
     return "\n".join(line.rstrip() for line in text.strip().splitlines()) + "\n"
 

@@ -56,10 +56,11 @@ class DropForm(forms.Form):
         initial=True,
     )
 
-    def __init__(self, *args, client: Client, reasons: list[str], **kwargs):
+    def __init__(self, *args, client: Client, reasons: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["reasons"].choices = [(r, r) for r in reasons]
-        self.fields["reasons"].initial = reasons
+        # (rule id, title): the letter words each ticked reason for the client by its id.
+        self.fields["reasons"].choices = reasons
+        self.fields["reasons"].initial = [rule for rule, _title in reasons]
         # Only this client's accounts, never another's (the form's own choice list).
         self.fields["handed_over"].queryset = client.account_items.filter(handed_over=False)
 

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -15,13 +16,20 @@ from clients.exit_forms import DropForm
 from clients.models import Client, Report
 from clients.reports import report_request
 from clients.services import profile_for
+from clientwatch.checks import language_translated
 from invoices.models import Invoice
+from invoices.reminder_views import language_name
 from redflags.assess import assess_clients, today_for
+from redflags.translation import rule_text
+
+# A sentence of both letters: if the client's language lacks it, the letter is English.
+LETTER_MSGID = "Dear %(name)s,"
 
 
-def _reasons(request: HttpRequest, client: Client) -> list[str]:
+def _reasons(request: HttpRequest, client: Client) -> list[tuple[str, str]]:
+    """(rule id, title in the freelancer's language) for each current reason."""
     assessment = assess_clients(request.user, as_of=today_for(request.user), client_ids=[client.pk])
-    return [reason.title for reason in assessment[client.pk].reasons]
+    return [(reason.rule, rule_text(reason.title)) for reason in assessment[client.pk].reasons]
 
 
 def _owed(client: Client) -> dict[str, Decimal]:
@@ -80,7 +88,10 @@ def client_drop_view(request: HttpRequest, pk: int) -> HttpResponse:
     today = today_for(request.user)
     try:
         end_on = exit_date(When(data["when"]), today=today, on=data.get("end_on"))
-        reason = "; ".join([*data["reasons"], data["reason_note"]]).strip("; ")
+        # The internal record keeps the titles as the freelancer read them.
+        titles = dict(reasons)
+        said = [titles[rule] for rule in data["reasons"]]
+        reason = "; ".join([*said, data["reason_note"]]).strip("; ")
         client_drop(
             client=client,
             reason=reason,
@@ -119,6 +130,8 @@ def _render(request, client, form, status=200):
             "form": form,
             "owed": _owed(client),
             "accounts_in_hand": accounts_in_hand,
+            "letter_translated": language_translated(client.language, LETTER_MSGID),
+            "language_name": language_name(client.language),
         },
         status=status,
     )
@@ -130,7 +143,7 @@ def report_create(request: HttpRequest, client_pk: int, kind: str) -> HttpRespon
     client = get_object_or_404(Client.objects.for_owner(request.user), pk=client_pk)
     if kind not in Report.Kind.values:
         raise Http404
-    report = report_request(client=client, kind=kind)
+    report = report_request(client=client, kind=kind, language=translation.get_language() or "")
     return redirect("report_detail", pk=report.pk)
 
 

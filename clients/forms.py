@@ -4,6 +4,7 @@ Forms validate and hand `service_fields()` to a service; they never save. `owner
 `client` are never form fields: views take them from the URL and the logged-in user.
 """
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -17,10 +18,81 @@ from clients.models import (
     LateFeeTiming,
     Profile,
     WorkLog,
+    validate_flat_fee_amounts,
 )
-from clientwatch.money import currency_choices
+from clientwatch.money import MAX_AMOUNT, MONEY_MAX_DIGITS, MONEY_TOO_LARGE, currency_choices
 
 UNKNOWN_CURRENCY = _("“%(value)s” is not a currency we know. Pick one from the list.")
+
+
+class FlatFeesField(forms.CharField):
+    """A flat late fee per currency, one per line: "EUR 25" or "IDR 400000.00". Cleans to
+    the stored map {"EUR": "25.00", ...}; an empty field means no flat fee at all."""
+
+    widget = forms.Textarea(attrs={"rows": 3})
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("label", _("Flat late fee per currency"))
+        kwargs.setdefault(
+            "help_text",
+            _(
+                "One per line: the currency, then the amount, e.g. “EUR 25” or “IDR 400000”. "
+                "An invoice in a currency not listed gets no flat fee."
+            ),
+        )
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, dict):
+            return "\n".join(f"{code} {amount}" for code, amount in sorted(value.items()))
+        return value
+
+    def to_python(self, value: Any) -> dict[str, str]:
+        if isinstance(value, dict):
+            return value
+        text = super().to_python(value)
+        amounts: dict[str, str] = {}
+        for line in text.replace(";", "\n").splitlines():
+            parts = line.split()
+            if not parts:
+                continue
+            if len(parts) != 2 or not parts[0].isalpha():
+                raise ValidationError(
+                    _(
+                        "Write each flat fee as a currency and an amount, e.g. “EUR 25”, "
+                        "not “%(line)s”."
+                    ),
+                    code="invalid_flat_fee",
+                    params={"line": line.strip()},
+                )
+            code = parts[0].upper()
+            if code in amounts:
+                raise ValidationError(
+                    _("%(currency)s is listed twice."),
+                    code="invalid_flat_fee",
+                    params={"currency": code},
+                )
+            try:
+                amount = Decimal(parts[1])
+            except ArithmeticError:
+                amount = None
+            if amount is None or not amount.is_finite():
+                raise ValidationError(
+                    _("“%(amount)s” is not an amount; write it like 25.00."),
+                    code="invalid_flat_fee",
+                    params={"amount": parts[1]},
+                )
+            # Written with cents, as every amount is stored; more decimals are left for
+            # the validation to refuse.
+            cents = amount.quantize(Decimal("0.01")) if abs(amount) <= MAX_AMOUNT else amount
+            amounts[code] = str(cents if cents == amount else amount)
+        return amounts
+
+    def validate(self, value: dict[str, str]) -> None:
+        if self.required and not value:
+            raise ValidationError(self.error_messages["required"], code="required")
+        validate_flat_fee_amounts(value)
 
 
 class DateInput(forms.DateInput):
@@ -52,6 +124,11 @@ class ServiceModelForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", f"{self.id_prefix}-%s")
         super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.DecimalField) and field.max_digits == MONEY_MAX_DIGITS:
+                # One plain sentence instead of Django's count of digits "in total".
+                for code in ("max_digits", "max_whole_digits"):
+                    field.error_messages[code] = MONEY_TOO_LARGE
 
     def service_fields(self) -> dict[str, Any]:
         """The cleaned model fields, ready for `setattr` in a service."""
@@ -83,6 +160,7 @@ class ServiceModelForm(forms.ModelForm):
 class ClientForm(ServiceModelForm):
     id_prefix = "client"
     currency = currency_field()
+    late_fee_flat_amounts = FlatFeesField(label=_("This client's flat late fee per currency"))
 
     class Meta:
         model = Client
@@ -108,7 +186,7 @@ class ClientForm(ServiceModelForm):
             "autopay",
             "receipts_enabled",
             "late_fees",
-            "late_fee_flat",
+            "late_fee_flat_amounts",
             "late_fee_percent",
             "late_fee_timing",
             "late_interest_percent",
@@ -132,6 +210,7 @@ class ClientForm(ServiceModelForm):
             # A new client starts from the freelancer's own defaults.
             profile = Profile.objects.for_user(owner)
             self.initial.setdefault("currency", profile.currency)
+            self.initial.setdefault("language", profile.language)
             self.initial.setdefault("payment_terms_days", profile.default_payment_terms_days)
         self.fields["ref"].required = False
         # Settings added later than most forms and scripts posting here: absent means default.
@@ -150,7 +229,7 @@ class ClientForm(ServiceModelForm):
         data = super().clean()
         data["late_fees"] = data.get("late_fees") or LateFeeChoice.DEFAULT
         data["late_fee_timing"] = data.get("late_fee_timing") or LateFeeTiming.ONCE
-        own_terms = ("late_fee_flat", "late_fee_percent", "late_interest_percent")
+        own_terms = ("late_fee_flat_amounts", "late_fee_percent", "late_interest_percent")
         if data.get("late_fees") == LateFeeChoice.CUSTOM and not any(
             data.get(name) for name in own_terms
         ):

@@ -1,6 +1,8 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.sessions.base_session import AbstractBaseSession
+from django.core.exceptions import ValidationError
 from django.core.validators import (
     MaxValueValidator,
     MinValueValidator,
@@ -11,10 +13,54 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from clientwatch.money import validate_currency
+from clientwatch.money import MAX_AMOUNT, MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS, validate_currency
 from clientwatch.tenancy import OwnedQuerySet
 
 LANGUAGE_CHOICES = settings.LANGUAGES
+
+
+def flat_fee_amounts(value: object) -> dict[str, Decimal]:
+    """The stored {currency: amount} map as Decimals; raises ValueError on anything else."""
+    if not isinstance(value, dict):
+        raise ValueError("not a map of currency to amount")
+    amounts = {}
+    for code, amount in value.items():
+        if not isinstance(code, str) or not isinstance(amount, str | int):
+            raise ValueError(f"{code!r}: {amount!r}")
+        try:
+            amounts[code] = Decimal(amount)
+        except ArithmeticError:
+            raise ValueError(f"{code}: {amount!r} is not an amount") from None
+    return amounts
+
+
+def validate_flat_fee_amounts(value: object) -> None:
+    """Each key an ISO 4217 code in use, each amount more than 0 within the money limits."""
+    try:
+        amounts = flat_fee_amounts(value)
+    except ValueError as exc:
+        raise ValidationError(
+            _("Give a flat fee as currency and amount, e.g. EUR 25.00: %(problem)s"),
+            code="invalid_flat_fee",
+            params={"problem": str(exc)},
+        ) from None
+    for code, amount in amounts.items():
+        validate_currency(code)
+        exponent = amount.as_tuple().exponent
+        if (
+            not amount.is_finite()
+            or amount <= 0
+            or amount > MAX_AMOUNT
+            or (isinstance(exponent, int) and exponent < -MONEY_DECIMAL_PLACES)
+        ):
+            raise ValidationError(
+                _(
+                    "The flat fee in %(currency)s must be more than 0, with at most 15 digits "
+                    "before the decimal point and 2 after it, not %(amount)s."
+                ),
+                code="invalid_flat_fee",
+                params={"currency": code, "amount": amount},
+            )
 
 
 class LateFeeTiming(models.TextChoices):
@@ -26,14 +72,14 @@ class LateFeeTerms(models.Model):
     """Late fees and interest: all blank (none) by default. The freelancer's terms live on
     the profile; a client follows them, has none, or its own (see invoices.fees)."""
 
-    late_fee_flat = models.DecimalField(
-        _("flat late fee"),
-        max_digits=10,
-        decimal_places=2,
-        null=True,
+    # {currency: amount as text}, e.g. {"EUR": "25.00", "IDR": "400000.00"}: 25 means
+    # something else in every currency, so an invoice in one not listed gets no flat fee.
+    late_fee_flat_amounts = models.JSONField(
+        _("flat late fee per currency"),
+        default=dict,
         blank=True,
-        validators=[MinValueValidator(Decimal("0.01"))],
-        help_text=_("A fixed amount, in the invoice's currency. Blank: none."),
+        validators=[validate_flat_fee_amounts],
+        help_text=_("A fixed amount for invoices in each currency. None set: no flat fee."),
     )
     late_fee_percent = models.DecimalField(
         _("late fee as a percentage"),
@@ -64,6 +110,10 @@ class LateFeeTerms(models.Model):
         abstract = True
 
 
+def logo_upload_to(profile: "Profile", filename: str) -> str:
+    return f"logos/{profile.user_id}/{filename}"
+
+
 class ProfileManager(models.Manager):
     def for_user(self, user) -> "Profile":
         profile, _ = self.get_or_create(user=user)
@@ -81,13 +131,39 @@ class Profile(LateFeeTerms):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
     )
     business_name = models.CharField(max_length=120, blank=True)
+    signature_name = models.CharField(
+        _("name to sign with"),
+        max_length=120,
+        blank=True,
+        help_text=_("How your emails and letters are signed. Blank: your business name."),
+    )
+    reply_to_email = models.EmailField(
+        _("reply-to address"),
+        max_length=254,
+        blank=True,
+        help_text=_("Where your clients' replies go. Blank: your account email."),
+    )
+    logo = models.FileField(
+        _("logo"),
+        upload_to=logo_upload_to,
+        blank=True,
+        max_length=300,
+        help_text=_("Printed at the top of your letters, statements and reports."),
+    )
+    language = models.CharField(
+        _("your language"),
+        max_length=5,
+        choices=LANGUAGE_CHOICES,
+        default="en",
+        help_text=_("For these pages, and the first choice for a new client."),
+    )
     business_details = models.TextField(
         max_length=1000, blank=True, help_text=_("Address, tax number: printed on reports.")
     )
     currency = models.CharField(max_length=3, default="EUR", validators=[validate_currency])
     target_hourly_rate = models.DecimalField(
-        max_digits=10,
-        decimal_places=2,
+        max_digits=MONEY_MAX_DIGITS,
+        decimal_places=MONEY_DECIMAL_PLACES,
         null=True,
         blank=True,
         validators=[MinValueValidator(Decimal("0.01"))],
@@ -145,8 +221,20 @@ class Profile(LateFeeTerms):
 
     @property
     def signature(self) -> str:
-        """The name the freelancer signs with: business name, full name or user name."""
-        return self.business_name or self.user.get_full_name() or self.user.get_username()
+        """The name the freelancer signs with: their own choice, else the business name,
+        full name or user name."""
+        return (
+            self.signature_name
+            or self.business_name
+            or self.user.get_full_name()
+            or self.user.get_username()
+        )
+
+    @property
+    def letterhead_name(self) -> str:
+        """Who a client hears from (letterheads, the sender of emails): the business,
+        else the person signing."""
+        return self.business_name or self.signature
 
 
 class WordingQuerySet(OwnedQuerySet):
@@ -252,8 +340,8 @@ class Client(LateFeeTerms):
     currency = models.CharField(max_length=3, default="EUR", validators=[validate_currency])
     billing_mode = models.CharField(max_length=10, choices=Billing.choices, default=Billing.HOURLY)
     rate = models.DecimalField(
-        max_digits=10,
-        decimal_places=2,
+        max_digits=MONEY_MAX_DIGITS,
+        decimal_places=MONEY_DECIMAL_PLACES,
         default=Decimal("0"),
         validators=[MinValueValidator(Decimal("0"))],
         help_text=_("Hourly rate, fixed fee or monthly retainer, per billing mode."),
@@ -493,6 +581,9 @@ class Report(models.Model):
     state = models.CharField(max_length=10, choices=State.choices, default=State.RENDERING)
     pdf = models.FileField(upload_to=report_upload_to, blank=True, max_length=300)
     error = models.CharField(max_length=500, blank=True)
+    # The freelancer's language when they asked for it: the internal record is theirs to
+    # read, the handover report is in the client's. Blank: the default language.
+    language = models.CharField(max_length=10, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -503,3 +594,41 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for {self.client_id}"
+
+
+class AccountSession(AbstractBaseSession):
+    """A login session, kept in the database with whose it is and where it was last used,
+    so the Security page can list an account's sessions and end any of them (deleting the
+    row is the sign-out: the next request with that cookie finds no session)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="account_sessions",
+    )
+    user_agent = models.CharField(max_length=300, blank=True)
+    address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_seen = models.DateTimeField(null=True, blank=True)
+
+    @classmethod
+    def get_session_store_class(cls):
+        from clientwatch.sessions import SessionStore
+
+        return SessionStore
+
+
+class VerifiedEmail(models.Model):
+    """The address an account proved it reads, by opening the link mailed to it. The account
+    counts as verified while this is still its email (changing the email needs a new link)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="verified_email"
+    )
+    email = models.EmailField()
+    verified_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.email

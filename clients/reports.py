@@ -4,6 +4,7 @@
 function from HTML to PDF bytes (WeasyPrint), so rendering can run in a task or a request.
 """
 
+import base64
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -28,6 +29,23 @@ from redflags.assess import client_facts, lateness_bars, score_history
 from redflags.models import Incident
 
 STATIC = Path(settings.BASE_DIR) / "static"
+_LOGO_TYPES = {".png": "image/png", ".jpg": "image/jpeg"}
+
+
+def letterhead_logo(profile: Profile) -> str:
+    """The freelancer's logo as a data: URL, or "" without one. Inlined so rendering reads
+    nothing from storage (it may be a private bucket) and stays a function of its HTML."""
+    if not profile.logo:
+        return ""
+    mimetype = _LOGO_TYPES.get(Path(profile.logo.name).suffix)
+    if mimetype is None:
+        return ""
+    try:
+        with profile.logo.open("rb") as handle:
+            data = handle.read()
+    except FileNotFoundError:
+        return ""  # a letter without its logo beats no letter
+    return f"data:{mimetype};base64,{base64.b64encode(data).decode('ascii')}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +129,8 @@ def report_context(client: Client, *, internal: bool, as_of: date | None = None)
         "client": client,
         "profile": profile,
         "freelancer_name": profile.signature,
+        "letterhead_name": profile.letterhead_name,
+        "logo": letterhead_logo(profile),
         "payment_instructions": wording_text(
             owner_id=owner.pk, kind=Kind.PAYMENT_INSTRUCTIONS, language=text_language
         ),
@@ -156,12 +176,12 @@ def report_context(client: Client, *, internal: bool, as_of: date | None = None)
 
 
 def report_html(context: dict) -> str:
-    # Times (when it was made, when reminders went out) on the freelancer's clock, also
-    # when a worker renders it.
-    with (
-        translation.override(context["language"] if not context["internal"] else None),
-        zone_active(context["profile"]),
-    ):
+    """The handover report in the client's language; the internal record in the
+    freelancer's (`ui_language`, else the default). Times (when it was made, when reminders
+    went out) on the freelancer's clock, also when a worker renders it."""
+    ui_language = context.get("ui_language") or None
+    language = ui_language if context["internal"] else context["language"]
+    with translation.override(language), zone_active(context["profile"]):
         return render_to_string("clients/exit/report.html", context)
 
 
@@ -172,8 +192,11 @@ def html_to_pdf(html: str) -> bytes:
     return HTML(string=html, base_url=str(STATIC)).write_pdf()
 
 
-def report_pdf(client: Client, *, internal: bool, as_of: date | None = None) -> bytes:
-    return html_to_pdf(report_html(report_context(client, internal=internal, as_of=as_of)))
+def report_pdf(
+    client: Client, *, internal: bool, as_of: date | None = None, ui_language: str = ""
+) -> bytes:
+    context = report_context(client, internal=internal, as_of=as_of)
+    return html_to_pdf(report_html(context | {"ui_language": ui_language}))
 
 
 # Above this many rows the PDF renders in the background; below, in the request.
@@ -185,9 +208,12 @@ def report_rows(client: Client) -> int:
 
 
 @transaction.atomic
-def report_request(*, client: Client, kind: str) -> Report:
-    """Start a report: small histories render now, long ones in a Celery task."""
-    report = Report.objects.create(client=client, kind=kind)
+def report_request(*, client: Client, kind: str, language: str = "") -> Report:
+    """Start a report: small histories render now, long ones in a Celery task. `language`
+    is the freelancer's, for the internal record."""
+    report = Report(client=client, kind=kind, language=language)
+    report.full_clean()
+    report.save()
     if report_rows(client) <= RENDER_INLINE_MAX_ROWS:
         report_render(report_id=report.pk)
         report.refresh_from_db()
@@ -205,7 +231,12 @@ def report_render(*, report_id: int) -> None:
         return
     as_of = today_for(report.client.owner)  # one date for the document and its name
     try:
-        data = report_pdf(report.client, internal=report.kind == Report.Kind.INTERNAL, as_of=as_of)
+        data = report_pdf(
+            report.client,
+            internal=report.kind == Report.Kind.INTERNAL,
+            as_of=as_of,
+            ui_language=report.language,
+        )
     except Exception as exc:  # a broken render must show on the page, not spin for ever
         Report.objects.filter(pk=report_id).update(state=Report.State.FAILED, error=str(exc)[:500])
         raise

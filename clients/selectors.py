@@ -27,6 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clients.models import AccountItem, Client, WorkLog
+from clientwatch.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
 from invoices.models import Invoice, InvoiceStatus, Payment, Reminder
 from redflags.models import ClientScore, Incident
 
@@ -38,7 +39,7 @@ TIMELINE_PAGE_SIZE = 25
 TIMELINE_MAX_PAGE = 40  # "show more" stops at 1,000 entries; older history is in the exports
 
 _NO_DATE = date(1, 1, 1)  # stands in for "never" inside GREATEST, which NULL would poison on SQLite
-_MONEY = DecimalField(max_digits=14, decimal_places=2)
+_MONEY = DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES)
 
 
 # Dashboard
@@ -167,6 +168,7 @@ class DashboardRow:
     currency: str
     overdue: tuple[tuple[str, Decimal], ...]
     oldest_overdue_on: date | None
+    in_dispute: tuple[tuple[str, Decimal], ...]  # from the stored assessment
     recent_incidents: int
     last_activity_on: date | None
     scored: bool
@@ -214,6 +216,7 @@ def dashboard_row_values(
                 currency=client.currency,
                 overdue=tuple(overdue.get(client.pk, ())),
                 oldest_overdue_on=client.oldest_overdue_on,
+                in_dispute=tuple(score.disputed_amounts) if score else (),
                 recent_incidents=client.recent_incidents,
                 last_activity_on=client.last_activity_on,
                 scored=score is not None,
@@ -227,14 +230,34 @@ def dashboard_row_values(
     return values
 
 
+@dataclass(frozen=True)
+class MoneyAtRisk:
+    """Across all the owner's clients, per currency: overdue, and in dispute apart."""
+
+    overdue: list[tuple[str, Decimal]]
+    in_dispute: list[tuple[str, Decimal]]
+
+    def __bool__(self) -> bool:
+        return bool(self.overdue or self.in_dispute)
+
+
+def money_at_risk_with_disputes(*, owner: AbstractBaseUser) -> MoneyAtRisk:
+    """Overdue and disputed balances across all the owner's clients, per currency, from
+    the stored assessments (which the dashboard brings up to date first): one query, one
+    row per client."""
+    overdue: dict[str, Decimal] = defaultdict(Decimal)
+    disputed: dict[str, Decimal] = defaultdict(Decimal)
+    for late, in_dispute in ClientScore.objects.for_owner(owner).values_list("overdue", "disputed"):
+        for currency, amount in late.items():
+            overdue[currency] += Decimal(amount)
+        for currency, amount in in_dispute.items():
+            disputed[currency] += Decimal(amount)
+    return MoneyAtRisk(sorted(overdue.items()), sorted(disputed.items()))
+
+
 def money_at_risk(*, owner: AbstractBaseUser) -> list[tuple[str, Decimal]]:
-    """Overdue balance across all the owner's clients, per currency, from the stored
-    assessments (which the dashboard brings up to date first): one row per client."""
-    totals: dict[str, Decimal] = defaultdict(Decimal)
-    for overdue in ClientScore.objects.for_owner(owner).values_list("overdue", flat=True):
-        for currency, amount in overdue.items():
-            totals[currency] += Decimal(amount)
-    return sorted(totals.items())
+    """The overdue part of `money_at_risk_with_disputes`."""
+    return money_at_risk_with_disputes(owner=owner).overdue
 
 
 def overdue_by_client(

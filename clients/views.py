@@ -39,7 +39,7 @@ from clients.selectors import (
     clients_for_dashboard,
     dashboard_row_values,
     dashboard_rows,
-    money_at_risk,
+    money_at_risk_with_disputes,
     overdue_by_client,
 )
 from clients.templatetags.clientwatch import fragment_key
@@ -227,7 +227,7 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
         "verdicts": ClientScore.Verdict.choices,
         "recent_days": RECENT_INCIDENT_DAYS,
         "show_dropped": show_dropped,
-        "money_at_risk": money_at_risk(owner=request.user),
+        "money_at_risk": money_at_risk_with_disputes(owner=request.user),
     }
     template = "clients/dashboard.html#client_list" if request.htmx else "clients/dashboard.html"
     return render(request, template, context)

@@ -30,6 +30,7 @@ from clients.wording import (
     wording_save,
 )
 from clients.wording_forms import WordingForm
+from clientwatch.checks import language_translated
 from invoices.models import Invoice, Stage
 from invoices.reminders import reminder_render
 
@@ -162,6 +163,8 @@ def _page(
                 (code, translation.get_language_info(code)["name_translated"]) for code in LANGUAGES
             ],
             "sections": sections,
+            # Without a catalogue the previews, and what the clients get, are English.
+            "translated": language_translated(language),
             "payment_missing": payment_instructions_missing(
                 owner=request.user, languages=[language]
             ),

@@ -1,10 +1,23 @@
+import io
+import zoneinfo
+from functools import cache
+from typing import Any
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from PIL import Image, UnidentifiedImageError
 
+from clients.forms import UNKNOWN_CURRENCY, FlatFeesField
 from clients.models import LateFeeTiming, Profile
+from clients.wording import Kind, wording_limit, wording_text
 from clientwatch.money import currency_choices
+from redflags.forms import EvidenceFileInput
 from redflags.rules.settings import TUNABLES, InvalidSettings, RuleSettings
 
 
@@ -24,8 +37,108 @@ class SignupForm(UserCreationForm):
         return email
 
 
+# A logo is printed small in a letterhead: a modest file, no poster-sized images.
+LOGO_MAX_BYTES = 1024 * 1024
+LOGO_MAX_SIDE = 2000  # pixels
+_LOGO_EXTENSIONS = {"PNG": "png", "JPEG": "jpg"}
+UNKNOWN_TIME_ZONE = _("Unknown time zone; use a name like Europe/Helsinki.")
+
+
+@cache
+def time_zone_choices() -> list[tuple[str, str]]:
+    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
+
+
+def logo_checked(upload: UploadedFile) -> UploadedFile:
+    """A PNG or JPEG by its content (Pillow reads it whole), small in bytes and pixels;
+    renamed to the extension its content proves, whatever it was called."""
+    if upload.size > LOGO_MAX_BYTES:
+        raise ValidationError(
+            _("That file is %(size)s; a logo can be at most %(max)s."),
+            code="too_big",
+            params={"size": filesizeformat(upload.size), "max": filesizeformat(LOGO_MAX_BYTES)},
+        )
+    not_an_image = ValidationError(_("Upload a PNG or JPEG image."), code="bad_type")
+    try:
+        upload.seek(0)
+        with Image.open(upload, formats=list(_LOGO_EXTENSIONS)) as image:
+            kind, (width, height) = image.format, image.size
+            if width > LOGO_MAX_SIDE or height > LOGO_MAX_SIDE:
+                raise ValidationError(
+                    _(
+                        "That image is %(width)s by %(height)s pixels; a logo can be at most "
+                        "%(max)s pixels on each side."
+                    ),
+                    code="too_large",
+                    params={"width": width, "height": height, "max": LOGO_MAX_SIDE},
+                )
+            # A truncated or corrupt file fails here, not in a PDF later. WeasyPrint lets
+            # Pillow load truncated images (process-wide), so load() alone would pass them:
+            # verify() checks a PNG's chunks, and a JPEG must reach its end marker.
+            image.verify()
+        upload.seek(0)
+        data = upload.read()
+        if kind == "JPEG" and not data.rstrip(b"\0").endswith(b"\xff\xd9"):
+            raise not_an_image
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError) as exc:
+        raise not_an_image from exc
+    finally:
+        upload.seek(0)
+    upload.name = f"logo.{_LOGO_EXTENSIONS[kind]}"
+    return upload
+
+
+class IdentityFieldsMixin:
+    """Fields the settings page and the onboarding page share: the logo upload, checked
+    by content, shown linked to the owner-only view; the time zone as a select."""
+
+    def _identity_setup(self) -> None:
+        self.fields["time_zone"] = forms.ChoiceField(
+            label=_("Time zone"),
+            choices=time_zone_choices,
+            error_messages={"invalid_choice": UNKNOWN_TIME_ZONE},
+        )
+        self.fields["currency"] = forms.ChoiceField(
+            label=_("Default currency"),
+            choices=currency_choices,
+            error_messages={"invalid_choice": UNKNOWN_CURRENCY},
+        )
+        # Added after most scripts posting the settings were written: absent keeps it.
+        self.fields["language"].required = False
+        logo = self.fields["logo"]
+        logo.widget = EvidenceFileInput(attrs={"accept": ".png,.jpg,.jpeg,image/png,image/jpeg"})
+        logo.widget.download_url = reverse("profile_logo")
+        logo.help_text = _("A PNG or JPEG, up to %(size)s and %(side)s pixels wide or high.") % {
+            "size": filesizeformat(LOGO_MAX_BYTES),
+            "side": LOGO_MAX_SIDE,
+        }
+
+    def clean_language(self) -> str:
+        return self.cleaned_data.get("language") or self.instance.language
+
+    def clean_logo(self) -> Any:
+        upload = self.cleaned_data.get("logo")
+        if not isinstance(upload, UploadedFile):  # unchanged or cleared
+            return upload
+        return logo_checked(upload)
+
+    def profile_fields(self) -> dict[str, Any]:
+        """The cleaned fields for `profile_update`: an unchanged logo is left out, a
+        cleared one is blanked."""
+        fields = dict(self.cleaned_data)
+        logo = fields.pop("logo", None)
+        if logo is False:
+            fields["logo"] = ""
+        elif isinstance(logo, UploadedFile):
+            fields["logo"] = logo
+        return fields
+
+
+IDENTITY_FIELDS = ("signature_name", "reply_to_email", "logo", "language")
 LATE_FEE_FIELDS = (
-    "late_fee_flat",
+    "late_fee_flat_amounts",
     "late_fee_percent",
     "late_fee_timing",
     "late_interest_percent",
@@ -55,15 +168,16 @@ FIRST_GROUP = (
 )
 
 
-class ProfileForm(forms.ModelForm):
-    currency = forms.ChoiceField(choices=currency_choices)
+class ProfileForm(IdentityFieldsMixin, forms.ModelForm):
+    late_fee_flat_amounts = FlatFeesField()
 
     class Meta:
         model = Profile
-        fields = [*FIRST_GROUP, *LATE_FEE_FIELDS, *PAPERWORK_FIELDS]
+        fields = [*FIRST_GROUP, *IDENTITY_FIELDS, *LATE_FEE_FIELDS, *PAPERWORK_FIELDS]
 
     GROUPS = (
         (_("Business, reminders and daily digest"), FIRST_GROUP),
+        (_("How your clients see you"), IDENTITY_FIELDS),
         (_("Late fees and interest"), LATE_FEE_FIELDS),
         (_("Receipts and letters"), PAPERWORK_FIELDS),
     )
@@ -71,20 +185,13 @@ class ProfileForm(forms.ModelForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["late_fee_timing"].required = False
+        self._identity_setup()
 
     def fieldsets(self) -> list[tuple[str, list[forms.BoundField]]]:
         return [(legend, [self[name] for name in names]) for legend, names in self.GROUPS]
 
     def clean_late_fee_timing(self) -> str:
         return self.cleaned_data["late_fee_timing"] or LateFeeTiming.ONCE
-
-    def clean_time_zone(self) -> str:
-        import zoneinfo
-
-        name = self.cleaned_data["time_zone"]
-        if name not in zoneinfo.available_timezones():
-            raise forms.ValidationError(_("Unknown time zone; use a name like Europe/Helsinki."))
-        return name
 
     def clean(self):
         data = super().clean()
@@ -97,6 +204,80 @@ class ProfileForm(forms.ModelForm):
                 _("Reminder stages must come in order: nudge, then work paused, then final notice.")
             )
         return data
+
+
+# A first guess at where a new freelancer works, from the language they signed up in.
+LANGUAGE_DEFAULTS = {
+    "ms": ("Asia/Kuala_Lumpur", "MYR"),
+    "id": ("Asia/Jakarta", "IDR"),
+    "fi": ("Europe/Helsinki", "EUR"),
+    "fy": ("Europe/Amsterdam", "EUR"),
+}
+
+
+class OnboardingForm(IdentityFieldsMixin, forms.ModelForm):
+    """The few details asked right after sign-up; all of them can wait for the settings.
+
+    The payment instructions are the freelancer's wording in the language they choose here
+    (clients.wording): other languages' are added in the settings."""
+
+    payment_instructions = forms.CharField(
+        label=_("Payment instructions"),
+        required=False,
+        max_length=wording_limit(Kind.PAYMENT_INSTRUCTIONS),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "How clients pay you, e.g. your bank account, written in the language you choose below."
+        ),
+    )
+
+    class Meta:
+        model = Profile
+        fields = [
+            "business_name",
+            "signature_name",
+            "reply_to_email",
+            "business_details",
+            "payment_instructions",
+            "logo",
+            "time_zone",
+            "currency",
+            "language",
+        ]
+        labels = {
+            "business_name": _("Business name"),
+            "business_details": _("Address"),
+        }
+        help_texts = {
+            "business_name": _("As your clients know you; it is the sender of your emails."),
+            "business_details": _("Printed on your letters, statements and reports."),
+        }
+        widgets = {"business_details": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, language: str = "en", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._identity_setup()
+        profile = self.instance
+        time_zone, currency = LANGUAGE_DEFAULTS.get(language, ("UTC", "EUR"))
+        # Still the model's defaults: offer the guess instead.
+        if profile.time_zone == "UTC":
+            self.initial["time_zone"] = time_zone
+        if profile.currency == "EUR":
+            self.initial["currency"] = currency
+        if profile.language == "en":
+            self.initial["language"] = language
+        if not profile.signature_name:
+            self.initial["signature_name"] = profile.user.get_full_name()
+        self.initial["payment_instructions"] = wording_text(
+            owner_id=profile.user_id,
+            kind=Kind.PAYMENT_INSTRUCTIONS,
+            language=self.initial.get("language") or profile.language,
+        )
+
+    def profile_fields(self) -> dict[str, Any]:
+        fields = super().profile_fields()
+        fields.pop("payment_instructions", None)
+        return fields
 
 
 # Set on the profile form itself (target rate, currency), not among the rule weights.

@@ -87,6 +87,11 @@ INSTALLED_APPS = [
     "clients",
     "invoices",
     "redflags",
+    "clientwatch",  # its ready() hooks login up to the second factor
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
 ]
 
 MIDDLEWARE = [
@@ -102,6 +107,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "clientwatch.second_factor.SecondFactorMiddleware",  # after OTP and htmx: reads both
+    "clientwatch.sessions.SessionSeenMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
 
@@ -214,6 +222,8 @@ LANGUAGES = [
     ("fy", "Frysk"),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Number formats for languages Django has none for (see the module).
+FORMAT_MODULE_PATH = ["clientwatch.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -267,7 +277,9 @@ EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=5 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # Mail
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="ClientWatch <clientwatch@localhost>")
+# Mail to clients shows the freelancer's name with this address (clients.mail), so the
+# default names no product; a display name set here is used only for mail to freelancers.
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noreply@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 MAIL_DIR = VAR_DIR / "mail"
 globals().update(email_settings(env.str("EMAIL_URL", default=f"file://{MAIL_DIR}")))
@@ -322,6 +334,32 @@ CELERY_BEAT_SCHEDULE = {
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = 3  # a request that queues work must not hang on a dead broker
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+
+# Sessions stay in the database, in a table that knows whose each is (clients.AccountSession),
+# so an account can list its sessions and sign any of them out (clientwatch.sessions).
+SESSION_ENGINE = "clientwatch.sessions"
+
+# A second factor at login (clientwatch.second_factor). Optional per account; with
+# REQUIRE_SECOND_FACTOR on, an account without one can only set one up.
+REQUIRE_SECOND_FACTOR = env.bool("REQUIRE_SECOND_FACTOR", default=False)
+OTP_TOTP_ISSUER = "ClientWatch"
+OTP_WEBAUTHN_RP_NAME = "ClientWatch"
+# The relying party is the host the browser reached (already checked against ALLOWED_HOSTS).
+OTP_WEBAUTHN_RP_ID_CALLABLE = "clientwatch.second_factor.relying_party_id"
+OTP_WEBAUTHN_HELPER_CLASS = "clientwatch.second_factor.PasskeyHelper"
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env.list(
+    "WEBAUTHN_ALLOWED_ORIGINS",
+    default=[f"https://{host}" for host in ALLOWED_HOSTS if host and host[0] not in "*."]
+    or ["https://localhost"],
+)
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False  # a passkey is the second step, after the password
+
+# Open sign-up: anyone may make an account, which must prove its email address (a signed
+# link) before it may mail any client, and then mails at most CLIENT_MAIL_DAILY_LIMIT
+# clients a day (clientwatch.sending). With sign-up closed, accounts come from the admin.
+SIGNUP_OPEN = env.bool("SIGNUP_OPEN", default=DEBUG)
+CLIENT_MAIL_DAILY_LIMIT = env.int("CLIENT_MAIL_DAILY_LIMIT", default=100)
+EMAIL_VERIFICATION_MAX_AGE = 3 * 24 * 60 * 60  # a verification link works for three days
 
 # Production hardening: on whenever DEBUG is off.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

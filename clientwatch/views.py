@@ -3,7 +3,7 @@
 from email import policy
 from email.parser import BytesParser
 from email.utils import getaddresses
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from django.conf import settings
 from django.contrib import messages
@@ -11,15 +11,18 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from clients.models import Profile
 from clients.services import profile_for, profile_update
-from clients.wording import payment_instructions_missing
-from clientwatch.forms import ProfileForm, RuleSettingsForm, SignupForm
+from clients.wording import Kind, payment_instructions_missing, wording_save
+from clientwatch import security
+from clientwatch.forms import OnboardingForm, ProfileForm, RuleSettingsForm, SignupForm
+from invoices.late_fees import flat_fee_gaps
 from redflags.assess import rule_settings_for
 
 
@@ -43,8 +46,8 @@ def signup(request: HttpRequest) -> HttpResponse:
             return render(request, "registration/signup.html", {"form": form}, status=422)
         # Several auth backends (django-axes first): name the one that knows this user.
         login(request, user, backend="clientwatch.middleware.ProfileBackend")
-        messages.success(request, _("Welcome to ClientWatch. Start by adding your first client."))
-        return redirect("dashboard")
+        security.verification_mail(request, user)
+        return redirect("onboarding")
     return render(request, "registration/signup.html", {"form": form})
 
 
@@ -57,7 +60,75 @@ def _settings_context(request: HttpRequest, form, rules_form) -> dict:
             (code, translation.get_language_info(code)["name_translated"])
             for code in payment_instructions_missing(owner=request.user)
         ],
+        # Currencies billed in that have no flat late fee of their own.
+        "flat_fee_gaps": flat_fee_gaps(owner=request.user, profile=form.instance),
     }
+
+
+def _remember_language(response: HttpResponse, language: str) -> HttpResponse:
+    """Show the next pages in the freelancer's language, as the language menu would."""
+    translation.activate(language)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+    return response
+
+
+def _profile_save(profile: Profile, fields: dict, *, logo_before: str) -> None:
+    """Write through the service; a logo replaced or cleared leaves storage once the
+    change has committed (files are no part of the transaction)."""
+    profile_update(profile=profile, fields=fields)
+    if logo_before and profile.logo.name != logo_before:
+        storage = profile.logo.storage
+        transaction.on_commit(lambda: storage.delete(logo_before))
+
+
+@transaction.atomic
+def _onboarding_save(profile: Profile, form: OnboardingForm, *, logo_before: str) -> None:
+    _profile_save(profile, form.profile_fields(), logo_before=logo_before)
+    # Blank is "not now", not "delete the ones I have".
+    if text := form.cleaned_data["payment_instructions"]:
+        wording_save(
+            owner=profile.user,
+            kind=Kind.PAYMENT_INSTRUCTIONS,
+            language=profile.language,
+            text=text,
+        )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def onboarding(request: HttpRequest) -> HttpResponse:
+    """Right after sign-up: who the clients hear from, and how they pay. "Later" skips it;
+    everything is in the settings too."""
+    profile = profile_for(request.user)
+    welcome = _("Welcome to ClientWatch. Start by adding your first client.")
+    if request.method == "POST" and "later" in request.POST:
+        messages.success(request, welcome)
+        return redirect("dashboard")
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    form = OnboardingForm(
+        request.POST or None, request.FILES or None, instance=profile, language=language
+    )
+    if request.method == "POST":
+        logo_before = profile.logo.name  # validating the form sets the upload on the profile
+        if form.is_valid():
+            try:
+                _onboarding_save(profile, form, logo_before=logo_before)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, welcome)
+                return _remember_language(redirect("dashboard"), profile.language)
+        return render(request, "registration/onboarding.html", {"form": form}, status=422)
+    return render(request, "registration/onboarding.html", {"form": form})
 
 
 @login_required
@@ -65,18 +136,45 @@ def _settings_context(request: HttpRequest, form, rules_form) -> dict:
 def profile_settings(request: HttpRequest) -> HttpResponse:
     profile = profile_for(request.user)
     rules_form = RuleSettingsForm(current=rule_settings_for(profile))
-    form = ProfileForm(request.POST or None, instance=profile)
+    form = ProfileForm(request.POST or None, request.FILES or None, instance=profile)
+    # Validating the form sets its values on the profile: note what they were.
+    language_before, logo_before = profile.language, profile.logo.name
     if request.method == "POST" and form.is_valid():
         try:
-            profile_update(profile=profile, fields=form.cleaned_data)
+            _profile_save(profile, form.profile_fields(), logo_before=logo_before)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
             messages.success(request, _("Settings saved."))
-            return redirect("profile_settings")
+            response = redirect("profile_settings")
+            if profile.language != language_before:
+                _remember_language(response, profile.language)
+            return response
     return render(
         request, "clientwatch/settings.html", _settings_context(request, form, rules_form)
     )
+
+
+_LOGO_TYPES = {".png": "image/png", ".jpg": "image/jpeg"}
+
+
+@login_required
+@require_GET
+def profile_logo(request: HttpRequest) -> FileResponse:
+    """The logged-in freelancer's own logo (the settings page shows it); there is no way
+    to ask for anyone else's."""
+    logo = profile_for(request.user).logo
+    if not logo:
+        raise Http404("No logo.")
+    try:
+        handle = logo.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404("The logo is missing from storage.") from exc
+    # Only PNG and JPEG are ever stored (checked by content on upload).
+    content_type = _LOGO_TYPES.get(PurePath(logo.name).suffix, "application/octet-stream")
+    response = FileResponse(handle, content_type=content_type)
+    response["Cache-Control"] = "private, no-cache"
+    return response
 
 
 @login_required
@@ -114,8 +212,9 @@ def _addresses(msg) -> set[str]:
     return {address.lower() for _name, address in getaddresses(headers) if address}
 
 
-def _mails_for(email: str) -> list[dict]:
+def _mails_for(*emails: str) -> list[dict]:
     """Messages the file backend wrote that this freelancer sent (Reply-To) or received."""
+    emails = tuple(email.lower() for email in emails if email)
     parser = BytesParser(policy=policy.default)
     found = []
     for path in _mail_files()[:500]:
@@ -125,7 +224,7 @@ def _mails_for(email: str) -> list[dict]:
             if not raw.strip():
                 continue
             msg = parser.parsebytes(raw.strip())
-            if email and email.lower() in _addresses(msg):
+            if not _addresses(msg).isdisjoint(emails):
                 found.append(
                     {
                         "file": path.name,
@@ -149,14 +248,15 @@ def _dev_mail_enabled() -> None:
 def dev_mail(request: HttpRequest) -> HttpResponse:
     """Development only: the mail written to var/mail that concerns you, newest first."""
     _dev_mail_enabled()
-    return render(request, "clientwatch/dev_mail.html", {"mails": _mails_for(request.user.email)})
+    mails = _mails_for(request.user.email, profile_for(request.user).reply_to_email)
+    return render(request, "clientwatch/dev_mail.html", {"mails": mails})
 
 
 @login_required
 @require_GET
 def dev_mail_message(request: HttpRequest, name: str, index: int) -> HttpResponse:
     _dev_mail_enabled()
-    for mail in _mails_for(request.user.email):
+    for mail in _mails_for(request.user.email, profile_for(request.user).reply_to_email):
         if mail["file"] == name and mail["index"] == index:
             return HttpResponse(
                 mail["message"].as_bytes(), content_type="text/plain; charset=utf-8"

@@ -17,6 +17,7 @@ from invoices.models import Digest, Invoice, Reminder, Stage
 from invoices.reminders import LEASE
 from redflags.assess import scores_refresh
 from redflags.models import ClientScore
+from redflags.translation import rule_text
 
 STAGE_ORDER = {Stage.NUDGE: 1, Stage.PAUSED: 2, Stage.FINAL: 3}
 
@@ -99,9 +100,9 @@ def digest_content(*, owner: AbstractBaseUser, for_date: date) -> DigestContent:
         content.suggestions.append(
             (
                 _("%(client)s is at fire (%(reason)s).")
-                % {"client": score.client.name, "reason": score.top_reason}
+                % {"client": score.client.name, "reason": rule_text(score.top_reason)}
                 + " "
-                + score.top_advice
+                + rule_text(score.top_advice)
             ).strip()
         )
     return content

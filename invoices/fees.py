@@ -10,18 +10,22 @@ charged with a reminder stage, at most once per (kind, stage):
   (or since the due date), charged with every reminder.
 
 Amounts are rounded to the currency's own precision (JPY has none, KWD three), half up,
-as invoices are.
+as invoices are. No line is more than the largest amount stored (clientwatch.money's
+MAX_AMOUNT): interest on a huge balance overdue for years is capped there, and the line
+keeps what the arithmetic gave (`capped_from`), rather than failing the daily run.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from functools import cache
 
 from babel.numbers import get_currency_precision
+
+from clientwatch.money import MAX_AMOUNT
 
 FLAT = "flat"
 PERCENT = "percent"
@@ -56,6 +60,15 @@ class FeeLine:
     rate: Decimal | None = None
     period_start: date | None = None
     period_end: date | None = None
+    # What the arithmetic gave, when that was more than MAX_AMOUNT and `amount` is capped.
+    capped_from: Decimal | None = None
+
+
+def within_limit(line: FeeLine) -> FeeLine:
+    """The line, capped at the largest amount that can be stored and charged."""
+    if line.amount <= MAX_AMOUNT:
+        return line
+    return replace(line, amount=MAX_AMOUNT, capped_from=line.amount)
 
 
 @cache
@@ -65,14 +78,19 @@ def _quantum(currency: str) -> Decimal:
 
 
 def currency_round(amount: Decimal, currency: str) -> Decimal:
-    return amount.quantize(_quantum(currency), rounding=ROUND_HALF_UP)
+    # Enough precision for any product of stored amounts, rates and days: quantize never
+    # runs out of digits (the default 28 would for a large enough figure).
+    with localcontext(prec=60):
+        return amount.quantize(_quantum(currency), rounding=ROUND_HALF_UP)
 
 
 def interest(*, balance: Decimal, yearly_percent: Decimal, days: int, currency: str) -> Decimal:
-    """Simple interest on `balance` for `days` days (actual/365), rounded for `currency`."""
+    """Simple interest on `balance` for `days` days (actual/365), rounded for `currency`.
+    Not capped: that is the line's business (`within_limit`)."""
     if balance <= 0 or days <= 0 or yearly_percent <= 0:
         return currency_round(Decimal(0), currency)
-    return currency_round(balance * yearly_percent / 100 * days / DAYS_IN_YEAR, currency)
+    with localcontext(prec=60):
+        return currency_round(balance * yearly_percent / 100 * days / DAYS_IN_YEAR, currency)
 
 
 def stage_fees(
@@ -108,7 +126,7 @@ def stage_fees(
                 period_end=charged_on,
             )
         )
-    return [line for line in lines if line.amount > 0]
+    return [within_limit(line) for line in lines if line.amount > 0]
 
 
 @dataclass(frozen=True, slots=True)

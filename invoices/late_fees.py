@@ -18,7 +18,14 @@ from django.db.models import Count
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from clients.models import Client, LateFeeChoice, LateFeeTiming, Profile
+from clients.models import (
+    Client,
+    LateFeeChoice,
+    LateFeeTerms,
+    LateFeeTiming,
+    Profile,
+    flat_fee_amounts,
+)
 from clients.services import profile_for
 from clientwatch.dates import today_for
 from clientwatch.money import format_day
@@ -26,13 +33,40 @@ from invoices.fees import NO_FEES, ChargedFee, FeeLine, FeePolicy, fees_due
 from invoices.models import LADDER, Invoice, LateFee, stage_days
 
 
-def fee_policy(client: Client, profile: Profile) -> FeePolicy:
-    """The terms that apply to this client: the freelancer's, none, or the client's own."""
+def flat_fee(terms: LateFeeTerms, currency: str) -> Decimal | None:
+    """The flat fee set for invoices in `currency`; None when none is (or what is stored
+    no longer reads as an amount: charging nothing beats guessing)."""
+    try:
+        return flat_fee_amounts(terms.late_fee_flat_amounts or {}).get(currency)
+    except ValueError:
+        return None
+
+
+def flat_fee_gaps(*, owner: AbstractBaseUser, profile: Profile) -> list[str]:
+    """Currencies the freelancer bills in (clients still worked with, invoices still
+    open) that have no flat fee of their own, when some other currency has one: invoices in
+    them get no flat fee, which the settings page should say. Two queries."""
+    set_for = set(profile.late_fee_flat_amounts or {})
+    if not set_for:
+        return []
+    used = set(Client.objects.for_owner(owner).active().values_list("currency", flat=True))
+    used |= set(
+        Invoice.objects.for_owner(owner)
+        .filter(state=Invoice.State.SENT)
+        .values_list("currency", flat=True)
+        .distinct()
+    )
+    return sorted(used - set_for)
+
+
+def fee_policy(client: Client, profile: Profile, currency: str) -> FeePolicy:
+    """The terms that apply to this client's invoices in `currency`: the freelancer's,
+    none, or the client's own. A flat fee only where one is set for that currency."""
     if client.late_fees == LateFeeChoice.NONE:
         return NO_FEES
     terms = client if client.late_fees == LateFeeChoice.CUSTOM else profile
     return FeePolicy(
-        flat=terms.late_fee_flat,
+        flat=flat_fee(terms, currency),
         percent=terms.late_fee_percent,
         each_stage=terms.late_fee_timing == LateFeeTiming.EACH_STAGE,
         yearly_interest=terms.late_interest_percent,
@@ -94,6 +128,7 @@ def _rows(
             rate=line.rate,
             period_start=line.period_start,
             period_end=line.period_end,
+            capped_from=line.capped_from,
             waived_on=as_of if left_out_note else None,
             waive_note=left_out_note,
             left_out=bool(left_out_note),
@@ -110,7 +145,9 @@ def fees_charge_with_reminders(
     Invoices need `paid_total` and `client`. Two queries whatever the count, none when no
     policy applies. Returns the number of lines stored.
     """
-    policies = {invoice.pk: fee_policy(invoice.client, profile) for invoice, _ in claims}
+    policies = {
+        invoice.pk: fee_policy(invoice.client, profile, invoice.currency) for invoice, _ in claims
+    }
     claims = [(invoice, stage) for invoice, stage in claims if policies[invoice.pk].enabled]
     if not claims:
         return 0
@@ -159,7 +196,9 @@ def fees_backfill_preview(
     )
     if invoice_ids is not None:
         invoices = invoices.filter(pk__in=list(invoice_ids))
-    policies = {invoice: fee_policy(invoice.client, profile) for invoice in invoices}
+    policies = {
+        invoice: fee_policy(invoice.client, profile, invoice.currency) for invoice in invoices
+    }
     policies = {invoice: policy for invoice, policy in policies.items() if policy.enabled}
     charged = _charged_by_invoice(invoice.pk for invoice in policies)
     ladder = fee_ladder(profile)
@@ -263,7 +302,7 @@ def fees_with_stage(
     on_record = list(invoice.fees.all())
     as_of = today_for(profile)
     lines = fees_due(
-        fee_policy(invoice.client, profile),
+        fee_policy(invoice.client, profile, invoice.currency),
         stages=[stage],
         ladder=fee_ladder(profile),
         charged=[ChargedFee(f.kind, f.stage, f.period_end) for f in on_record],

@@ -12,7 +12,7 @@ from django.utils import translation
 from django.utils.text import get_valid_filename
 
 from clients.models import Client, Profile
-from clients.reports import html_to_pdf
+from clients.reports import html_to_pdf, letterhead_logo
 from clients.wording import Kind, wording_text
 from clientwatch.formatting import format_day, format_money
 from invoices.late_fees import fee_label
@@ -47,6 +47,8 @@ def statement_document_context(statement: Statement, profile: Profile) -> dict:
         "client": client,
         "profile": profile,
         "freelancer_name": profile.signature,
+        "letterhead_name": profile.letterhead_name,
+        "logo": letterhead_logo(profile),
         "payment_instructions": wording_text(
             owner_id=profile.user_id, kind=Kind.PAYMENT_INSTRUCTIONS, language=language
         ),
@@ -126,6 +128,8 @@ def reminder_letter_html(
     context = reminder_context(invoice, stage, profile, getattr(invoice, "charged_fees", None))
     context |= {
         "profile": profile,
+        "letterhead_name": profile.letterhead_name,
+        "logo": letterhead_logo(profile),
         "paper_size": _paper_size(profile),
         "language": language,
         "letter_date": format_day(as_of or today_for(profile.user, profile), language),

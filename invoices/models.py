@@ -11,10 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client, Profile
-from clientwatch.money import validate_currency
+from clientwatch.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS, validate_currency
 from clientwatch.tenancy import OwnedQuerySet
-
-MAX_AMOUNT = Decimal("9999999999.99")
 
 
 class InvoiceStatus(models.TextChoices):
@@ -79,8 +77,8 @@ class Invoice(models.Model):
     issued_on = models.DateField(default=timezone.localdate)
     due_on = models.DateField()
     amount = models.DecimalField(
-        max_digits=12,
-        decimal_places=2,
+        max_digits=MONEY_MAX_DIGITS,
+        decimal_places=MONEY_DECIMAL_PLACES,
         validators=[MinValueValidator(Decimal("0.01"))],
     )
     currency = models.CharField(max_length=3, validators=[validate_currency])
@@ -148,7 +146,9 @@ class Payment(models.Model):
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="payments")
     paid_on = models.DateField(_("date paid"), default=timezone.localdate)
     amount = models.DecimalField(
-        max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+        max_digits=MONEY_MAX_DIGITS,
+        decimal_places=MONEY_DECIMAL_PLACES,
+        validators=[MinValueValidator(Decimal("0.01"))],
     )
     is_overpayment = models.BooleanField(
         _("overpayment"),
@@ -270,13 +270,18 @@ class LateFee(models.Model):
     stage = models.CharField(
         max_length=8, choices=Stage.choices, help_text=_("The reminder it came with.")
     )
-    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    amount = models.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES)
     currency = models.CharField(max_length=3, validators=[validate_currency])
     charged_on = models.DateField()
     # What the amount was worked out from, so the line explains itself.
     rate = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
     period_start = models.DateField(null=True, blank=True)
     period_end = models.DateField(null=True, blank=True)
+    # When the arithmetic gave more than an amount can be (interest on a huge balance over
+    # years), `amount` is capped at that limit and this keeps what it came to.
+    capped_from = models.DecimalField(
+        _("worked out to"), max_digits=40, decimal_places=2, null=True, blank=True
+    )
     paid_on = models.DateField(null=True, blank=True)
     waived_on = models.DateField(null=True, blank=True)
     waive_note = models.CharField(_("why it was waived"), max_length=500, blank=True)

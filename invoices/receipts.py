@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
@@ -26,6 +25,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from clients.mail import client_mail_sender
 from clients.models import Client, Profile
 from clientwatch.celery import enqueue_after_commit
 from clientwatch.money import format_day, format_money
@@ -154,13 +154,13 @@ def receipt_render(payment: Payment, profile: Profile) -> RenderedEmail:
 def build_message(
     receipt: Receipt, rendered: RenderedEmail, profile: Profile
 ) -> EmailMultiAlternatives:
-    owner = profile.user
+    sender = client_mail_sender(profile)
     message = EmailMultiAlternatives(
         subject=rendered.subject,
         body=rendered.text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        from_email=sender.from_email,
         to=[receipt.payment.invoice.client.email],
-        reply_to=[owner.email] if owner.email else [],
+        reply_to=sender.reply_to,
         headers={"Message-ID": message_id(receipt), "Content-Language": rendered.language},
     )
     message.attach_alternative(rendered.html, "text/html")

@@ -9,8 +9,10 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from clients.mail import client_mail_sender
 from clients.services import profile_for
 from clients.wording import payment_instructions_missing
+from clientwatch.checks import language_translated
 from invoices.models import Invoice, Reminder, Stage
 from invoices.reminders import reminder_send_now, reminder_send_preview
 
@@ -25,11 +27,7 @@ SUBJECT_MSGIDS = {
 
 def reminder_translated(language: str, stage: Stage) -> bool:
     """Whether the catalogue for `language` has this stage's reminder texts."""
-    if language.split("-")[0] == "en":
-        return True
-    msgid = SUBJECT_MSGIDS[stage]
-    with translation.override(language):
-        return translation.gettext(msgid) != msgid
+    return language_translated(language, SUBJECT_MSGIDS[stage])
 
 
 def language_name(language: str) -> str:
@@ -55,9 +53,8 @@ def reminder_preview(request: HttpRequest, invoice_pk: int, stage: str) -> HttpR
         Invoice.objects.for_owner(request.user).with_paid().select_related("client"), pk=invoice_pk
     )
     stage = _stage(stage)
-    hand_send = reminder_send_preview(
-        invoice=invoice, stage=stage, profile=profile_for(request.user)
-    )
+    profile = profile_for(request.user)
+    hand_send = reminder_send_preview(invoice=invoice, stage=stage, profile=profile)
     email = hand_send.email
     sent = Reminder.objects.filter(invoice=invoice, stage=stage).first()
     return render(
@@ -70,6 +67,7 @@ def reminder_preview(request: HttpRequest, invoice_pk: int, stage: str) -> HttpR
             ),
             "stage": stage,
             "email": email,
+            "sender": client_mail_sender(profile),
             "sendable": hand_send.sendable,
             "confirmation": hand_send.confirmation,
             "sent": sent,

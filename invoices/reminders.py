@@ -34,6 +34,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from clients.mail import client_mail_sender
 from clients.models import Client, Profile
 from clients.services import profile_for
 from clients.wording import REMINDER_KINDS, WORDING_PREFETCH, Kind, wording_book_for
@@ -404,13 +405,14 @@ def build_message(
     attachments: list[tuple[str, bytes, str]] | None = None,
 ) -> EmailMultiAlternatives:
     owner = profile.user
+    sender = client_mail_sender(profile)
     message = EmailMultiAlternatives(
         subject=rendered.subject,
         body=rendered.text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        from_email=sender.from_email,
         to=[reminder.invoice.client.email],
         bcc=[owner.email] if profile.reminder_bcc_me and owner.email else [],
-        reply_to=[owner.email] if owner.email else [],
+        reply_to=sender.reply_to,
         headers={"Message-ID": message_id(reminder), "Content-Language": rendered.language},
     )
     message.attach_alternative(rendered.html, "text/html")

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 
 from clients.models import Client
 from clients.services import profile_for
+from clientwatch.checks import language_translated
 from invoices.late_fees import fee_label
 from invoices.letters import (
     PDF,
@@ -19,6 +20,7 @@ from invoices.letters import (
     statement_pdf,
 )
 from invoices.models import Invoice, Stage
+from invoices.reminder_views import language_name
 from invoices.statement import statement_for
 from redflags.assess import today_for
 
@@ -41,6 +43,9 @@ def client_statement(request: HttpRequest, client_pk: int) -> HttpResponse:
             "client": client,
             "statement": statement,
             "fees": [(fee, fee_label(fee, language)) for fee in statement.fees],
+            # The PDF is the client's, in their language: say so if it would be English.
+            "pdf_translated": language_translated(client.language, "Statement of account"),
+            "language_name": language_name(client.language),
         },
     )
 

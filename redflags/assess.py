@@ -193,6 +193,19 @@ def overdue_balances(client: ClientFacts, as_of: date) -> dict[str, str]:
     return {currency: str(amount) for currency, amount in sorted(totals.items())}
 
 
+def disputed_balances(client: ClientFacts) -> dict[str, str]:
+    """What the client disputes, per currency: sent invoices marked disputed and not fully
+    paid, due or not (a dispute puts the money at risk before the due date too)."""
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for invoice in client.invoices:
+        if invoice.is_draft or invoice.written_off or not invoice.disputed:
+            continue
+        balance = invoice.amount - invoice.paid_total()
+        if balance > 0:
+            totals[invoice.currency] += balance
+    return {currency: str(amount) for currency, amount in sorted(totals.items())}
+
+
 @transaction.atomic
 def scores_refresh(
     owner: AbstractBaseUser, *, client_ids: Iterable[int] | None = None, as_of: date | None = None
@@ -229,6 +242,7 @@ def scores_refresh(
                 reasons=[reason.to_dict() for reason in result.reasons],
                 lateness=lateness_bars(client, as_of),
                 overdue=overdue_balances(client, as_of),
+                disputed=disputed_balances(client),
                 previous_verdict=previous,
                 verdict_changed_on=changed_on,
                 updated_at=now,
@@ -249,6 +263,7 @@ def scores_refresh(
             "reasons",
             "lateness",
             "overdue",
+            "disputed",
             "previous_verdict",
             "verdict_changed_on",
             "updated_at",

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -105,6 +107,9 @@ class ClientScore(models.Model):
     # Overdue balance per currency on `as_of` ({"EUR": "1200.00"}): summed across clients,
     # the dashboard's money at risk costs one row per client, not a scan of every invoice.
     overdue = models.JSONField(default=dict)
+    # Open balance of disputed invoices per currency, kept the same way: money at risk too,
+    # but shown apart, since a dispute is not lateness (and the ladder leaves it alone).
+    disputed = models.JSONField(default=dict)
     previous_verdict = models.CharField(max_length=5, choices=Verdict.choices, blank=True)
     verdict_changed_on = models.DateField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -118,3 +123,11 @@ class ClientScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client_id}: {self.score} {self.verdict}"
+
+    @property
+    def overdue_amounts(self) -> list[tuple[str, Decimal]]:
+        return sorted((currency, Decimal(amount)) for currency, amount in self.overdue.items())
+
+    @property
+    def disputed_amounts(self) -> list[tuple[str, Decimal]]:
+        return sorted((currency, Decimal(amount)) for currency, amount in self.disputed.items())

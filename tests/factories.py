@@ -7,7 +7,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from clients.models import AccountItem, Client, Profile, WorkLog
+from clients.models import AccountItem, Client, Profile, VerifiedEmail, WorkLog
 from invoices.models import Invoice, Payment
 from redflags.models import Incident
 
@@ -27,6 +27,13 @@ class UserFactory(factory.django.DjangoModelFactory):
         # Sign-up creates the profile; so do the factories.
         if create:
             Profile.objects.for_user(user)
+
+    @factory.post_generation
+    def verified_email(user, create, extracted, **kwargs):
+        # Accounts in tests have proved their address, like every account made before
+        # verification existed; tests of verification delete the row.
+        if create and user.email and extracted is not False:
+            VerifiedEmail.objects.get_or_create(user=user, defaults={"email": user.email})
 
 
 class ClientFactory(factory.django.DjangoModelFactory):

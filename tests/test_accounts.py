@@ -21,7 +21,7 @@ def test_signup_creates_a_freelancer_with_a_profile_and_logs_them_in(client):
         },
     )
     assert response.status_code == 302
-    assert response["Location"] == reverse("dashboard")
+    assert response["Location"] == reverse("onboarding")  # a few details first, skippable
     carol = get_user_model().objects.get(username="carol")
     assert Profile.objects.filter(user=carol).exists()
     assert client.get(reverse("dashboard")).status_code == 200

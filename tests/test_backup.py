@@ -39,7 +39,7 @@ def document() -> dict:
             "time_zone": "Europe/Amsterdam",
             "reminder_nudge_days": 2,
             "rule_overrides": {"keep_at": 75},
-            "late_fee_flat": "25.00",
+            "late_fee_flat_amounts": {"EUR": "25.00", "idr": 400000},
             "late_interest_percent": 8,
             "receipts_enabled": True,
             "letter_with_final": True,
@@ -174,7 +174,8 @@ def document() -> dict:
 MODELS = (Client, Invoice, Payment, LateFee, Incident, WorkLog, AccountItem)
 # What this version added to the format; a document without any of it is an older backup.
 NEW_SETTINGS = (
-    "late_fee_flat",
+    "late_fee_flat_amounts",
+    "late_fees_with_nudge",
     "late_fee_percent",
     "late_fee_timing",
     "late_interest_percent",
@@ -189,6 +190,7 @@ NEW_CLIENT_KEYS = (
     "receipts",
     "late_fees",
     "late_fee_flat",
+    "late_fee_flat_amounts",
     "late_fee_percent",
     "late_fee_timing",
     "late_interest_percent",
@@ -232,11 +234,16 @@ def totals(owner) -> dict[str, object]:
         ),
         "work_logs": WorkLog.objects.for_owner(owner).aggregate(n=Count("id"), hours=Sum("hours")),
         "accounts": AccountItem.objects.for_owner(owner).aggregate(n=Count("id")),
+        "flat_fees": sorted(
+            (ref, sorted(amounts.items()))
+            for ref, amounts in Client.objects.for_owner(owner).values_list(
+                "ref", "late_fee_flat_amounts"
+            )
+        ),
         "client_terms": Client.objects.for_owner(owner).aggregate(
             autopay=Count("id", filter=Q(autopay=True)),
             receipts=Count("id", filter=Q(receipts_enabled=True)),
             custom=Count("id", filter=Q(late_fees="custom")),
-            flat=Sum("late_fee_flat"),
             percent=Sum("late_fee_percent"),
             interest=Sum("late_interest_percent"),
         ),
@@ -268,7 +275,7 @@ def alice_history(alice, factories):
     profile.currency = "MYR"
     profile.rule_overrides = {"half_life_days": 60}
     profile.business_name = "Lytse Studio"
-    profile.late_fee_flat = Decimal("40.00")
+    profile.late_fee_flat_amounts = {"MYR": "40.00", "EUR": "9.00"}
     profile.late_fee_percent = Decimal("2.50")
     profile.late_fee_timing = "each_stage"
     profile.late_interest_percent = Decimal("9.75")
@@ -287,7 +294,7 @@ def alice_history(alice, factories):
         autopay=True,
         receipts_enabled=False,
         late_fees="custom",
-        late_fee_flat=Decimal("15.00"),
+        late_fee_flat_amounts={"EUR": "15.00"},
         late_interest_percent=Decimal("12.00"),
         late_fee_timing="each_stage",
     )
@@ -424,7 +431,7 @@ def test_an_export_carries_the_late_fees_and_the_terms_they_came_from(alice_hist
 
     acme = exported["clients"][0]
     assert (acme["autopay"], acme["receipts"], acme["late_fees"]) == (True, False, "custom")
-    assert (acme["late_fee_flat"], acme["late_fee_percent"]) == ("15.00", None)
+    assert (acme["late_fee_flat_amounts"], acme["late_fee_percent"]) == ({"EUR": "15.00"}, None)
     assert exported["settings"]["late_fee_percent"] == "2.50"
     assert acme["invoices"][1]["autopay_failed_on"] == acme["invoices"][1]["due_on"]
     assert acme["invoices"][0]["fees"][1] == {
@@ -438,6 +445,8 @@ def test_an_export_carries_the_late_fees_and_the_terms_they_came_from(alice_hist
         "paid_on": (TODAY - timedelta(days=67)).isoformat(),
         "waived_on": None,
         "waive_note": "",
+        "left_out": False,
+        "capped_from": None,
     }
     assert [f["stage"] for f in acme["invoices"][0]["fees"]] == ["nudge", "paused", "final"]
     assert acme["invoices"][2]["fees"] == []
@@ -589,10 +598,10 @@ def test_a_backup_from_before_late_fees_still_imports_with_the_defaults(bob):
     assert (result.clients.created, result.invoices.created, result.fees.created) == (2, 3, 0)
     acme = Client.objects.get(owner=bob, ref="acme")
     assert (acme.autopay, acme.receipts_enabled, acme.late_fees) == (False, True, "default")
-    assert (acme.late_fee_flat, acme.late_fee_timing) == (None, "once")
+    assert (acme.late_fee_flat_amounts, acme.late_fee_timing) == ({}, "once")
     assert not Invoice.objects.for_owner(bob).filter(autopay_failed_on__isnull=False).exists()
     profile = Profile.objects.get(user=bob)
-    assert (profile.late_fee_flat, profile.late_interest_percent) == (None, None)
+    assert (profile.late_fee_flat_amounts, profile.late_interest_percent) == ({}, None)
     assert (profile.receipts_enabled, profile.letter_with_final) == (False, False)
     assert not LateFee.objects.exists()
 
@@ -815,6 +824,21 @@ BAD_VALUES = [
     # What getting paid added: terms, receipts, autopay and late fees.
     (("settings", "late_fee_flat"), "0", "settings.late_fee_flat: must be more than 0, not 0"),
     (("settings", "late_fee_flat"), 25.5, "settings.late_fee_flat: use a decimal string"),
+    (
+        ("settings", "late_fee_flat_amounts"),
+        {"EUR": "0"},
+        "settings.late_fee_flat_amounts: EUR: must be more than 0, not 0",
+    ),
+    (
+        ("settings", "late_fee_flat_amounts"),
+        {"DEM": "25.00"},
+        'settings.late_fee_flat_amounts: unknown currency "DEM"',
+    ),
+    (
+        ("settings", "late_fee_flat_amounts"),
+        "25.00",
+        "settings.late_fee_flat_amounts: must be an object like",
+    ),
     (
         ("settings", "late_fee_percent"),
         "150",
@@ -1200,3 +1224,26 @@ def test_import_of_an_unchanged_file_does_not_touch_the_scores(alice):
     assert set(ClientScore.objects.for_owner(alice).values_list("as_of", flat=True)) == {
         date(2000, 1, 1)
     }
+
+
+def test_a_backup_with_one_flat_fee_gives_it_to_the_own_currency(bob):
+    doc = older_format(document())
+    doc["settings"]["currency"] = "MYR"
+    doc["settings"]["late_fee_flat"] = "25.00"
+    doc["clients"][0].update(late_fees="custom", late_fee_flat="15.00", currency="IDR")
+    doc["clients"][1]["late_fee_flat"] = None
+    backup_import(owner=bob, document=doc)
+    assert Profile.objects.get(user=bob).late_fee_flat_amounts == {"MYR": "25.00"}
+    acme = Client.objects.get(owner=bob, ref=doc["clients"][0]["ref"])
+    assert acme.late_fee_flat_amounts == {"IDR": "15.00"}
+    other = Client.objects.get(owner=bob, ref=doc["clients"][1]["ref"])
+    assert other.late_fee_flat_amounts == {}
+
+
+def test_flat_fees_per_currency_round_trip(bob):
+    backup_import(owner=bob, document=document())
+    profile = Profile.objects.get(user=bob)
+    assert profile.late_fee_flat_amounts == {"EUR": "25.00", "IDR": "400000.00"}
+    exported = backup_export(owner=bob)
+    assert exported["settings"]["late_fee_flat_amounts"] == {"EUR": "25.00", "IDR": "400000.00"}
+    assert "late_fee_flat" not in exported["settings"]

@@ -32,20 +32,25 @@ def test_the_vague_and_direct_drafts(acme, alice):
         client=acme,
         profile=profile,
         tone=Tone.VAGUE,
-        reasons=["Pays later every cycle"],
+        reasons=["later_every_cycle"],
         end_on=date(2026, 2, 28),
     )
     direct = farewell_draft(
         client=acme,
         profile=profile,
         tone=Tone.DIRECT,
-        reasons=["Verbal abuse after a warning"],
+        reasons=["repeated_verbal_abuse", "pattern:verbal_abuse", "verbal_abuse", "no_such_rule"],
         end_on=date(2026, 2, 28),
     )
     assert "can no longer keep up with the demands of your account" in vague
-    assert "Pays later" not in vague  # vague means vague
+    assert "later" not in vague  # vague means vague
     assert "crossed a line" in direct
-    assert "Verbal abuse after a warning" in direct
+    # Told to the client in the first person, never in the dashboard's words about them.
+    assert "- You used abusive language again after I asked you not to.\n" in direct
+    assert "Abusive again after a warning" not in direct
+    # The pattern is said as the kind itself, once; a reason with no words is left out.
+    assert direct.count("- You used abusive language towards me.") == 1
+    assert direct.count("\n- ") == 2
     assert "February 28, 2026" in direct
 
 

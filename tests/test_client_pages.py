@@ -125,9 +125,9 @@ def test_overdue_money_is_summed_per_currency_never_across(alice_client, alice, 
         )
     partly = factories.invoice(client=acme, amount=Decimal("40.00"), issued_on=long_ago)
     factories.payment(invoice=partly, amount=Decimal("15.00"))
-    # Not overdue: disputed, draft, not yet due, fully paid.
+    # Not overdue: disputed (at risk, but shown apart), draft, not yet due, fully paid.
     factories.invoice(
-        client=acme, amount=Decimal("999.00"), disputed=True, dispute_reason="x", issued_on=long_ago
+        client=acme, amount=Decimal("555.00"), disputed=True, dispute_reason="x", issued_on=long_ago
     )
     factories.invoice(client=acme, amount=Decimal("999.00"), state="draft", issued_on=long_ago)
     factories.invoice(
@@ -140,6 +140,8 @@ def test_overdue_money_is_summed_per_currency_never_across(alice_client, alice, 
     assert "€175.00" in html  # 100 + 50 + (40 - 15)
     assert "$70.00" in html
     assert "999" not in html
+    assert "€555.00</span>" in html.split("in dispute", 1)[0]
+    assert "€730.00" not in html  # never added to the overdue
 
 
 def test_the_dashboard_sorts_by_overdue_with_the_longest_waiting_first(
@@ -239,6 +241,7 @@ def test_the_dashboard_costs_the_same_queries_for_2_or_20_clients(
         client = factories.client(owner=alice, currency="EUR" if n % 2 else "USD")
         invoice = factories.invoice(client=client, issued_on=long_ago)
         factories.invoice(client=client, issued_on=long_ago, currency="MYR")
+        factories.invoice(client=client, issued_on=long_ago, disputed=True, dispute_reason="Scope")
         factories.payment(invoice=invoice, amount=Decimal("10.00"))
         factories.incident(client=client)
         factories.work_log(client=client)
@@ -811,3 +814,66 @@ def test_money_at_risk_follows_payments_disputes_and_equals_the_invoices(alice, 
         Decimal("0"),
     )
     assert money_at_risk(owner=alice) == [("EUR", expected)] == [("EUR", Decimal("200.00"))]
+
+
+def test_disputed_money_is_money_at_risk_shown_apart_on_the_dashboard_and_client_page(
+    alice_client, alice, factories
+):
+    today = timezone.localdate()
+    haggler = factories.client(owner=alice, name="Haggle Ltd", currency="USD")
+    for amount, days in (("4800.00", 20), ("900.00", 120)):
+        factories.invoice(
+            client=haggler,
+            currency="USD",
+            amount=Decimal(amount),
+            issued_on=today - timedelta(days=days + 14),
+            due_on=today - timedelta(days=days),
+            disputed=True,
+            dispute_reason="Says the work was not agreed",
+        )
+    late = factories.client(owner=alice, name="Late Ltd")
+    factories.invoice(client=late, amount=Decimal("300.00"), issued_on=today - timedelta(60))
+    factories.invoice(client=factories.client(owner=factories.user()), disputed=True,
+                      dispute_reason="x", currency="USD", amount=Decimal("77.00"))  # fmt: skip
+
+    html = page(alice_client.get(reverse("dashboard")))
+    top = html.split('class="money-at-risk"', 1)[1].split("</p>", 1)[0]
+    assert "€300.00" in top and "$5,700.00" in top and "in dispute" in top
+    assert "$77.00" not in html
+    row = html.split("Haggle Ltd", 2)[1].split("</tr>", 1)[0]
+    assert "$5,700.00" in row and "in dispute" in row and "nothing" not in row
+
+    detail = page(alice_client.get(reverse("client_detail", args=[haggler.pk])))
+    risk = detail.split('class="money-at-risk"', 1)[1].split("</p>", 1)[0]
+    assert "$5,700.00" in risk and "in dispute" in risk and "overdue" not in risk
+
+
+def test_money_in_dispute_follows_payments_and_equals_the_invoices(alice, acme, factories):
+    from clients.selectors import money_at_risk_with_disputes
+    from invoices.models import Invoice
+    from invoices.services import invoice_update, payment_record
+    from redflags.assess import scores_refresh
+
+    today = timezone.localdate()
+    disputed = factories.invoice(
+        client=acme, amount=Decimal("500.00"), disputed=True, dispute_reason="Scope"
+    )  # not yet due, and still at risk
+    other = factories.invoice(client=acme, amount=Decimal("80.00"), issued_on=today - timedelta(60))
+    scores_refresh(alice)
+    risk = money_at_risk_with_disputes(owner=alice)
+    assert (risk.overdue, risk.in_dispute) == (
+        [("EUR", Decimal("80.00"))],
+        [("EUR", Decimal("500.00"))],
+    )
+    payment_record(invoice=disputed, paid_on=today, amount=Decimal("100.00"))
+    invoice_update(invoice=other, fields={"disputed": True, "dispute_reason": "Haggling"})
+    expected = sum(
+        (
+            i.amount - i.paid_total
+            for i in Invoice.objects.with_paid().open().filter(disputed=True, client=acme)
+        ),
+        Decimal("0"),
+    )
+    risk = money_at_risk_with_disputes(owner=alice)
+    assert risk.in_dispute == [("EUR", expected)] == [("EUR", Decimal("480.00"))]
+    assert risk.overdue == []

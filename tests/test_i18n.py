@@ -24,6 +24,8 @@ from clients.services import profile_for
 from clients.wording import Kind, wording_save
 from invoices.models import InvoiceStatus, Stage
 from invoices.reminders import reminder_render
+from redflags.assess import client_score_refresh
+from redflags.rules.wording import farewell_reason
 
 pytestmark = pytest.mark.django_db
 
@@ -240,22 +242,25 @@ def test_the_browser_language_is_followed_by_default(alice_client):
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("tone", list(Tone))
 def test_both_farewell_letters_are_fully_translated(factories, alice, profile, language, tone):
+    reasons = ["repeated_verbal_abuse", "competitor_leverage"]
+
     def draft(lang):
         client = factories.client(owner=alice, name="Acme Studio", language=lang)
         return farewell_draft(
-            client=client,
-            profile=profile,
-            tone=tone,
-            reasons=["Verbal abuse after a warning"],
-            end_on=date(2026, 2, 28),
+            client=client, profile=profile, tone=tone, reasons=reasons, end_on=date(2026, 2, 28)
         )
 
     english, letter = draft("en"), draft(language)
-    data = ("Acme Studio", "Alice Design", "February 28, 2026", "Verbal abuse after a warning")
+    data = ("Acme Studio", "Alice Design", "February 28, 2026")
     assert leftovers(english, letter, *data) == []
     assert format_date(date(2026, 2, 28), format="long", locale=language) in letter
     if tone == Tone.DIRECT:
-        assert "Verbal abuse after a warning" in letter  # the freelancer's words, as written
+        # The reasons are told to the client in their language, in the letter's own words.
+        with translation.override(language):
+            said = [translation.gettext(farewell_reason(rule)) for rule in reasons]
+        for sentence in said:
+            assert f"- {sentence}\n" in letter
+        assert "competitor" not in letter.lower()
 
 
 # --- The handover report ----------------------------------------------------------------
@@ -332,3 +337,273 @@ def test_catalogue_headers_have_the_right_plural_forms(language):
     nplurals = 1 if language in ("ms", "id") else 2
     assert f"nplurals={nplurals};" in header
     assert f"Language: {language}\\n" in header
+
+
+# --- The rules engine's words, in the freelancer's language ------------------------------
+
+
+@pytest.fixture
+def troubled(alice, factories):
+    """A client with an overdue invoice and abuse after a warning: titles, advice, evidence."""
+    client = factories.client(owner=alice, name="Rough Ride Oy", ref="rough", currency="EUR")
+    factories.invoice(
+        client=client,
+        number="RR-1",
+        amount=Decimal("1200.00"),
+        issued_on=TODAY - timedelta(days=40),
+        due_on=TODAY - timedelta(days=26),
+    )
+    for days_ago, warned in ((20, True), (5, False)):
+        factories.incident(
+            client=client,
+            category="verbal_abuse",
+            occurred_on=TODAY - timedelta(days=days_ago),
+            client_was_warned=warned,
+        )
+    client_score_refresh(client)
+    return client
+
+
+RULE_TITLES = ["Abusive again after a warning", "Money overdue"]
+RULE_ADVICE = [
+    "You told them it was not acceptable and it happened again. Part ways, and say it "
+    "plainly: their language crossed a line and you will no longer work with them. Step "
+    "away from any abusive conversation until then."
+]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_client_page_shows_rule_titles_advice_and_evidence_in_the_ui_language(
+    alice_client, troubled, language
+):
+    url = reverse("client_detail", args=[troubled.pk])
+    page = visible_text(alice_client.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode())
+    with translation.override(language):
+        titles = [translation.gettext(title) for title in RULE_TITLES]
+        advice = [translation.gettext(text) for text in RULE_ADVICE]
+    for english, text in zip(RULE_TITLES + RULE_ADVICE, titles + advice, strict=True):
+        assert text != english
+        assert text in page
+        assert english not in page
+    # Evidence: translated around the invoice number, its date and amount the local way.
+    due = format_date(TODAY - timedelta(days=26), format="medium", locale=language)
+    amount = format_currency(Decimal("1200.00"), "EUR", locale=language)
+    evidence = next(line for line in page.splitlines() if "RR-1" in line)
+    assert due in evidence and amount in evidence
+    assert "Invoice RR-1" not in evidence and "overdue" not in evidence
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_dashboard_shows_the_top_reason_in_the_ui_language(alice_client, troubled, language):
+    page = alice_client.get(reverse("dashboard"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    with translation.override(language):
+        title = translation.gettext("Abusive again after a warning")
+    assert title in html.unescape(page)
+    assert "Abusive again after a warning" not in page
+
+
+def test_the_drop_page_offers_reasons_in_the_ui_language_and_the_letter_in_the_clients(
+    alice_client, troubled
+):
+    troubled.language = "ms"
+    troubled.save()
+    url = reverse("client_drop", args=[troubled.pk])
+    page = html.unescape(alice_client.get(url, HTTP_ACCEPT_LANGUAGE="fi").content.decode())
+    with translation.override("fi"):
+        assert translation.gettext("Abusive again after a warning") in page
+    response = alice_client.post(
+        url,
+        {
+            "reasons": ["repeated_verbal_abuse", "overdue"],
+            "when": "now",
+            "tone": "direct",
+            "keep_reminders_for_owed": "on",
+            "redraft": "1",
+        },
+        HTTP_ACCEPT_LANGUAGE="fi",
+        headers={"HX-Request": "true"},
+    )
+    letter = html.unescape(response.content.decode())
+    with translation.override("ms"):
+        said = [
+            translation.gettext(farewell_reason(rule))
+            for rule in ("repeated_verbal_abuse", "overdue")
+        ]
+    for sentence in said:
+        assert f"- {sentence}" in letter
+    assert "Abusive" not in letter and "overdue" not in letter.lower()
+
+
+def test_the_internal_record_keeps_the_reasons_as_the_freelancer_read_them(alice_client, troubled):
+    url = reverse("client_drop", args=[troubled.pk])
+    alice_client.post(
+        url,
+        {
+            "reasons": ["repeated_verbal_abuse"],
+            "reason_note": "Huusi puhelimessa.",
+            "when": "now",
+            "tone": "vague",
+            "letter": "Hyvästi.",
+            "keep_reminders_for_owed": "on",
+        },
+        HTTP_ACCEPT_LANGUAGE="fi",
+    )
+    troubled.refresh_from_db()
+    with translation.override("fi"):
+        title = translation.gettext("Abusive again after a warning")
+    assert troubled.drop_reason == f"{title}; Huusi puhelimessa."
+
+
+def test_a_stored_evidence_line_from_before_translations_reads_as_it_was():
+    from redflags.translation import evidence_label, rule_text
+
+    with translation.override("fi"):
+        assert evidence_label({"label": "Invoice 7, due 3 Mar 2024"}) == "Invoice 7, due 3 Mar 2024"
+        assert rule_text("Pays late") == translation.gettext("Pays late") != "Pays late"
+
+
+# --- A language without a catalogue is reported, not silently English --------------------
+
+
+def test_every_offered_language_has_a_catalogue_and_the_check_is_quiet():
+    from clientwatch.checks import catalogues_check
+
+    assert catalogues_check() == []
+
+
+def test_a_language_offered_without_a_catalogue_is_a_system_check_warning(settings):
+    from django.core.checks import run_checks
+
+    settings.LANGUAGES = [*settings.LANGUAGES, ("de", "Deutsch")]
+    warnings = [w for w in run_checks(tags=["translation"]) if w.id == "clientwatch.W001"]
+    assert len(warnings) == 1
+    assert "'de'" in warnings[0].msg and "Deutsch" in warnings[0].msg
+
+
+@pytest.mark.parametrize(("language", "warned"), [("de", True), ("fi", False)])
+def test_the_statement_page_warns_when_the_pdf_would_be_english(
+    alice_client, alice, factories, language, warned
+):
+    client = factories.client(owner=alice, name="Abroad GmbH", language=language)
+    url = reverse("client_statement", args=[client.pk])
+    text = html.unescape(alice_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode())
+    name = translation.get_language_info(language)["name"]
+    assert (f"No translation in {name} yet: the PDF goes out in English." in text) is warned
+
+
+@pytest.mark.parametrize(("language", "warned"), [("de", True), ("fi", False), ("en", False)])
+def test_the_drop_page_warns_when_the_clients_language_has_no_catalogue(
+    alice_client, alice, factories, language, warned
+):
+    client = factories.client(owner=alice, name="Abroad GmbH", language=language)
+    page = alice_client.get(reverse("client_drop", args=[client.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    text = html.unescape(page.content.decode())
+    name = translation.get_language_info(language)["name"]
+    warning = f"No translation in {name} yet: this letter goes out in English."
+    assert (warning in text) is warned
+
+
+# --- Dates on the freelancer's pages ------------------------------------------------------
+
+
+def test_a_finnish_november_day_no_longer_reads_as_march(alice_client, alice, factories):
+    client = factories.client(owner=alice, name="Marras Oy", started_on=date(2025, 11, 20))
+    page = alice_client.get(reverse("client_detail", args=[client.pk]), HTTP_ACCEPT_LANGUAGE="fi")
+    text = html.unescape(page.content.decode())
+    assert "20.11.2025" in text
+    assert "20 Mar 2025" not in text
+
+
+def test_templates_write_days_the_readers_way_never_with_a_fixed_pattern():
+    """A fixed pattern such as "j M Y" took Django's three-letter months, and Finnish
+    abbreviates marraskuu (November) "mar": days go through the `day` filter; `date` only
+    writes machine-readable ones."""
+    allowed = re.compile(r"^(?:Y-m-d|c)$")
+    fixed = []
+    for path in (Path(settings.BASE_DIR) / "templates").rglob("*.*"):
+        for pattern in re.findall(r"\|date:[\"']([^\"']*)[\"']", path.read_text("utf-8")):
+            if not allowed.match(pattern):
+                fixed.append(f"{path.name}: {pattern}")
+    assert fixed == []
+
+
+def test_the_internal_record_is_in_the_language_the_freelancer_asked_for_it_in(
+    alice_client, troubled, settings, tmp_path
+):
+    from clients.models import Report
+
+    settings.MEDIA_ROOT = tmp_path
+    alice_client.post(
+        reverse("report_create", args=[troubled.pk, "internal"]), HTTP_ACCEPT_LANGUAGE="fi"
+    )
+    report = Report.objects.get(client=troubled)
+    assert report.language == "fi" and report.state == Report.State.READY
+    context = report_context(troubled, internal=True) | {"ui_language": report.language}
+    page = visible_text(report_html(context))
+    with translation.override("fi"):
+        assert translation.gettext("Internal record: %(name)s") % {"name": "Rough Ride Oy"} in page
+        assert translation.gettext("Abusive again after a warning") in page  # score history
+        assert translation.gettext("Fire") in page  # its verdict, named
+    assert not re.search(r"\bfire\b", page)
+    assert "Abusive again after a warning" not in page
+    # Without a language it stays in the default one, as before.
+    english = visible_text(report_html(report_context(troubled, internal=True)))
+    assert "Abusive again after a warning" in english
+
+
+def engine_msgids() -> set[str]:
+    """Every text the rules engine marks (gettext_noop, fill, ngettext_noop), read from its
+    source as makemessages reads it."""
+    import ast
+
+    marks = {"gettext_noop": 1, "fill": 1, "ngettext_noop": 2}
+    found = set()
+    for path in (Path(settings.BASE_DIR) / "redflags" / "rules").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) in marks:
+                for arg in node.args[: marks[node.func.id]]:
+                    if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                        found.add(arg.value)
+    return found
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_rule_title_advice_and_evidence_text_is_translated(language):
+    msgids = engine_msgids()
+    assert len(msgids) > 80
+    translated = {}
+    for entry in po_entries(language):
+        if "fuzzy" not in entry["flags"] and all(entry["msgstr"].values()):
+            translated[entry["msgid"]] = entry
+            if entry.get("msgid_plural"):
+                translated[entry["msgid_plural"]] = entry
+    assert sorted(msgids - set(translated)) == []
+    # A translation keeps every {gap} of its msgid, or the edge falls back to English.
+    gaps = re.compile(r"\{\w+\}")
+    lost = [
+        msgid
+        for msgid in msgids
+        if "{" in msgid
+        and any(
+            set(gaps.findall(text)) != set(gaps.findall(msgid))
+            for text in translated[msgid]["msgstr"].values()
+        )
+    ]
+    assert lost == []
+
+
+@pytest.mark.parametrize(("language", "warned"), [("de", True), ("fi", False)])
+def test_the_wording_page_warns_when_its_previews_would_be_english(
+    alice_client, monkeypatch, language, warned
+):
+    import clients.wording_views
+
+    # As if German were offered (settings.LANGUAGES) but had no catalogue yet.
+    offered = [*clients.wording_views.LANGUAGES, "de"]
+    monkeypatch.setattr(clients.wording_views, "LANGUAGES", offered)
+    page = alice_client.get(reverse("wording"), {"language": language}, HTTP_ACCEPT_LANGUAGE="en")
+    text = html.unescape(page.content.decode())
+    assert page.status_code == 200
+    name = translation.get_language_info(language)["name"]
+    warning = f"No translation in {name} yet: these emails and letters go out in English."
+    assert (warning in text) is warned

@@ -3,6 +3,8 @@
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from clients.models import ImportJob, Report
 from invoices.models import LateFee, Reminder
@@ -21,13 +23,15 @@ PK_OWNERS = {
     "report": "report",
     "import_job": "import_job",
     "fee": "fee",
+    "authenticator": "authenticator",
+    "passkey": "passkey",
 }
 SKIPPED_NAMESPACES = {"admin"}
 # Values for the non-id parts of URLs.
 OTHER_KWARGS = {"stage": "nudge", "kind": "handover"}
 # Pages that take no object id of a freelancer: the development mailbox (tested on its
-# own) and the password-reset link (a signed token).
-NOT_OWNED = {"dev_mail_message", "password_reset_confirm"}
+# own), the password-reset and email verification links (signed tokens).
+NOT_OWNED = {"dev_mail_message", "password_reset_confirm", "email_verify"}
 
 
 def url_patterns(resolver: URLResolver | None = None, prefix: str = ""):
@@ -63,6 +67,10 @@ def alices_objects(alice, bob, factories, settings, tmp_path):
     client = factories.client(owner=alice)
     invoice = factories.invoice(client=client)
     return {
+        "authenticator": TOTPDevice.objects.create(user=alice, name="phone"),
+        "passkey": WebAuthnCredential.objects.create(
+            user=alice, name="laptop", credential_id=b"alice-laptop", public_key=b"key"
+        ),
         "client": client,
         "invoice": invoice,
         "payment": factories.payment(invoice=invoice, amount=invoice.amount / 2),

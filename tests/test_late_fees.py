@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -191,15 +192,19 @@ def test_interest_runs_on_from_the_last_charge_without_counting_a_day_twice():
 @pytest.mark.django_db
 def test_a_client_follows_the_freelancers_terms_has_none_or_its_own(alice, acme):
     profile = profile_for(alice)
-    assert fee_policy(acme, profile) == NO_FEES  # off by default
-    profile.late_fee_flat = Decimal("15")
-    assert fee_policy(acme, profile).flat == Decimal("15")
+    assert fee_policy(acme, profile, "EUR") == NO_FEES  # off by default
+    profile.late_fee_flat_amounts = {"EUR": "15.00", "IDR": "250000.00"}
+    assert fee_policy(acme, profile, "EUR").flat == Decimal("15")
+    assert fee_policy(acme, profile, "IDR").flat == Decimal("250000")
+    assert fee_policy(acme, profile, "USD") == NO_FEES  # none set for dollars
     acme.late_fees = LateFeeChoice.NONE
-    assert not fee_policy(acme, profile).enabled
+    assert not fee_policy(acme, profile, "EUR").enabled
     acme.late_fees = LateFeeChoice.CUSTOM
     acme.late_interest_percent = Decimal("8")
     acme.late_fee_timing = LateFeeTiming.EACH_STAGE
-    assert fee_policy(acme, profile) == FeePolicy(yearly_interest=Decimal("8"), each_stage=True)
+    assert fee_policy(acme, profile, "EUR") == FeePolicy(
+        yearly_interest=Decimal("8"), each_stage=True
+    )
 
 
 # --- Charged with the reminders --------------------------------------------------------
@@ -208,7 +213,7 @@ def test_a_client_follows_the_freelancers_terms_has_none_or_its_own(alice, acme)
 @pytest.fixture
 def overdue(alice, factories):
     profile = profile_for(alice)
-    profile.late_fee_flat = Decimal("25")
+    profile.late_fee_flat_amounts = {"EUR": "25.00"}
     profile.late_fee_timing = LateFeeTiming.EACH_STAGE
     profile.late_interest_percent = Decimal("10")
     profile.late_fees_with_nudge = True
@@ -328,7 +333,7 @@ def terms_set_late(alice, factories):
         for days in (3, 10, 45)
     ]
     profile = profile_for(alice)
-    profile.late_fee_flat = Decimal("40")
+    profile.late_fee_flat_amounts = {"EUR": "40.00"}
     profile.late_fees_with_nudge = True
     profile.save()
     return invoices
@@ -450,7 +455,7 @@ def test_the_preview_shows_the_fees_the_stage_would_bring_without_charging_them(
 def two_overdue(alice, factories):
     """Two invoices 3 days overdue whose nudge has not gone out yet (reminders were off)."""
     profile = profile_for(alice)
-    profile.late_fee_flat = Decimal("40")
+    profile.late_fee_flat_amounts = {"EUR": "40.00"}
     profile.late_interest_percent = Decimal("10")
     profile.late_fees_with_nudge = True
     profile.save()
@@ -535,7 +540,7 @@ def test_nothing_ticked_with_invoices_shown_leaves_them_all_out(alice_client, tw
 @pytest.mark.django_db
 def test_the_nudge_charges_nothing_by_default(smtp_server, alice, factories):
     profile = profile_for(alice)
-    profile.late_fee_flat = Decimal("25")
+    profile.late_fee_flat_amounts = {"EUR": "25.00"}
     profile.late_interest_percent = Decimal("10")
     profile.save()
     assert profile.late_fees_with_nudge is False
@@ -565,3 +570,182 @@ def test_the_nudge_charges_nothing_by_default(smtp_server, alice, factories):
 def test_the_nudge_charges_when_the_freelancer_opts_in(alice, overdue):
     run_day(alice, overdue, 1)
     assert set(LateFee.objects.values_list("stage", flat=True)) == {"nudge"}
+
+
+@pytest.mark.django_db
+def test_a_backup_keeps_what_was_left_out(alice, bob, two_overdue):
+    from clients.backup import backup_export, backup_import
+
+    ticked, unticked = two_overdue
+    fees_backfill_apply(
+        owner=alice, as_of=date.today(), invoice_ids=[ticked.pk], left_out_ids=[unticked.pk]
+    )
+    backup_import(owner=bob, document=backup_export(owner=alice))
+    copied = LateFee.objects.for_owner(bob)
+    assert sorted(copied.filter(left_out=True).values_list("invoice__number", "kind")) == [
+        ("SKIP-1", "flat"),
+        ("SKIP-1", "interest"),
+    ]
+    assert all(fee.waived_on for fee in copied.filter(left_out=True))
+
+
+# --- Flat fees per currency ------------------------------------------------------------
+
+SETTINGS_POST = {
+    "business_name": "Alice Design",
+    "currency": "EUR",
+    "default_payment_terms_days": "14",
+    "time_zone": "UTC",
+    "reminder_nudge_days": "1",
+    "reminder_pause_days": "7",
+    "reminder_final_days": "21",
+    "digest_hour": "8",
+    "paper_size": "A4",
+}
+
+
+@pytest.mark.django_db
+def test_an_invoice_in_a_currency_without_a_flat_fee_gets_none(smtp_server, alice, factories):
+    profile = profile_for(alice)
+    profile.late_fee_flat_amounts = {"EUR": "25.00"}
+    profile.late_interest_percent = Decimal("10")
+    profile.late_fees_with_nudge = True
+    profile.save()
+    client = factories.client(owner=alice, currency="IDR", email="ap@besar.example")
+    rupiah = factories.invoice(
+        client=client,
+        currency="IDR",
+        amount=Decimal("36500000"),
+        issued_on=date.today() - timedelta(days=30),
+        due_on=date.today() - timedelta(days=20),
+    )
+    euro = factories.invoice(
+        client=factories.client(owner=alice, email="ap@euro.example"),
+        amount=Decimal("3650"),
+        issued_on=date.today() - timedelta(days=30),
+        due_on=date.today() - timedelta(days=20),
+    )
+    for invoice in (rupiah, euro):
+        run_day(alice, invoice, 1)
+    assert list(LateFee.objects.filter(invoice=rupiah).values_list("kind", flat=True)) == [
+        "interest"
+    ]
+    assert set(LateFee.objects.filter(invoice=euro).values_list("kind", flat=True)) == {
+        "flat",
+        "interest",
+    }
+
+
+@pytest.mark.django_db
+def test_a_clients_own_flat_fee_is_per_currency_too(alice, factories):
+    client = factories.client(
+        owner=alice,
+        currency="USD",
+        late_fees=LateFeeChoice.CUSTOM,
+        late_fee_flat_amounts={"USD": "30.00"},
+    )
+    profile = profile_for(alice)
+    assert fee_policy(client, profile, "USD").flat == Decimal("30.00")
+    assert fee_policy(client, profile, "EUR") == NO_FEES
+
+
+@pytest.mark.django_db
+def test_the_settings_page_sets_flat_fees_per_currency_and_names_those_without(
+    alice_client, alice, factories
+):
+    factories.client(owner=alice, currency="IDR")
+    factories.client(owner=alice, currency="EUR")
+    post = SETTINGS_POST | {"late_fee_flat_amounts": "eur 25\nUSD 30.5"}
+    assert alice_client.post(reverse("profile_settings"), post).status_code == 302
+    profile = profile_for(alice)
+    assert profile.late_fee_flat_amounts == {"EUR": "25.00", "USD": "30.50"}
+    page = alice_client.get(reverse("profile_settings")).content.decode()
+    assert "No flat fee for invoices in IDR: none set." in page
+    assert "EUR 25.00\nUSD 30.50" in page  # shown back as typed, one a line
+
+
+@pytest.mark.django_db
+def test_no_note_about_missing_flat_fees_when_none_is_set_at_all(alice_client, alice, factories):
+    factories.client(owner=alice, currency="IDR")
+    assert (
+        "No flat fee for invoices in"
+        not in alice_client.get(reverse("profile_settings")).content.decode()
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("typed", "error"),
+    [
+        ("EUR", "Write each flat fee as a currency and an amount"),
+        ("DEM 25", "DEM is not a known ISO 4217 currency code"),
+        ("EUR 0", "The flat fee in EUR must be more than 0"),
+        ("EUR 25\neur 30", "EUR is listed twice."),
+        ("EUR lots", "“lots” is not an amount"),
+        ("IDR 1000000000000000", "at most 15 digits before the decimal point"),
+        ("EUR 2.555", "and 2 after it"),
+    ],
+)
+def test_a_flat_fee_that_is_not_currency_and_amount_is_refused(alice_client, alice, typed, error):
+    response = alice_client.post(
+        reverse("profile_settings"), SETTINGS_POST | {"late_fee_flat_amounts": typed}
+    )
+    assert response.status_code == 200
+    assert error in " ".join(response.context["form"].errors["late_fee_flat_amounts"])
+    assert profile_for(alice).late_fee_flat_amounts == {}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_gives_the_single_flat_fee_to_the_own_currency():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    graph = executor.loader.graph
+    # Found by name, whatever number it ends up with among the other apps' migrations.
+    (target,) = [
+        key
+        for key in graph.nodes
+        if key[0] == "clients" and key[1].endswith("_amounts_and_flat_fees_per_currency")
+    ]
+    before = [node.key for node in graph.node_map[target].parents if node.key[0] == "clients"]
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    user = old.get_model("auth", "User").objects.create(username="old")
+    old.get_model("clients", "Profile").objects.create(
+        user=user, currency="MYR", late_fee_flat=Decimal("40")
+    )
+    Client = old.get_model("clients", "Client")
+    Client.objects.create(owner=user, ref="a", name="A", email="a@a.example", currency="IDR",
+                          late_fee_flat=Decimal("150000"))  # fmt: skip
+    Client.objects.create(owner=user, ref="b", name="B", email="b@b.example", currency="USD")
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    from clients.models import Client as NewClient
+    from clients.models import Profile
+
+    assert Profile.objects.get(user_id=user.pk).late_fee_flat_amounts == {"MYR": "40.00"}
+    assert dict(NewClient.objects.values_list("ref", "late_fee_flat_amounts")) == {
+        "a": {"IDR": "150000.00"},
+        "b": {},
+    }
+
+
+@pytest.mark.django_db
+def test_the_client_form_takes_its_own_flat_fees_per_currency(alice_client, alice):
+    from clients.models import Client
+    from tests.test_client_pages import CLIENT_POST
+
+    post = CLIENT_POST | {"late_fees": "custom", "late_fee_flat_amounts": "EUR 15\nMYR 60"}
+    assert alice_client.post(reverse("client_create"), post).status_code == 302
+    client = Client.objects.get(owner=alice)
+    assert client.late_fee_flat_amounts == {"EUR": "15.00", "MYR": "60.00"}
+    page = alice_client.get(reverse("client_edit", args=[client.pk])).content.decode()
+    assert "EUR 15.00\nMYR 60.00" in page
+    response = alice_client.post(
+        reverse("client_edit", args=[client.pk]),
+        CLIENT_POST | {"late_fees": "custom", "late_fee_flat_amounts": ""},
+    )
+    assert "Give this client&#x27;s own flat fee" in response.content.decode()

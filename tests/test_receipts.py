@@ -7,7 +7,6 @@ from decimal import Decimal
 
 import pytest
 import time_machine
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
@@ -79,7 +78,7 @@ def test_a_receipt_is_multipart_to_the_client_with_the_freelancer_in_reply_to(
     [message] = smtp_server.mailbox.messages
     assert message["To"] == "ap@slowpay.example"
     assert message["Reply-To"] == "alice@example.com"
-    assert message["From"] == settings.DEFAULT_FROM_EMAIL
+    assert message["From"] == "Alice Design <noreply@localhost>"
     assert message["Message-ID"] == f"<receipt-{payment.pk}@localhost>"
     assert message["Subject"] == "Receipt for your payment: invoice INV-7"
     assert message.get_content_type() == "multipart/alternative"

@@ -68,7 +68,8 @@ def confirmation(invoice: Invoice, stage: Stage) -> str:
 
 def test_five_sends_by_hand_at_once_send_one_email(postgres, smtp_server, alice, factories):
     profile = profile_for(alice)
-    profile.late_fee_flat = Decimal("40.00")
+    profile.late_fee_flat_amounts = {"EUR": "40.00"}
+    profile.late_fees_with_nudge = True  # the nudge charges nothing unless chosen
     profile.save()
     invoice = overdue_invoice(factories, alice, days=3)
     confirmed = confirmation(invoice, Stage.NUDGE)

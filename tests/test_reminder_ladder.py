@@ -282,7 +282,7 @@ def test_a_stage_sent_or_being_sent_is_never_set_back_to_waiting(smtp_server, al
 
 def test_a_failed_send_by_hand_keeps_its_late_fee_for_the_retry(smtp_server, alice, factories):
     profile = profile_for(alice)
-    profile.late_fee_flat = Decimal("40.00")
+    profile.late_fee_flat_amounts = {"EUR": "40.00"}
     profile.late_fees_with_nudge = True  # the nudge charges nothing unless chosen
     profile.save()
     invoice = make_invoice(factories, alice, overdue=3)
@@ -301,7 +301,7 @@ def test_a_request_that_fails_before_its_commit_leaves_no_reminder_without_its_f
     alice, factories, monkeypatch
 ):
     profile = profile_for(alice)
-    profile.late_fee_flat = Decimal("40.00")
+    profile.late_fee_flat_amounts = {"EUR": "40.00"}
     profile.save()
     invoice = make_invoice(factories, alice, overdue=3)
 

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Count, Max, Min, Sum
+from django.test import override_settings
 from django.utils import timezone
 
 from clients.demo import CLIENTS, DEFAULT_PASSWORD, demo_plan
@@ -45,10 +46,12 @@ def row_counts() -> dict[str, int]:
 
 
 @pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
+def demo(django_db_setup, django_db_blocker, tmp_path_factory):
     """The demo, seeded once for the module as of AS_OF (it takes seconds); every test's own
-    changes roll back, and the demo user is deleted at the end."""
-    with django_db_blocker.unblock():
+    changes roll back, and the demo user is deleted at the end. Its logo goes to a
+    temporary folder."""
+    media = tmp_path_factory.mktemp("media")
+    with override_settings(MEDIA_ROOT=media), django_db_blocker.unblock():
         output = seed("--as-of", AS_OF.isoformat())
         try:
             yield output
@@ -65,6 +68,13 @@ def test_seed_demo_creates_the_freelancer_with_eleven_clients_and_a_year_of_data
     assert user.check_password(DEFAULT_PASSWORD)
     profile = Profile.objects.get(user=user)
     assert profile.business_name
+    # Everything onboarding asks for, so the demo's mail and letters show a real sender.
+    assert profile.signature == "Sanne de Vries"
+    assert profile.reply_to_email.endswith(".example")
+    assert profile.business_details
+    assert (profile.time_zone, profile.language) == ("Europe/Amsterdam", "fy")
+    with profile.logo.open("rb") as logo:
+        assert logo.read(8) == b"\x89PNG\r\n\x1a\n"
     assert profile.target_hourly_rate == Decimal("75")
     assert profile.currency == "EUR"
 

@@ -35,11 +35,15 @@ class Evidence(NamedTuple):
     currency: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        # A label is a wording.Phrase: its msgid and values are kept beside the English, so
+        # the page can show it in the reader's language.
+        wording = getattr(self.label, "to_dict", None)
         return {
             "kind": self.kind,
             "id": self.id,
             "on": self.on.isoformat(),
-            "label": self.label,
+            "label": str(self.label),
+            "wording": wording() if wording else None,
             "amount": None if self.amount is None else str(self.amount),
             "currency": self.currency,
         }

@@ -9,7 +9,7 @@ from redflags.rules.assessment import LazyEvidence, Reason, round_points
 from redflags.rules.facts import BillingMode, Category
 from redflags.rules.settings import RuleSettings
 from redflags.rules.snapshot import IncidentState, Snapshot
-from redflags.rules.wording import CATEGORY_LABELS, fill, incidents_evidence
+from redflags.rules.wording import gettext_noop, incidents_evidence
 
 # Red flags do not fade: an apology afterwards does not undo what happened.
 
@@ -19,10 +19,12 @@ def physical_abuse(snap: Snapshot, settings: RuleSettings) -> tuple[Reason, ...]
         snap.incidents.get(Category.PHYSICAL_ABUSE),
         settings,
         "physical_abuse",
-        "Physical abuse or threats",
-        "No working relationship survives this, and an apology afterwards changes nothing. "
-        "Finish only what you must, end the work quickly and in writing, and keep the dated "
-        "record of what happened.",
+        gettext_noop("Physical abuse or threats"),
+        gettext_noop(
+            "No working relationship survives this, and an apology afterwards changes nothing. "
+            "Finish only what you must, end the work quickly and in writing, and keep the dated "
+            "record of what happened."
+        ),
     )
 
 
@@ -31,9 +33,11 @@ def lying(snap: Snapshot, settings: RuleSettings) -> tuple[Reason, ...]:
         snap.incidents.get(Category.LYING),
         settings,
         "lying",
-        "Lied to you",
-        "Working together needs trust, and you cannot trust someone who lies to you. Close "
-        "what is open, hand over what is theirs, and end the relationship politely.",
+        gettext_noop("Lied to you"),
+        gettext_noop(
+            "Working together needs trust, and you cannot trust someone who lies to you. Close "
+            "what is open, hand over what is theirs, and end the relationship politely."
+        ),
     )
 
 
@@ -42,9 +46,11 @@ def legal_risk(snap: Snapshot, settings: RuleSettings) -> tuple[Reason, ...]:
         snap.incidents.get(Category.LEGAL_RISK),
         settings,
         "legal_risk",
-        "Could drag you into legal trouble",
-        "Stop supplying anything that could be used for unlawful or unsafe work, keep dated "
-        "records of what you learned, and end the relationship. Ask a lawyer if you are unsure.",
+        gettext_noop("Could drag you into legal trouble"),
+        gettext_noop(
+            "Stop supplying anything that could be used for unlawful or unsafe work, keep dated "
+            "records of what you learned, and end the relationship. Ask a lawyer if you are unsure."
+        ),
     )
 
 
@@ -65,10 +71,12 @@ def repeated_verbal_abuse(snap: Snapshot, settings: RuleSettings) -> tuple[Reaso
         [first_warning, *repeats],
         settings,
         "repeated_verbal_abuse",
-        "Abusive again after a warning",
-        "You told them it was not acceptable and it happened again. Part ways, and say it "
-        "plainly: their language crossed a line and you will no longer work with them. Step "
-        "away from any abusive conversation until then.",
+        gettext_noop("Abusive again after a warning"),
+        gettext_noop(
+            "You told them it was not acceptable and it happened again. Part ways, and say it "
+            "plainly: their language crossed a line and you will no longer work with them. Step "
+            "away from any abusive conversation until then."
+        ),
     )
 
 
@@ -82,12 +90,14 @@ def verbal_abuse(snap: Snapshot, settings: RuleSettings) -> tuple[Reason, ...]:
     return (
         Reason(
             "verbal_abuse",
-            "Verbal abuse",
+            gettext_noop("Verbal abuse"),
             points,
-            "Tell them calmly, and in writing, that insults and belittling remarks are not "
-            "acceptable, then mark the incident as warned: if it happens again, you part ways. "
-            "Step away from an abusive conversation (\"let's take a break; I'll send a status "
-            'update within the hour").',
+            gettext_noop(
+                "Tell them calmly, and in writing, that insults and belittling remarks are not "
+                "acceptable, then mark the incident as warned: if it happens again, you part ways. "
+                "Step away from an abusive conversation (\"let's take a break; I'll send a status "
+                'update within the hour").'
+            ),
             _evidence(incidents),
         ),
     )
@@ -101,19 +111,19 @@ def scope_changes(snap: Snapshot, settings: RuleSettings) -> tuple[Reason, ...]:
     mode = snap.client.billing_mode
     if mode == BillingMode.HOURLY:
         weight = settings.scope_hourly_points
-        advice = (
+        advice = gettext_noop(
             "Billed by the hour, each change is paid time, so this costs you little. Still "
             "confirm each change in writing, so the bill is no surprise."
         )
     elif mode == BillingMode.RETAINER:
         weight = settings.scope_retainer_points
-        advice = (
+        advice = gettext_noop(
             "Every change eats into the hours the retainer covers. Agree in writing what the "
             "retainer includes, and quote changes beyond it separately."
         )
     else:
         weight = settings.scope_fixed_points
-        advice = (
+        advice = gettext_noop(
             "On a fixed fee every change of mind is unpaid work. Decide where your cut-off is, "
             "write it down, and quote extra work before you do it."
         )
@@ -123,7 +133,7 @@ def scope_changes(snap: Snapshot, settings: RuleSettings) -> tuple[Reason, ...]:
     return (
         Reason(
             "scope_changes",
-            "Keeps changing their mind",
+            gettext_noop("Keeps changing their mind"),
             points,
             advice,
             _evidence(incidents),
@@ -136,52 +146,66 @@ _FRICTION: tuple[tuple[Category, str, str, str], ...] = (
     (
         Category.UNRESPONSIVE,
         "unresponsive_points",
-        "Slow to answer",
-        "Tell them, firmly and kindly, at every step that the work cannot move without timely "
-        "answers, and that their delays delay their own project. Note the time spent waiting.",
+        gettext_noop("Slow to answer"),
+        gettext_noop(
+            "Tell them, firmly and kindly, at every step that the work cannot move without timely "
+            "answers, and that their delays delay their own project. Note the time spent waiting."
+        ),
     ),
     (
         Category.MICROMANAGING,
         "micromanaging_points",
-        "Wants to control every step",
-        "Explain that approving every small change makes the agreed work impossible, and agree "
-        "what you decide alone. If they will not listen, walk away before they blame you for "
-        "the results.",
+        gettext_noop("Wants to control every step"),
+        gettext_noop(
+            "Explain that approving every small change makes the agreed work impossible, and agree "
+            "what you decide alone. If they will not listen, walk away before they blame you for "
+            "the results."
+        ),
     ),
     (
         Category.IGNORED_ADVICE,
         "ignored_advice_points",
-        "Ignores your advice",
-        "Put your recommendation and its risks in writing before they decide, so that the cost "
-        "of going against it is theirs, not yours to absorb.",
+        gettext_noop("Ignores your advice"),
+        gettext_noop(
+            "Put your recommendation and its risks in writing before they decide, so that the cost "
+            "of going against it is theirs, not yours to absorb."
+        ),
     ),
     (
         Category.COMPETITOR_LEVERAGE,
         "competitor_leverage_points",
-        "Plays you against competitors",
-        "Quotes before agreeing are fine; using a rival's price to pay less for agreed work is "
-        "not. Hold to the agreed price and scope.",
+        gettext_noop("Plays you against competitors"),
+        gettext_noop(
+            "Quotes before agreeing are fine; using a rival's price to pay less for agreed work is "
+            "not. Hold to the agreed price and scope."
+        ),
     ),
     (
         Category.PUBLIC_CRITICISM,
         "public_criticism_points",
-        "Criticises you in public",
-        "Answer calmly and in private, ask them to bring concerns to you directly, and keep "
-        "dated records in case it escalates.",
+        gettext_noop("Criticises you in public"),
+        gettext_noop(
+            "Answer calmly and in private, ask them to bring concerns to you directly, and keep "
+            "dated records in case it escalates."
+        ),
     ),
     (
         Category.UNREASONABLE_DEMAND,
         "unreasonable_demand_points",
-        "Unreasonable demands",
-        "Decide what you will and will not do (business hours, response times, what counts as "
-        "urgent), send it to them in writing, and hold to it.",
+        gettext_noop("Unreasonable demands"),
+        gettext_noop(
+            "Decide what you will and will not do (business hours, response times, what counts as "
+            "urgent), send it to them in writing, and hold to it."
+        ),
     ),
     (
         Category.OTHER,
         "other_points",
-        "Other trouble",
-        "Write down what happened and what you expect instead, and talk it through with them "
-        "before it becomes a pattern.",
+        gettext_noop("Other trouble"),
+        gettext_noop(
+            "Write down what happened and what you expect instead, and talk it through with them "
+            "before it becomes a pattern."
+        ),
     ),
 )
 
@@ -199,7 +223,21 @@ def everyday_friction(snap: Snapshot, settings: RuleSettings) -> tuple[Reason, .
     return tuple(reasons)
 
 
-# Red flags are judged on their own; every other kind can form a pattern.
+# Red flags are judged on their own; every other kind can form a pattern. One title each,
+# whole, so that each reads naturally once translated.
+PATTERN_TITLES: dict[str, str] = {
+    Category.VERBAL_ABUSE: gettext_noop("Verbal abuse, again and again"),
+    Category.UNREASONABLE_DEMAND: gettext_noop("Unreasonable demands, again and again"),
+    Category.INVOICE_DISPUTE: gettext_noop("Invoice disputes, again and again"),
+    Category.SCOPE_CHANGE: gettext_noop("Changes of mind, again and again"),
+    Category.IGNORED_ADVICE: gettext_noop("Ignores your advice, again and again"),
+    Category.COMPETITOR_LEVERAGE: gettext_noop("Played against competitors, again and again"),
+    Category.UNRESPONSIVE: gettext_noop("Unresponsive, again and again"),
+    Category.MICROMANAGING: gettext_noop("Micromanaging, again and again"),
+    Category.PUBLIC_CRITICISM: gettext_noop("Public criticism, again and again"),
+    Category.OTHER: gettext_noop("Other trouble, again and again"),
+}
+
 _RED_FLAG_ONLY = frozenset({Category.PHYSICAL_ABUSE, Category.LYING, Category.LEGAL_RISK})
 
 
@@ -216,10 +254,13 @@ def patterns(snap: Snapshot, settings: RuleSettings) -> tuple[Reason, ...]:
         reasons.append(
             Reason(
                 f"pattern:{category}",
-                fill("{kind}, again and again", kind=CATEGORY_LABELS[category]),
+                PATTERN_TITLES[category],
                 settings.pattern_points,
-                "Once is a bad week; this often is how they work. Name the pattern to them, put "
-                "in writing what you need instead, and decide now what you will do if it goes on.",
+                gettext_noop(
+                    "Once is a bad week; this often is how they work. Name the pattern to them, "
+                    "put in writing what you need instead, and decide now what you will do if it "
+                    "goes on."
+                ),
                 _evidence(recent),
             )
         )

@@ -8,7 +8,7 @@ from redflags.rules.assessment import Evidence, LazyEvidence, Reason, round_poin
 from redflags.rules.facts import ZERO, days_delta
 from redflags.rules.settings import RuleSettings
 from redflags.rules.snapshot import Snapshot
-from redflags.rules.wording import fill, format_money
+from redflags.rules.wording import Money, fill, gettext_noop
 
 
 def effort_against_reward(snap: Snapshot, settings: RuleSettings) -> tuple[Reason, ...]:
@@ -40,11 +40,13 @@ def effort_against_reward(snap: Snapshot, settings: RuleSettings) -> tuple[Reaso
     return (
         Reason(
             "effort",
-            "Takes more time than they pay for",
+            gettext_noop("Takes more time than they pay for"),
             points,
-            "Track every hour you spend on them, billable or not: chasing, meetings, revisions. "
-            "Bill the hidden time, raise your rate, or let them go; your time is worth more "
-            "elsewhere.",
+            gettext_noop(
+                "Track every hour you spend on them, billable or not: chasing, meetings, "
+                "revisions. Bill the hidden time, raise your rate, or let them go; your time is "
+                "worth more elsewhere."
+            ),
             LazyEvidence(lambda: _evidence(snap, settings, hours, received, rate)),
         ),
     )
@@ -58,10 +60,10 @@ def _evidence(
     label = fill(
         "{hours} hours logged in the last {days} days, {received} received: "
         "{rate} an hour against a target of {target}",
-        hours=f"{hours.normalize():f}",
+        hours=hours,
         days=settings.effort_window_days,
-        received=format_money(received, currency),
-        rate=format_money(rate, currency),
-        target=format_money(target, currency),
+        received=Money(received, currency),
+        rate=Money(rate, currency),
+        target=Money(target, currency),
     )
     return (Evidence("work", None, snap.as_of, label, received, currency),)

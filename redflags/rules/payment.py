@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import cache
 from math import exp
 
 from redflags.rules.assessment import Evidence, LazyEvidence, Reason, round_points
@@ -11,10 +12,11 @@ from redflags.rules.settings import RuleSettings
 from redflags.rules.snapshot import LN2, InvoiceState, Snapshot
 from redflags.rules.wording import (
     MAX_EVIDENCE,
+    Money,
+    Phrase,
     days_text,
     fill,
-    format_date,
-    format_money,
+    gettext_noop,
     incident_evidence,
     invoice_evidence,
 )
@@ -69,11 +71,13 @@ def late_payment(snap: Snapshot, settings: RuleSettings) -> tuple[Reason, ...]:
         reasons.append(
             Reason(
                 "late_payment",
-                "Pays late",
+                gettext_noop("Pays late"),
                 total - trend,
-                "When a due date passes, send a polite reminder that lets them save face "
-                '("you may have overlooked this invoice"). Restate your payment terms, and '
-                "ask for a deposit before new work starts.",
+                gettext_noop(
+                    "When a due date passes, send a polite reminder that lets them save face "
+                    '("you may have overlooked this invoice"). Restate your payment terms, and '
+                    "ask for a deposit before new work starts."
+                ),
                 LazyEvidence(lambda: _lateness_evidence(late)),
             )
         )
@@ -81,11 +85,13 @@ def late_payment(snap: Snapshot, settings: RuleSettings) -> tuple[Reason, ...]:
         reasons.append(
             Reason(
                 "later_every_cycle",
-                "Pays later every cycle",
+                gettext_noop("Pays later every cycle"),
                 trend,
-                "Each cycle the money comes a little later, and working on tells them that is "
-                "fine. Point to the due date in your contract now; if the next payment is late, "
-                "pause the work until it arrives.",
+                gettext_noop(
+                    "Each cycle the money comes a little later, and working on tells them that is "
+                    "fine. Point to the due date in your contract now; if the next payment is "
+                    "late, pause the work until it arrives."
+                ),
                 LazyEvidence(lambda: _lateness_evidence(snap.judged, oldest_first=True)),
             )
         )
@@ -107,11 +113,13 @@ def overdue(snap: Snapshot, settings: RuleSettings) -> tuple[Reason, ...]:
     return (
         Reason(
             "overdue",
-            "Money overdue",
+            gettext_noop("Money overdue"),
             points,
-            'Send a polite note that lets them save face ("you may have overlooked this '
-            'invoice"). If it stays unpaid, stop work and tell them it is paused until payment '
-            "arrives, and will resume promptly once it does.",
+            gettext_noop(
+                'Send a polite note that lets them save face ("you may have overlooked this '
+                'invoice"). If it stays unpaid, stop work and tell them it is paused until payment '
+                "arrives, and will resume promptly once it does."
+            ),
             LazyEvidence(lambda: _overdue_evidence(snap.overdue)),
         ),
     )
@@ -152,10 +160,12 @@ def disputes(snap: Snapshot, settings: RuleSettings) -> tuple[Reason, ...]:
     return (
         Reason(
             "disputes",
-            "Disputes or haggles over invoices",
+            gettext_noop("Disputes or haggles over invoices"),
             points,
-            "They agreed the price up front. Stay firm and collect what is owed; a client who "
-            "haggles once will do it again, so plan to let them go once they have paid.",
+            gettext_noop(
+                "They agreed the price up front. Stay firm and collect what is owed; a client who "
+                "haggles once will do it again, so plan to let them go once they have paid."
+            ),
             LazyEvidence(lambda: _dispute_evidence(disputed, separate)),
         ),
     )
@@ -170,14 +180,23 @@ def _lateness_evidence(
         latest.reverse()
     evidence = []
     for invoice, _paid, paid_on, days, _ in latest:
-        if paid_on is None:
-            status = fill("unpaid, {days} late", days=days_text(days))
-        elif days:
-            status = fill("paid {days} late", days=days_text(days))
-        else:
-            status = "paid on time"
-        evidence.append(invoice_evidence(invoice, status))
+        evidence.append(invoice_evidence(invoice, _lateness_status(paid_on is None, days)))
     return tuple(evidence)
+
+
+# The same few statuses recur on every invoice line: each is worded (and stored) once.
+@cache
+def _lateness_status(unpaid: bool, days: int) -> Phrase:
+    if unpaid:
+        return fill("unpaid, {days} late", days=days_text(days))
+    if days:
+        return fill("paid {days} late", days=days_text(days))
+    return fill("paid on time")
+
+
+@cache
+def _overdue_status(days: int) -> Phrase:
+    return fill("{days} overdue", days=days_text(days))
 
 
 def _overdue_evidence(states: list[InvoiceState]) -> tuple[Evidence, ...]:
@@ -185,7 +204,7 @@ def _overdue_evidence(states: list[InvoiceState]) -> tuple[Evidence, ...]:
     return tuple(
         invoice_evidence(
             invoice,
-            fill("{days} overdue", days=days_text(days)),
+            _overdue_status(days),
             amount=invoice.amount - paid,
         )
         for invoice, paid, _, days, _ in latest
@@ -200,8 +219,8 @@ def _dispute_evidence(
         label = fill(
             "Invoice {number}, issued {issued}, disputed, {money}",
             number=invoice.number,
-            issued=format_date(invoice.issued_on),
-            money=format_money(invoice.amount, invoice.currency),
+            issued=invoice.issued_on,
+            money=Money(invoice.amount, invoice.currency),
         )
         evidence.append(
             Evidence(

@@ -289,7 +289,10 @@ def visit_logged_in_pages(checks: PageChecks, site: dict) -> None:
     )
     profile_update(
         profile=profile_for(nora.owner),
-        fields={"late_fee_flat": Decimal("25"), "late_interest_percent": Decimal("8")},
+        fields={
+            "late_fee_flat_amounts": {nora.currency: "25.00"},
+            "late_interest_percent": Decimal("8"),
+        },
     )
     checks.visit("fees-overdue", "/fees/overdue/")
     page.get_by_role("button", name="Add the ticked fees").click()
@@ -297,6 +300,13 @@ def visit_logged_in_pages(checks: PageChecks, site: dict) -> None:
     checks.visit("invoice-with-fees", f"/invoices/{late.pk}/")
 
     checks.visit("settings", "/settings/")
+    checks.visit("onboarding", "/welcome/")
+    page.get_by_label("Reply-to address").fill("not an address")
+    page.get_by_role("button", name="Save and start").click()
+    expect(page.locator("form .errorlist").first).to_be_visible()
+    checks.visit("onboarding-errors")
+    checks.visit("security", "/settings/security/")
+    checks.visit("second-factor-setup", "/settings/security/authenticator/")
     checks.visit("password-change", "/accounts/password_change/")
     checks.visit("password-change-done", "/accounts/password_change/done/")
 

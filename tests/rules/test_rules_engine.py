@@ -126,7 +126,9 @@ def test_assessment_as_json(facts):
     assert data["verdict"] in {"keep", "watch", "fire"}
     first = data["reasons"][0]
     assert set(first) == {"rule", "title", "points", "advice", "red_flag", "evidence"}
-    assert set(first["evidence"][0]) == {"kind", "id", "on", "label", "amount", "currency"}
+    evidence = first["evidence"][0]
+    assert set(evidence) == {"kind", "id", "on", "label", "wording", "amount", "currency"}
+    assert evidence["wording"]["msgid"].startswith("Invoice {number}")
     overdue = next(reason for reason in data["reasons"] if reason["rule"] == "overdue")
     assert overdue["evidence"][0]["amount"] == "1200.00"
     assert overdue["evidence"][0]["on"] == "2024-06-01"

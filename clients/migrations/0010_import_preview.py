@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clients', '0005_wording'),
+        ('clients', '0009_account_sessions'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
