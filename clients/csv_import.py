@@ -175,7 +175,8 @@ def _delimiter(header_line: str) -> str:
 
 
 def _show(value: str) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    # Cut short like backup's: a problem quoting a 5,000-digit cell whole helps nobody.
+    return json.dumps(value if len(value) <= 40 else value[:40] + "...", ensure_ascii=False)
 
 
 def _column_name(cell: str) -> str:
