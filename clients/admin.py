@@ -6,6 +6,7 @@ from clients.models import (
     Client,
     FormToken,
     ImportJob,
+    ImportPreview,
     Profile,
     Report,
     VerifiedEmail,
@@ -58,6 +59,13 @@ class ImportJobAdmin(admin.ModelAdmin):
     list_filter = ["state"]
     list_select_related = ["owner"]
     exclude = ["payload"]  # can be megabytes of a freelancer's records
+
+
+@admin.register(ImportPreview)
+class ImportPreviewAdmin(admin.ModelAdmin):
+    list_display = ["owner", "filename", "created_at", "expires_at", "confirmed_at"]
+    list_select_related = ["owner"]
+    exclude = ["document", "origins"]  # a whole file of a freelancer's records
 
 
 @admin.register(Report)

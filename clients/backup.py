@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -52,8 +53,73 @@ class BackupInvalid(Exception):
     """The document cannot be imported; `problems` names each one by its path."""
 
     def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        super().__init__("\n".join(problems))
+        # A message may quote the bad value; it is shown on a page, kept in a JSON column
+        # and printed, none of which takes a NUL or a lone surrogate, so those are spelled out.
+        self.problems = [_printable(problem) for problem in problems]
+        super().__init__("\n".join(self.problems))
+
+
+def _printable(text: str) -> str:
+    if not _UNSTORABLE.search(text):
+        return text
+    return _UNSTORABLE.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
+
+
+# What no text column takes: NUL (PostgreSQL refuses it) and lone surrogates (not encodable
+# as UTF-8). JSON can spell both ("\u0000", "\ud800"), a CSV cell can hold a NUL.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+# A number longer than this is refused before int() or Decimal() sees it: no field holds
+# that many digits (each field's own limit is checked by its validators afterwards), and
+# Python refuses to turn a string of over 4,300 digits into an int.
+MAX_NUMBER_CHARS = 40
+
+
+def unstorable_problem(text: str) -> str | None:
+    """Why `text` cannot be stored, or None."""
+    match = _UNSTORABLE.search(text)
+    if match is None:
+        return None
+    what = "NUL" if match[0] == "\x00" else "a lone surrogate"
+    return f"contains a character that cannot be stored ({what})"
+
+
+class _LongNumber:
+    """A JSON number of more than MAX_NUMBER_CHARS characters, kept as written."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __str__(self) -> str:
+        return f"a number of {len(self.text)} characters"
+
+
+def _json_int(text: str) -> int | _LongNumber:
+    return _LongNumber(text) if len(text) > MAX_NUMBER_CHARS else int(text)
+
+
+def _json_fraction(text: str) -> Decimal | _LongNumber:
+    return _LongNumber(text) if len(text) > MAX_NUMBER_CHARS else Decimal(text)
+
+
+def _walk_texts(value: Any, path: str, problems: _Problems) -> None:
+    """Every text (keys too) and number in the document that no field could take."""
+    if isinstance(value, str):
+        reason = unstorable_problem(value)
+        if reason:
+            problems.add(path or "document", reason)
+    elif isinstance(value, _LongNumber):
+        problems.add(path or "document", f"too many digits ({len(value.text)} characters)")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            reason = unstorable_problem(str(key))
+            if reason:
+                problems.add(where, f"field name {reason}")
+                continue
+            _walk_texts(item, where, problems)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _walk_texts(item, f"{path}[{i}]", problems)
 
 
 @dataclass
@@ -105,7 +171,9 @@ def backup_parse(raw: bytes | str) -> dict[str, Any]:
             ) from error
     raw = raw.removeprefix("\ufeff")
     try:
-        document = json.loads(raw, parse_float=Decimal, parse_constant=_no_constant)
+        document = json.loads(
+            raw, parse_int=_json_int, parse_float=_json_fraction, parse_constant=_no_constant
+        )
     except json.JSONDecodeError as error:
         raise BackupInvalid(
             [f"line {error.lineno}, column {error.colno}: not valid JSON ({error.msg})"]
@@ -114,6 +182,8 @@ def backup_parse(raw: bytes | str) -> dict[str, Any]:
         raise BackupInvalid([f"document: {bad}"]) from bad
     except RecursionError as error:
         raise BackupInvalid(["document: nested too deeply"]) from error
+    except ValueError as error:  # any other number json could not read
+        raise BackupInvalid([f"document: not valid JSON ({error})"]) from error
     if not isinstance(document, dict):
         raise BackupInvalid(['document: must be a JSON object like {"clients": [...]}'])
     return document
@@ -137,8 +207,10 @@ class _Bad(ValueError):
 
 Reader = Callable[[Any], Any]
 
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_DECIMAL = re.compile(r"-?\d+(\.\d+)?")
+# ASCII digits only: \d and str.isdigit also take "١٢" or "²", which int() and Decimal()
+# then read or choke on.
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 _MONEY_HINT = 'use a decimal string like "1200.00"'
 PERCENT_MIN, PERCENT_MAX = Decimal("0.01"), Decimal("100")
 
@@ -150,7 +222,7 @@ def _show(value: Any) -> str:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int | float | Decimal):
+    if isinstance(value, int | float | Decimal | _LongNumber):
         return str(value)
     return "a list" if isinstance(value, list) else "an object"
 
@@ -183,6 +255,8 @@ def _date(value: Any) -> date:
 
 
 def _decimal_text(value: str, hint: str) -> Decimal:
+    if len(value.strip()) > MAX_NUMBER_CHARS:
+        raise _Bad(f"too many digits ({len(value.strip())} characters)")
     if not _DECIMAL.fullmatch(value.strip()):
         raise _Bad(f"{_show(value)} is not a decimal number; {hint}")
     return Decimal(value.strip())
@@ -518,7 +592,11 @@ def _read_row(
         try:
             values[f.attr] = f.read(data[f.key])
         except _Bad as bad:
-            problems.add(f"{path}.{f.key}", str(bad))
+            if f"{path}.{f.key}" not in problems.paths:  # not already named by _walk_texts
+                problems.add(f"{path}.{f.key}", str(bad))
+            failed.add(f.attr)
+            continue
+        if f"{path}.{f.key}" in problems.paths:
             failed.add(f.attr)
     return values, failed
 
@@ -546,15 +624,43 @@ def _validate(
     """
     keys = {f.attr: f.key for f in spec}
     try:
-        instance.full_clean(
-            exclude=list(exclude), validate_unique=False, validate_constraints=False
-        )
+        _full_clean(instance, exclude)
     except ValidationError as error:
         for attr, messages in error.message_dict.items():
             where = path if attr == NON_FIELD_ERRORS else f"{path}.{keys.get(attr, attr)}"
             if where not in problems.paths:
                 for message in messages:
                     problems.add(where, message)
+
+
+def _full_clean(instance: models.Model, exclude: Iterable[str]) -> None:
+    """full_clean(), and the limits only a form would otherwise enforce.
+
+    A TextField's max_length is passed to its form field but not checked by the model; an
+    import that skipped it could store a text the client's edit form then cannot save.
+    """
+    exclude = set(exclude)
+    errors: dict[str, list[str]] = {}
+    try:
+        instance.full_clean(
+            exclude=list(exclude), validate_unique=False, validate_constraints=False
+        )
+    except ValidationError as error:
+        errors = error.message_dict
+    for model_field in instance._meta.concrete_fields:
+        limit = model_field.max_length
+        if not isinstance(model_field, models.TextField) or not limit:
+            continue
+        name = model_field.attname
+        value = getattr(instance, name)
+        if name in exclude or name in errors or not isinstance(value, str):
+            continue
+        try:
+            MaxLengthValidator(limit)(value)
+        except ValidationError as error:
+            errors[name] = error.messages
+    if errors:
+        raise ValidationError(errors)
 
 
 def _apply(instance: models.Model, values: Mapping[str, Any]) -> None:
@@ -736,7 +842,7 @@ class _Importer:
                 continue
             row.text = text
             try:
-                row.full_clean(exclude=["owner"], validate_unique=False, validate_constraints=False)
+                _full_clean(row, ["owner"])
             except ValidationError as error:
                 for message in error.messages:
                     self.problems.add(tpath, message)
@@ -1035,6 +1141,9 @@ def backup_import(
     if not isinstance(document, Mapping):
         raise BackupInvalid(['document: must be a JSON object like {"clients": [...]}'])
     problems = _Problems()
+    # First, in one place for every path and every field: texts no column takes and numbers
+    # too long to read. The row checks below then see them as ordinary wrong values.
+    _walk_texts(dict(document), "", problems)
     for key in document:
         if key not in ("version", "settings", "clients"):
             problems.add(

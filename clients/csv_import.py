@@ -21,7 +21,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from clients.backup import CENTS, FORMAT_VERSION, BackupInvalid
+from clients.backup import CENTS, FORMAT_VERSION, MAX_NUMBER_CHARS, BackupInvalid
 from clientwatch.money import MONEY_WHOLE_DIGITS
 
 CLIENT_COLUMNS = {
@@ -63,11 +63,12 @@ DEFAULTS: Mapping[str, Any] = {
 }
 PREVIEW_ROWS = 50
 
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# ASCII digits only: \d also matches "١٢" and other scripts' digits, which Decimal() reads.
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # A decimal comma is read as a decimal point (semicolon files from European spreadsheets
 # write 1200,50), but only with one or two digits after it: "1,200" could be a thousand.
-_MONEY = re.compile(r"-?\d+(?:[.,]\d{1,2})?")
-_WHOLE = re.compile(r"\d+")
+_MONEY = re.compile(r"-?([0-9]+)(?:[.,][0-9]{1,2})?")
+_WHOLE = re.compile(r"[0-9]+")
 _PATH = re.compile(
     r"(?P<path>clients\[\d+\](?:\.invoices\[\d+\](?:\.payments\[\d+\])?)?)"
     r"(?:\.(?P<key>\w+))?: (?P<message>.*)",
@@ -174,7 +175,8 @@ def _delimiter(header_line: str) -> str:
 
 
 def _show(value: str) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    # Cut short like backup's: a problem quoting a 5,000-digit cell whole helps nobody.
+    return json.dumps(value if len(value) <= 40 else value[:40] + "...", ensure_ascii=False)
 
 
 def _column_name(cell: str) -> str:
@@ -366,7 +368,10 @@ class _Reader:
                     "separators",
                 )
         elif column == "payment_terms_days":
-            if _WHOLE.fullmatch(raw):
+            if _WHOLE.fullmatch(raw) and len(raw) > MAX_NUMBER_CHARS:
+                self.problem(row, column, f"too many digits ({len(raw)})")
+            elif _WHOLE.fullmatch(raw):
+                # Its range is the model field's, checked by backup_import.
                 return int(raw)
             self.problem(row, column, f"not a whole number of days: {_show(raw)}")
         elif column == "currency":

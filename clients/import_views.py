@@ -5,8 +5,6 @@ imports while the job page polls its progress. Every import goes through backup_
 which checks the whole file before writing any of it.
 """
 
-import json
-import secrets
 from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
@@ -23,19 +21,23 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from clients import backup, tasks
+from clients import backup
 from clients.csv_import import CsvDocument, csv_read, explain
-from clients.models import Client, ImportJob, Profile
+from clients.import_previews import (
+    import_preview_confirm,
+    import_preview_create,
+    import_start,
+    imports_in_background,
+)
+from clients.models import Client, ImportJob, ImportPreview, Profile
 from clients.views import HtmxHttpRequest
-from clientwatch.once import already_saved, form_save
+from clientwatch.once import form_save
 
 BACKUP_PAGE = "clients/import/backup.html"
 JOB_PAGE = "clients/import/import_job.html"
 CSV_PAGE = "clients/import/csv_import.html"
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-# From this many invoices on, an import goes to the worker: in the request it could
-# outlast the web server's timeout.
-BACKGROUND_FROM_INVOICES = 500
+# Where previews were kept before they moved to ImportPreview: cleared on sight.
 CSV_SESSION_KEY = "csv_import"
 KINDS = {
     "settings": gettext_lazy("Settings"),
@@ -93,37 +95,18 @@ def result_summary(result: dict[str, dict[str, int]]) -> str:
     return _("Imported. %(counts)s.") % {"counts": "; ".join(changed)}
 
 
-def invoice_count(document: dict[str, Any]) -> int:
-    clients = document.get("clients")
-    if not isinstance(clients, list):
-        return 0
-    return sum(
-        len(c["invoices"])
-        for c in clients
-        if isinstance(c, dict) and isinstance(c.get("invoices"), list)
-    )
-
-
 def import_now_or_later(
     request: HtmxHttpRequest, document: dict[str, Any], *, payload: str, filename: str
 ) -> HttpResponse:
     """Import a parsed document: in the request when small, else as a background job.
 
-    Raises BackupInvalid (nothing written) when a small document does not check out; a
-    large one is checked by the worker and its problems shown on the job page.
+    Raises BackupInvalid (nothing written) when a small document does not check out.
     """
-    if invoice_count(document) < BACKGROUND_FROM_INVOICES:
-        result = backup.backup_import(owner=request.user, document=document)
-        messages.success(request, result_summary(asdict(result)))
-        return redirect("dashboard")
-    clients = document.get("clients")
-    job = tasks.import_job_start(
-        owner=request.user,
-        payload=payload,
-        filename=filename,
-        total=len(clients) if isinstance(clients, list) else 0,
-    )
-    return redirect("import_job", pk=job.pk)
+    done = import_start(owner=request.user, document=document, payload=payload, filename=filename)
+    if isinstance(done, ImportJob):
+        return redirect("import_job", pk=done.pk)
+    messages.success(request, result_summary(asdict(done)))
+    return redirect("dashboard")
 
 
 # Backup: download and upload
@@ -186,8 +169,19 @@ def job_stalled(job: ImportJob) -> bool:
 def import_job(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(ImportJob.objects.for_owner(request.user), pk=pk)
     stalled = job_stalled(job)
+    problems = job.problems
+    if job.state == ImportJob.State.FAILED and problems:
+        # A CSV file's job: its problems named by row and column, as its preview names them.
+        origins = (
+            ImportPreview.objects.for_owner(request.user)
+            .filter(outcome__job=job.pk)
+            .values_list("origins", flat=True)
+            .first()
+        )
+        problems = explain(problems, origins) if origins else problems
     context = {
         "job": job,
+        "problems": problems,
         "stalled": stalled,
         "polling": job.state in (ImportJob.State.PENDING, ImportJob.State.RUNNING) and not stalled,
         "result_rows": result_rows(job.result),
@@ -227,8 +221,10 @@ def known_clients(owner: Any) -> dict[str, dict[str, Any]]:
     }
 
 
-def csv_preview(request: HtmxHttpRequest, raw: bytes) -> tuple[CsvDocument, dict[str, Any]]:
-    """The CSV read into a document and checked by a dry run; raises BackupInvalid."""
+def csv_preview(request: HtmxHttpRequest, raw: bytes) -> tuple[CsvDocument, dict[str, Any] | None]:
+    """The CSV read into a document and, unless it is large, checked by a dry run; raises
+    BackupInvalid. A large file is checked by the worker after the confirm: a dry run of
+    it in the request could outlast the web server's timeout."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -247,6 +243,10 @@ def csv_preview(request: HtmxHttpRequest, raw: bytes) -> tuple[CsvDocument, dict
         defaults=defaults,
         today=timezone.localdate(),
     )
+    if imports_in_background(parsed.document):
+        if parsed.problems:
+            raise backup.BackupInvalid(parsed.all_problems())
+        return parsed, None
     try:
         result = backup.backup_import(owner=request.user, document=parsed.document, dry_run=True)
     except backup.BackupInvalid as invalid:
@@ -261,6 +261,7 @@ def csv_preview(request: HtmxHttpRequest, raw: bytes) -> tuple[CsvDocument, dict
 def csv_upload(request: HtmxHttpRequest) -> HttpResponse:
     form = CsvUploadForm(request.POST or None, request.FILES or None)
     context: dict[str, Any] = {"form": form, "problems": [], "max_upload_bytes": MAX_UPLOAD_BYTES}
+    request.session.pop(CSV_SESSION_KEY, None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
@@ -268,20 +269,18 @@ def csv_upload(request: HtmxHttpRequest) -> HttpResponse:
         except backup.BackupInvalid as invalid:
             context["problems"] = invalid.problems
         else:
-            # Kept server-side until the freelancer confirms; the token ties the confirm
-            # button to this preview, not to one uploaded since in another tab.
-            token = secrets.token_urlsafe(16)
-            request.session[CSV_SESSION_KEY] = {
-                "token": token,
-                "filename": upload.name,
-                "document": parsed.document,
-                "origins": parsed.origins,
-            }
+            preview = import_preview_create(
+                owner=request.user,
+                filename=upload.name,
+                document=parsed.document,
+                origins=parsed.origins,
+            )
             context |= {
                 "preview": parsed,
-                "token": token,
+                "token": preview.token,
                 "filename": upload.name,
-                "result_rows": result_rows(result),
+                "in_background": result is None,
+                "result_rows": result_rows(result) if result is not None else [],
                 "form": CsvUploadForm(),
             }
     return render(request, CSV_PAGE, context)
@@ -290,30 +289,20 @@ def csv_upload(request: HtmxHttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def csv_import_confirm(request: HtmxHttpRequest) -> HttpResponse:
-    # A second click on the same confirm button: the first one's result, not "expired".
-    if (repeat := already_saved(request)) is not None:
-        return repeat
-    kept = request.session.get(CSV_SESSION_KEY)
-    if not kept or kept["token"] != request.POST.get("token"):
+    preview = import_preview_confirm(owner=request.user, token=request.POST.get("token", ""))
+    if preview is None:
         messages.error(request, _("That preview has expired. Please upload the file again."))
         return redirect("csv_import")
-    del request.session[CSV_SESSION_KEY]
-    document = kept["document"]
-    try:
-        done = form_save(
-            request,
-            None,
-            lambda: import_now_or_later(
-                request, document, payload=json.dumps(document), filename=kept["filename"]
-            ),
-            once=lambda response: response.url,
-        )
-        if done.error:
-            messages.error(request, done.error)
-            return redirect("csv_import")
-        return done.repeat or done.value
-    except backup.BackupInvalid as invalid:
-        # Only when the stored data changed since the preview (another import meanwhile).
-        problems = explain(invalid.problems, kept["origins"])
-    context = {"form": CsvUploadForm(), "problems": problems, "max_upload_bytes": MAX_UPLOAD_BYTES}
+    # The first confirm's outcome, shown again to a second one.
+    outcome = preview.outcome
+    if "job" in outcome:
+        return redirect("import_job", pk=outcome["job"])
+    if "result" in outcome:
+        messages.success(request, result_summary(outcome["result"]))
+        return redirect("dashboard")
+    context = {
+        "form": CsvUploadForm(),
+        "problems": outcome.get("problems", []),
+        "max_upload_bytes": MAX_UPLOAD_BYTES,
+    }
     return render(request, CSV_PAGE, context)

@@ -520,6 +520,42 @@ class ImportJob(models.Model):
         )
 
 
+class ImportPreviewQuerySet(OwnedQuerySet):
+    pass
+
+
+class ImportPreview(models.Model):
+    """A checked CSV file waiting for the freelancer's confirm.
+
+    Kept here rather than in the session: a large file's document would be read and written
+    with the session on every request. A confirm is recorded on the row, so a second confirm
+    of the same preview shows what the first one did instead of importing again.
+    """
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="import_previews"
+    )
+    # Ties the confirm button to this preview, not to one uploaded since in another tab.
+    token = models.CharField(max_length=43, unique=True)
+    filename = models.CharField(max_length=200, blank=True)
+    document = models.JSONField(default=dict, blank=True)
+    # Document path -> CSV row, to name problems found at the confirm by row.
+    origins = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    # What the confirm did: {"summary": "..."}, {"job": id} or {"problems": [...]}.
+    outcome = models.JSONField(default=dict, blank=True)
+
+    objects = ImportPreviewQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Preview of {self.filename}"
+
+
 class ReportQuerySet(OwnedQuerySet):
     owner_path = "client__owner"
 

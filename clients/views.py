@@ -5,6 +5,7 @@ and get the timeline back; without JavaScript they post normally and redirect. T
 helpers under "Shared with the other apps" give every app's views the same endings.
 """
 
+import re
 from copy import copy
 from typing import Any
 
@@ -66,10 +67,9 @@ class HtmxHttpRequest(HttpRequest):
 
 
 def page_number(request: HttpRequest) -> int:
-    try:
-        return max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        return 1
+    # ASCII digits only (int() also reads "١٢"), and short enough for int() to take.
+    page = request.GET.get("page", "1")
+    return max(1, int(page)) if re.fullmatch(r"[0-9]{1,9}", page) else 1
 
 
 def saved(request: HtmxHttpRequest, url: str) -> HttpResponse:

@@ -1,6 +1,7 @@
 """Pages for late fees: the lines on an invoice, waiving or settling one, and adding
 fees after the fact to invoices already overdue (a preview first, then a confirm)."""
 
+import re
 from collections import defaultdict
 from decimal import Decimal
 
@@ -64,6 +65,16 @@ def fee_paid_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("invoice_detail", pk=fee.invoice_id)
 
 
+# An id as the page writes it. Not str.isdigit(): it takes "²", which int() refuses, and
+# any length, which the database refuses beyond a bigint.
+_ID = re.compile(r"[0-9]{1,18}")
+
+
+def _ids(values: list[str]) -> set[int]:
+    """The ids among posted values; anything else was not written by the page: left out."""
+    return {int(value) for value in values if _ID.fullmatch(value)}
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def fees_backfill(request: HttpRequest) -> HttpResponse:
@@ -71,9 +82,9 @@ def fees_backfill(request: HttpRequest) -> HttpResponse:
     for the invoices the freelancer keeps ticked."""
     today = today_for(request.user, profile_for(request.user))
     if request.method == "POST":
-        chosen = {int(pk) for pk in request.POST.getlist("invoice") if pk.isdigit()}
+        chosen = _ids(request.POST.getlist("invoice"))
         # Every invoice the page showed: those not ticked were left out on purpose.
-        shown = {int(pk) for pk in request.POST.getlist("shown") if pk.isdigit()}
+        shown = _ids(request.POST.getlist("shown"))
         left_out = shown - chosen
         if not chosen and not left_out:
             messages.error(request, _("Tick at least one invoice to add its fees."))

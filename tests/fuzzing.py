@@ -28,11 +28,19 @@ hostile_text = st.one_of(
             "Infinity",
             "99999999999.99",
             "\u0661\u0662",  # Arabic-Indic digits: Decimal() reads them as 12
+            "\u00b2",  # str.isdigit() says yes, int() says no
+            "\x00",  # PostgreSQL refuses NUL in text
+            "9" * 5000,  # beyond the 4,300 digits int() reads
+            "x" * 5000,  # longer than any text field
             "",
             " ",
         ]
     ),
 )
+
+# Only a JSON document can carry these (a browser's form post is UTF-8, which cannot).
+LONE_SURROGATES = st.sampled_from(["\ud800", "a\udfffb", "\udc00\x00"])
+hostile_json_text = st.one_of(hostile_text, LONE_SURROGATES)
 
 FUZZ = settings(
     max_examples=25,

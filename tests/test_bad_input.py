@@ -11,11 +11,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clients.models import Client, WorkLog
-from invoices.models import Invoice, Payment
+from invoices.models import Invoice, LateFee, Payment
 from redflags.models import Incident
 from tests.test_client_pages import CLIENT_POST, HTMX, WORK_POST
 from tests.test_incident_pages import INCIDENT_POST
 from tests.test_invoice_pages import INVOICE_POST, PAYMENT_POST
+from tests.test_late_fees import terms_set_late  # noqa: F401 (a fixture)
 
 TODAY = timezone.localdate()
 
@@ -372,6 +373,7 @@ def test_the_allowed_evidence_types_are_accepted(alice_client, acme, name, conte
 # Garbage never makes a 500
 
 FULLWIDTH_12 = "\uff11\uff12"
+ARABIC_INDIC_12 = "\u0661\u0662"
 GARBAGE = [
     "",
     "2024-13-45",
@@ -385,6 +387,10 @@ GARBAGE = [
     "<script>alert(1)</script>",
     "null\x00byte",
     "\u202e\u200b",
+    # str.isdigit() takes both; int() refuses "²" and reads "١٢" as 12.
+    "\u00b2",
+    ARABIC_INDIC_12,
+    "9" * 5000,  # beyond the 4,300 digits int() reads
 ]
 
 
@@ -425,14 +431,24 @@ def test_garbage_dates_and_numbers_save_nothing(alice_client, acme, invoice):
     for url, post in _garbage_targets(acme, invoice):
         for field in numbers_and_dates & post.keys():
             for value in GARBAGE:
-                if value == FULLWIDTH_12:  # a number all the same: 12
+                if value in (FULLWIDTH_12, ARABIC_INDIC_12):  # a number all the same: 12
                     continue
                 alice_client.post(url, post | {field: value})
     assert (Invoice.objects.count(), Payment.objects.count(), WorkLog.objects.count()) == before
 
 
 @pytest.mark.parametrize(
-    "query", [{"page": "abc"}, {"page": "-3"}, {"page": "9" * 30}, {"sort": "x"}, {"dropped": "x"}]
+    "query",
+    [
+        {"page": "abc"},
+        {"page": "-3"},
+        {"page": "9" * 30},
+        {"page": "9" * 5000},
+        {"page": "\u00b2"},
+        {"page": "\u0661\u0662"},
+        {"sort": "x"},
+        {"dropped": "x"},
+    ],
 )
 def test_garbage_in_query_strings_is_ignored(alice_client, acme, query):
     assert alice_client.get(reverse("dashboard"), query).status_code == 200
@@ -445,3 +461,27 @@ def test_ids_that_do_not_exist_are_404(alice_client):
     assert alice_client.get("/clients/999999/").status_code == 404
     assert alice_client.get("/invoices/999999/").status_code == 404
     assert alice_client.get("/clients/abc/").status_code == 404
+
+
+FEE_IDS_GARBAGE = ["\u00b2", "\u0661", "9" * 5000, "9" * 19, "-1", "1.0", " 1", "", "\x00"]
+
+
+def test_garbage_invoice_ids_in_the_fee_backfill_are_left_out(alice_client, terms_set_late):  # noqa: F811
+    ticked = terms_set_late[0]
+    response = alice_client.post(
+        reverse("fees_backfill"),
+        {"invoice": [*FEE_IDS_GARBAGE, str(ticked.pk)], "shown": FEE_IDS_GARBAGE},
+    )
+
+    assert response.status_code == 302
+    assert list(LateFee.objects.values_list("invoice_id", flat=True)) == [ticked.pk]
+
+
+@pytest.mark.parametrize("value", FEE_IDS_GARBAGE)
+def test_a_fee_backfill_of_only_garbage_ids_adds_nothing(alice_client, terms_set_late, value):  # noqa: F811
+    response = alice_client.post(reverse("fees_backfill"), {"invoice": value, "shown": value})
+
+    assert response.status_code == 302
+    assert not LateFee.objects.exists()
+    page = alice_client.get(response["Location"])
+    assert "Tick at least one invoice to add its fees." in page.content.decode()

@@ -2,14 +2,17 @@
 text comes back as live markup."""
 
 import json
+import re
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
 
 from clients.backup import BackupInvalid, backup_import, backup_parse
-from tests.fuzzing import FUZZ, hostile_text, live_markup
+from clients.models import Client
+from tests.fuzzing import FUZZ, hostile_json_text, hostile_text, live_markup
 
 pytestmark = pytest.mark.django_db
 
@@ -92,10 +95,11 @@ def test_no_other_form_answers_hostile_input_with_a_server_error(
 @given(
     document=st.recursive(
         st.one_of(
-            st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), hostile_text
+            st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), hostile_json_text
         ),
         lambda children: st.one_of(
-            st.lists(children, max_size=4), st.dictionaries(hostile_text, children, max_size=4)
+            st.lists(children, max_size=4),
+            st.dictionaries(hostile_json_text, children, max_size=4),
         ),
         max_leaves=20,
     )
@@ -106,3 +110,40 @@ def test_the_import_rejects_any_malformed_document_cleanly(alice, document):
         backup_import(owner=alice, document=backup_parse(json.dumps(wrapped)))
     except BackupInvalid as problems:
         assert problems.problems
+
+
+CSV_COLUMNS = (
+    "client_ref",
+    "client_name",
+    "client_email",
+    "currency",
+    "payment_terms_days",
+    "rate",
+    "invoice_number",
+    "issued_on",
+    "due_on",
+    "amount",
+    "paid_on",
+    "paid_amount",
+)
+
+
+@FUZZ
+@given(data=st.data())
+def test_no_csv_import_answers_hostile_cells_with_a_server_error(alice_client, alice, data):
+    def cell(label: str) -> str:
+        text = data.draw(hostile_text, label=label)
+        return '"' + text.replace('"', '""') + '"'
+
+    rows = [",".join(CSV_COLUMNS)]
+    rows += [",".join(cell(f"{c}{n}") for c in CSV_COLUMNS) for n in range(2)]
+    upload = SimpleUploadedFile("c.csv", "\n".join(rows).encode(), "text/csv")
+    response = alice_client.post(reverse("csv_import"), {"file": upload})
+    assert response.status_code < 500
+    assert not live_markup(response.content)
+    token = re.search(r'name="token" value="([^"]+)"', response.content.decode())
+    if token:
+        confirm = alice_client.post(reverse("csv_import_confirm"), {"token": token[1]})
+        assert confirm.status_code < 500
+    else:
+        assert not Client.objects.for_owner(alice).exists()

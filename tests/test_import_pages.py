@@ -6,6 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.conf import settings as django_settings
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -14,7 +15,7 @@ from django.utils import timezone
 from clients import import_views
 from clients.backup import BackupInvalid
 from clients.csv_import import csv_to_document
-from clients.models import Client, ImportJob
+from clients.models import Client, ImportJob, ImportPreview
 from clients.tasks import import_job_start, run_import
 from invoices.models import Invoice, Payment
 from tests.test_client_pages import html_problems
@@ -183,8 +184,12 @@ def test_oversize_upload_is_refused_before_it_is_read(alice_client):
 # Large uploads: a background job
 
 
+# Clients and invoices from which an import goes to the worker.
+LARGE = django_settings.IMPORT_BACKGROUND_FROM_ROWS
+
+
 def large_document() -> dict:
-    per_client = import_views.BACKGROUND_FROM_INVOICES // 4
+    per_client = LARGE // 4
     return {"clients": [client_data(f"client-{n}", invoices=per_client) for n in range(4)]}
 
 
@@ -205,10 +210,10 @@ def test_large_upload_becomes_a_job_the_worker_completes(
     assert job.state == ImportJob.State.DONE
     assert (job.done, job.total, job.percent) == (4, 4, 100)
     assert job.result["clients"]["created"] == 4
-    assert job.result["invoices"]["created"] == import_views.BACKGROUND_FROM_INVOICES
+    assert job.result["invoices"]["created"] == LARGE
     assert job.finished_at is not None
     assert job.payload == ""  # not kept once imported
-    assert Invoice.objects.for_owner(alice).count() == import_views.BACKGROUND_FROM_INVOICES
+    assert Invoice.objects.for_owner(alice).count() == LARGE
 
     page = alice_client.get(response["Location"])
     html = page.content.decode()
@@ -281,8 +286,8 @@ def test_running_the_import_task_twice_imports_once(alice, django_assert_num_que
     job.refresh_from_db()
     assert job.state == ImportJob.State.DONE
     assert job.finished_at == finished_at
-    assert job.result["invoices"]["created"] == import_views.BACKGROUND_FROM_INVOICES
-    assert Invoice.objects.count() == import_views.BACKGROUND_FROM_INVOICES
+    assert job.result["invoices"]["created"] == LARGE
+    assert Invoice.objects.count() == LARGE
 
 
 def test_import_task_for_a_deleted_job_returns_quietly(alice):
@@ -388,9 +393,11 @@ def test_confirming_the_csv_preview_imports_it(alice_client, alice):
     ]
     assert Invoice.objects.for_owner(alice).get(number="A-2").amount == Decimal("300.00")
     assert "Clients: 2 new" in flashed(response)[0]
-    # The preview is used up: confirming again imports nothing twice.
+    # The preview is used up: confirming again imports nothing twice, and says what the
+    # first confirm did.
     again = alice_client.post(reverse("csv_import_confirm"), {"token": token})
-    assert again["Location"] == reverse("csv_import")
+    assert again["Location"] == reverse("dashboard")
+    assert "Clients: 2 new" in flashed(again)[0]
     assert Payment.objects.for_owner(alice).count() == 2
 
 
@@ -542,8 +549,8 @@ def test_csv_with_an_unknown_column_suggests_the_right_one():
     ]
 
 
-def test_confirming_a_large_csv_hands_it_to_the_worker(alice_client, alice, monkeypatch):
-    monkeypatch.setattr(import_views, "BACKGROUND_FROM_INVOICES", 2)
+def test_confirming_a_large_csv_hands_it_to_the_worker(alice_client, alice, settings):
+    settings.IMPORT_BACKGROUND_FROM_ROWS = 4  # CSV's 2 clients and 2 invoices
     preview = alice_client.post(reverse("csv_import"), {"file": csv_file(CSV)})
     token = re.search(r'name="token" value="([^"]+)"', preview.content.decode())[1]
 
@@ -568,4 +575,134 @@ def test_confirm_after_the_data_changed_lists_the_new_problems_by_row(
     assert response.status_code == 200
     html = response.content.decode()
     assert "row 4, invoice_number: &quot;A-2&quot; is already used by your client" in html
+    assert not Client.objects.for_owner(alice).filter(ref="acme").exists()
+
+
+# Large client-only CSV files and where previews are kept
+
+
+def client_only_csv(count: int) -> str:
+    rows = [f"c{n},Client {n},c{n}@example.com,EUR" for n in range(count)]
+    return "\n".join(["client_ref,client_name,client_email,currency", *rows])
+
+
+def preview_token(response) -> str:
+    return re.search(r'name="token" value="([^"]+)"', response.content.decode())[1]
+
+
+def test_a_large_client_only_csv_goes_to_the_worker_and_not_into_the_session(
+    alice_client, alice, settings
+):
+    # 100,000 rows in production; the threshold is a setting, so a few rows show the switch.
+    settings.IMPORT_BACKGROUND_FROM_ROWS = 6
+    preview = alice_client.post(reverse("csv_import"), {"file": csv_file(client_only_csv(6))})
+
+    html = preview.content.decode()
+    assert "imported in the background" in html
+    assert html_problems(html) == []
+    assert not Client.objects.exists()
+    stored = ImportPreview.objects.for_owner(alice).get()
+    assert len(stored.document["clients"]) == 6
+    assert import_views.CSV_SESSION_KEY not in alice_client.session
+    assert "c5@example.com" not in str(dict(alice_client.session.items()))
+
+    response = alice_client.post(reverse("csv_import_confirm"), {"token": preview_token(preview)})
+
+    job = ImportJob.objects.get()
+    assert response["Location"] == reverse("import_job", args=[job.pk])
+    assert (job.owner, job.total, job.state) == (alice, 6, ImportJob.State.PENDING)
+    assert not Client.objects.exists()  # not in the request
+    run_import(job.pk)
+    assert Client.objects.for_owner(alice).count() == 6
+    stored.refresh_from_db()
+    assert stored.document == {}  # the file's data is not kept once handed over
+    assert "c5@example.com" not in str(dict(alice_client.session.items()))
+
+
+def test_a_client_only_csv_under_the_threshold_imports_in_the_request(
+    alice_client, alice, settings
+):
+    settings.IMPORT_BACKGROUND_FROM_ROWS = 7
+    preview = alice_client.post(reverse("csv_import"), {"file": csv_file(client_only_csv(6))})
+
+    response = alice_client.post(reverse("csv_import_confirm"), {"token": preview_token(preview)})
+
+    assert response["Location"] == reverse("dashboard")
+    assert not ImportJob.objects.exists()
+    assert Client.objects.for_owner(alice).count() == 6
+
+
+def test_a_second_confirm_of_a_large_preview_shows_the_same_job(alice_client, settings):
+    settings.IMPORT_BACKGROUND_FROM_ROWS = 2
+    preview = alice_client.post(reverse("csv_import"), {"file": csv_file(client_only_csv(3))})
+    token = preview_token(preview)
+
+    first = alice_client.post(reverse("csv_import_confirm"), {"token": token})
+    second = alice_client.post(reverse("csv_import_confirm"), {"token": token})
+
+    job = ImportJob.objects.get()
+    assert first["Location"] == second["Location"] == reverse("import_job", args=[job.pk])
+
+
+def test_a_second_confirm_after_problems_shows_the_same_problems(alice_client, alice, factories):
+    preview = alice_client.post(reverse("csv_import"), {"file": csv_file(CSV)})
+    token = preview_token(preview)
+    factories.invoice(client=factories.client(owner=alice, ref="initech"), number="A-2")
+
+    first = alice_client.post(reverse("csv_import_confirm"), {"token": token})
+    Invoice.objects.filter(number="A-2").delete()  # the clash is gone, but the outcome stays
+    second = alice_client.post(reverse("csv_import_confirm"), {"token": token})
+
+    for response in (first, second):
+        assert "row 4, invoice_number: &quot;A-2&quot; is already used" in response.content.decode()
+    assert not Client.objects.for_owner(alice).filter(ref="acme").exists()
+
+
+def test_bob_cannot_confirm_alices_preview(alice_client, client, alice, bob):
+    preview = alice_client.post(reverse("csv_import"), {"file": csv_file(CSV)})
+    client.force_login(bob)
+
+    response = client.post(reverse("csv_import_confirm"), {"token": preview_token(preview)})
+
+    assert response["Location"] == reverse("csv_import")
+    assert not Client.objects.exists()
+    assert ImportPreview.objects.for_owner(alice).get().confirmed_at is None
+
+
+def test_an_expired_preview_cannot_be_confirmed_and_goes_with_the_next_upload(alice_client, alice):
+    preview = alice_client.post(reverse("csv_import"), {"file": csv_file(CSV)})
+    ImportPreview.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+
+    response = alice_client.post(reverse("csv_import_confirm"), {"token": preview_token(preview)})
+
+    assert response["Location"] == reverse("csv_import")
+    assert "expired" in flashed(response)[0]
+    assert not Client.objects.exists()
+    alice_client.post(reverse("csv_import"), {"file": csv_file(CSV)})
+    assert ImportPreview.objects.for_owner(alice).count() == 1  # the expired one is gone
+
+
+def test_a_preview_left_in_the_session_by_an_older_version_is_dropped(alice_client):
+    session = alice_client.session
+    session[import_views.CSV_SESSION_KEY] = {"token": "t", "document": {"clients": []}}
+    session.save()
+
+    alice_client.get(reverse("csv_import"))
+
+    assert import_views.CSV_SESSION_KEY not in alice_client.session
+
+
+def test_a_large_csv_job_names_its_problems_by_row_and_column(
+    alice_client, alice, factories, settings
+):
+    settings.IMPORT_BACKGROUND_FROM_ROWS = 4
+    preview = alice_client.post(reverse("csv_import"), {"file": csv_file(CSV)})
+    response = alice_client.post(reverse("csv_import_confirm"), {"token": preview_token(preview)})
+    factories.invoice(client=factories.client(owner=alice, ref="initech"), number="A-2")
+    job = ImportJob.objects.get()
+
+    run_import(job.pk)
+
+    page = alice_client.get(response["Location"]).content.decode()
+    assert "row 4, invoice_number: &quot;A-2&quot; is already used by your client" in page
     assert not Client.objects.for_owner(alice).filter(ref="acme").exists()

@@ -12,12 +12,11 @@ from django.db import OperationalError, connection
 from django.urls import reverse
 from django.utils import timezone
 
-from clients.models import Profile
 from clients.services import profile_for
 from clientwatch import outbox
 from invoices import reminders
 from invoices.digest import digest_send
-from invoices.models import MAX_AMOUNT, DailyRunFailure, Digest, LateFee, Reminder
+from invoices.models import DailyRunFailure, Digest, Reminder
 from invoices.tasks import dispatch_daily_runs, freelancer_daily_run
 
 pytestmark = pytest.mark.django_db
@@ -37,14 +36,50 @@ def overdue(factories, owner, n=1, amount=Decimal("500.00"), email="ap@late.exam
     ]
 
 
-def fee_that_overflows(owner, factories):
-    """A late fee of 999.99 % on the largest invoice: more digits than its column holds,
-    so charging it with the nudge raises in `reminders_claim_due`."""
-    profile_for(owner)
-    Profile.objects.filter(user=owner).update(
-        late_fee_percent=Decimal("999.99"), late_fees_with_nudge=True
-    )
-    overdue(factories, owner, amount=MAX_AMOUNT, email="big@late.example")
+TRIGGER = "refuse_reminders_for_one_invoice"
+
+
+def _drop_trigger() -> None:
+    with connection.cursor() as cursor:
+        on = " ON invoices_reminder" if connection.vendor == "postgresql" else ""
+        cursor.execute(f"DROP TRIGGER IF EXISTS {TRIGGER}{on}")
+
+
+@pytest.fixture
+def broken_claims():
+    """Makes one freelancer's daily claim fail in the database, as a value out of range
+    for its column would (PostgreSQL: a DataError): a trigger refuses the reminder rows of
+    one of their invoices. Returns the function that breaks it for an owner; the trigger
+    is dropped afterwards, also after tests that commit."""
+
+    def break_for(owner, factories):
+        profile_for(owner)
+        [invoice] = overdue(factories, owner, email="big@late.example")
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    f"CREATE FUNCTION {TRIGGER}() RETURNS trigger AS $$ BEGIN "
+                    f"IF NEW.invoice_id = {invoice.pk} THEN RAISE EXCEPTION "
+                    "'value out of range' USING ERRCODE = '22003'; END IF; "
+                    "RETURN NEW; END $$ LANGUAGE plpgsql"
+                )
+                cursor.execute(
+                    f"CREATE TRIGGER {TRIGGER} BEFORE INSERT ON invoices_reminder "
+                    f"FOR EACH ROW EXECUTE FUNCTION {TRIGGER}()"
+                )
+            else:
+                cursor.execute(
+                    f"CREATE TRIGGER {TRIGGER} BEFORE INSERT ON invoices_reminder "
+                    f"WHEN NEW.invoice_id = {invoice.pk} "
+                    "BEGIN SELECT RAISE(ABORT, 'value out of range'); END"
+                )
+        return invoice
+
+    yield break_for
+    _drop_trigger()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP FUNCTION IF EXISTS {TRIGGER}()")
 
 
 def test_claim_has_one_winner_and_a_copy_read_before_another_try_loses(alice, factories):
@@ -109,9 +144,9 @@ def test_each_reminder_is_saved_before_the_next_is_sent(smtp_server, alice, fact
 
 
 def test_one_freelancers_broken_data_stops_only_their_run_and_shows_on_their_settings_page(
-    smtp_server, alice, bob, factories, client
+    smtp_server, alice, bob, factories, client, broken_claims
 ):
-    fee_that_overflows(alice, factories)
+    broken_claims(alice, factories)
     profile_for(bob)
     overdue(factories, bob, email="ap@bobs-client.example")
     out = StringIO()
@@ -130,9 +165,9 @@ def test_one_freelancers_broken_data_stops_only_their_run_and_shows_on_their_set
 
 
 def test_a_failing_day_finishes_the_task_names_the_failure_and_the_digest_says_so(
-    alice, factories, mailoutbox
+    alice, factories, mailoutbox, broken_claims
 ):
-    fee_that_overflows(alice, factories)
+    broken_claims(alice, factories)
     for day in range(2):  # the same failure twice does not make the task fail
         outcome = freelancer_daily_run(alice.pk, (TODAY + timedelta(days=day)).isoformat())
         assert outcome["failed"] == ["reminders"]
@@ -141,10 +176,8 @@ def test_a_failing_day_finishes_the_task_names_the_failure_and_the_digest_says_s
     assert "Your daily run stopped with an error" in digest.body
     assert "your payment reminders could not be sent" in digest.alternatives[0][0]
 
-    # The data is put right: the next day's run goes through and the notice goes. (SQLite
-    # stored the fee and failed reading it back; PostgreSQL refused to store it.)
-    LateFee.objects.filter(invoice__owner=alice).delete()
-    Profile.objects.filter(user=alice).update(late_fee_percent=Decimal("10"))
+    # The fault is put right: the next day's run goes through and the notice goes.
+    _drop_trigger()
     outcome = freelancer_daily_run(alice.pk, (TODAY + timedelta(days=2)).isoformat())
     assert outcome["failed"] == []
     assert not DailyRunFailure.objects.exists()

@@ -21,7 +21,7 @@ from invoices import reminders
 from invoices.models import DailyRunFailure, Reminder
 from invoices.tasks import freelancer_daily_run
 from tests.conftest import skip_or_fail
-from tests.test_outbox import fee_that_overflows, overdue
+from tests.test_outbox import broken_claims, overdue  # noqa: F401  (a fixture)
 from tests.test_reminders_worker import services, wait_for, worker  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -141,10 +141,11 @@ def test_a_worker_runs_the_next_freelancers_day_when_one_freelancers_claim_raise
     bob,
     factories,
     client,
+    broken_claims,  # noqa: F811
 ):
-    """On PostgreSQL the overflowing fee is refused as the claim inserts it: alice's day
-    fails in `reminders_claim_due`, is noted for her, and bob's reminder still goes out."""
-    fee_that_overflows(alice, factories)
+    """PostgreSQL refuses alice's claim (a value out of range): her day fails in
+    `reminders_claim_due`, is noted for her, and bob's reminder still goes out."""
+    broken_claims(alice, factories)
     profile_for(bob)
     overdue(factories, bob, email="ap@bobs-client.example")
     for user in (alice, bob):
