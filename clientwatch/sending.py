@@ -19,6 +19,7 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 VERIFICATION_SALT = "clientwatch.email-verification"
 
@@ -52,6 +53,19 @@ def client_mail_allowance(owner) -> int:
         + Receipt.objects.for_owner(owner).filter(sent_at__gte=midnight).count()
     )
     return max(0, settings.CLIENT_MAIL_DAILY_LIMIT - sent)
+
+
+def mail_held_reason(owner) -> str:
+    """Why a client email waits, in the freelancer's words (shown with the reminder or
+    receipt, which is sent by a later run once the reason is gone)."""
+    if not email_verified(owner):
+        return gettext(
+            "Waiting until you verify your email address: open the link we mailed you "
+            "(or ask for a new one on the Security page of your settings)."
+        )
+    return gettext("Waiting for tomorrow: today's limit of %(limit)s client emails is reached.") % {
+        "limit": settings.CLIENT_MAIL_DAILY_LIMIT
+    }
 
 
 def verification_token(user) -> str:

@@ -17,6 +17,7 @@ import smtplib
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
@@ -30,6 +31,7 @@ from clients.models import Client, Profile
 from clientwatch import outbox
 from clientwatch.celery import enqueue_after_commit
 from clientwatch.money import format_day, format_money
+from clientwatch.sending import client_mail_allowance, mail_held_reason
 from invoices.models import Invoice, LateFee, Payment, Receipt
 from invoices.reminders import LEASE, RenderedEmail, mail_domain
 
@@ -187,10 +189,18 @@ def receipt_deliver(*, receipt_id: int, connection=None) -> str:
     """Send one receipt if it is ready; returns its state afterwards, or "skipped" when
     another sender holds it, it is waiting for its back-off, or it is done."""
     receipt = _ready_receipt(receipt_id)
-    if receipt is None or not outbox.claim(receipt, lease=LEASE):
+    if receipt is None:
         return "skipped"
     invoice = receipt.payment.invoice
     profile = Profile.objects.for_user(invoice.owner)
+    if client_mail_allowance(invoice.owner) <= 0:
+        # Waits, with the reason, for a later sweep (verified, or the next day).
+        with translation.override(profile.language or settings.LANGUAGE_CODE):
+            reason = mail_held_reason(invoice.owner)
+        Receipt.objects.filter(pk=receipt.pk).update(last_error=reason)
+        return "held"
+    if not outbox.claim(receipt, lease=LEASE):
+        return "skipped"
     rendered = receipt_render(receipt.payment, profile)
     message = build_message(receipt, rendered, profile)
     # The one place where a receipt is decided to go out.

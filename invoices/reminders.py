@@ -44,6 +44,7 @@ from clients.wording import REMINDER_KINDS, WORDING_PREFETCH, Kind, wording_book
 from clientwatch import outbox
 from clientwatch.dates import today_for
 from clientwatch.money import format_day, format_money
+from clientwatch.sending import client_mail_allowance, mail_held_reason
 from invoices.late_fees import fee_label, fees_charge_with_reminders, fees_with_stage
 from invoices.models import (
     LADDER,
@@ -496,6 +497,7 @@ def reminders_deliver(
             write()
             counts[reminder.state] = counts.get(reminder.state, 0) + 1
 
+    allowances: dict[int, int] = {}
     connection = connection or get_connection()
     after = 0
     try:
@@ -509,6 +511,8 @@ def reminders_deliver(
             else:
                 unreachable = None
             for reminder in batch:
+                if not _within_allowance(reminder, allowances):
+                    continue
                 # One commit per email: the outcome of the one just sent, then this claim.
                 with transaction.atomic():
                     save()
@@ -522,6 +526,27 @@ def reminders_deliver(
     finally:
         connection.close()
     return counts
+
+
+def _within_allowance(reminder: Reminder, allowances: dict[int, int]) -> bool:
+    """Whether the account may mail one more client today (verified, under its daily
+    limit: clientwatch.sending). Read once per freelancer and run, then counted down here;
+    a reminder over it stays waiting, with the reason, for a later run."""
+    if not reminder.remindable:
+        return True  # only cancelled, never sent
+    owner = reminder.invoice.owner
+    if owner.pk not in allowances:
+        allowances[owner.pk] = client_mail_allowance(owner)
+    if allowances[owner.pk] > 0:
+        allowances[owner.pk] -= 1
+        return True
+    profile = reminder.invoice.owner_profile
+    with translation.override(getattr(profile, "language", None) or settings.LANGUAGE_CODE):
+        reason = mail_held_reason(owner)
+    Reminder.objects.filter(pk=reminder.pk, state=Reminder.State.PENDING).exclude(
+        last_error=reason
+    ).update(last_error=reason)
+    return False
 
 
 def _deliver_one(reminder: Reminder, connection) -> Callable[[], None]:
@@ -538,8 +563,8 @@ def _deliver_one(reminder: Reminder, connection) -> Callable[[], None]:
     except Exception as exc:  # a PDF that will not render: say so, do not send without
         return partial(_save_failure, reminder, exc)
     message = build_message(reminder, rendered, profile, files)
-    # The one place where a reminder is decided to go out: it is claimed, still due, and
-    # rendered. A limit on what one account may send a day belongs just here.
+    # The one place where a reminder is decided to go out: it is claimed, still due, within
+    # the account's daily allowance (checked before the claim), and rendered.
     try:
         connection.send_messages([message])
     except (smtplib.SMTPException, OSError) as exc:

@@ -47,7 +47,7 @@ def test_signup_mails_a_link_that_verifies_the_address(client, settings, django_
     assert client_mail_allowance(carol) == settings.CLIENT_MAIL_DAILY_LIMIT
 
 
-def test_signup_is_not_there_when_closed(client, settings):
+def test_signup_is_not_there_when_closed(client, settings, db):
     settings.SIGNUP_OPEN = False
     assert client.get(reverse("signup")).status_code == 404
     assert client.post(reverse("signup"), SIGNUP).status_code == 404
