@@ -16,6 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -286,10 +287,31 @@ def csv_upload(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, CSV_PAGE, context)
 
 
+def _confirmed_url(preview) -> str:
+    """Where a repeat of this confirm goes: what the first one made."""
+    outcome = preview.outcome if preview is not None else {}
+    if "job" in outcome:
+        return reverse("import_job", args=[outcome["job"]])
+    return reverse("dashboard" if "result" in outcome else "csv_import")
+
+
 @login_required
 @require_POST
 def csv_import_confirm(request: HtmxHttpRequest) -> HttpResponse:
-    preview = import_preview_confirm(owner=request.user, token=request.POST.get("token", ""))
+    # The button's one-time token (a double click goes to the first result) around the
+    # preview's own confirm-once (a second confirm reads the first one's outcome).
+    done = form_save(
+        request,
+        None,
+        lambda: import_preview_confirm(owner=request.user, token=request.POST.get("token", "")),
+        once=_confirmed_url,
+    )
+    if done.repeat is not None:
+        return done.repeat
+    if done.error:
+        messages.error(request, done.error)
+        return redirect("csv_import")
+    preview = done.value
     if preview is None:
         messages.error(request, _("That preview has expired. Please upload the file again."))
         return redirect("csv_import")

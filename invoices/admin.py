@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from invoices.models import Digest, Invoice, LateFee, Payment, Receipt, Reminder
+from invoices.models import DailyRunFailure, Digest, Invoice, LateFee, Payment, Receipt, Reminder
 
 
 class PaymentInline(admin.TabularInline):
@@ -38,6 +38,12 @@ class ReminderAdmin(admin.ModelAdmin):
     list_filter = ["stage", "state", "trigger"]
     list_select_related = ["invoice"]
     readonly_fields = ["message_id", "claim_token", "claimed_until"]
+
+
+@admin.register(DailyRunFailure)
+class DailyRunFailureAdmin(admin.ModelAdmin):
+    list_display = ["owner", "part", "failed_at"]
+    list_select_related = ["owner"]
 
 
 @admin.register(Digest)

@@ -66,11 +66,15 @@ class FormBrowser(django.test.Client):
     `once` themselves or use django.test.Client."""
 
     def post(self, path, data=None, *args, **kwargs):
+        from django.conf import settings
         from django.contrib.auth import SESSION_KEY
 
         from clientwatch.once import FIELD, token_make
 
-        user_pk = self.session.get(SESSION_KEY)
+        # Without a session cookie nobody is logged in; reading `self.session` then would
+        # make a session in the database (sessions live there) for nothing.
+        logged_in = settings.SESSION_COOKIE_NAME in self.cookies
+        user_pk = self.session.get(SESSION_KEY) if logged_in else None
         if isinstance(data, dict) and FIELD not in data and user_pk:
             data = {**data, FIELD: token_make(owner=SimpleNamespace(pk=user_pk))}
         return super().post(path, data, *args, **kwargs)
