@@ -25,6 +25,7 @@ class Category(models.TextChoices):
     UNRESPONSIVE = "unresponsive", _("Unresponsive")
     MICROMANAGING = "micromanaging", _("Micromanaging")
     PUBLIC_CRITICISM = "public_criticism", _("Public criticism")
+    THREAT = "threat", _("Threatened you (bad review, payment, legal action)")
     OTHER = "other", _("Other")
 
 

@@ -190,6 +190,16 @@ _FRICTION: tuple[tuple[Category, str, str, str], ...] = (
         ),
     ),
     (
+        Category.THREAT,
+        "threat_points",
+        gettext_noop("Threatens you"),
+        gettext_noop(
+            "A threat (a bad review, holding back payment unless you give in, legal action "
+            "without grounds) is pressure, not a conversation. Do not give in; answer once, "
+            "calmly and in writing, keep the dated record, and collect what is owed."
+        ),
+    ),
+    (
         Category.UNREASONABLE_DEMAND,
         "unreasonable_demand_points",
         gettext_noop("Unreasonable demands"),
@@ -210,6 +220,12 @@ _FRICTION: tuple[tuple[Category, str, str, str], ...] = (
 )
 
 
+_COMPETITOR_ADVICE = gettext_noop(
+    "Using a rival's price to pay less for work already agreed or under way is enough, once. "
+    "Hold to the agreed price, collect what is owed, then let them go."
+)
+
+
 def everyday_friction(snap: Snapshot, settings: RuleSettings) -> tuple[Reason, ...]:
     """One reason per kind of friction, by count, severity and recency."""
     reasons = []
@@ -218,6 +234,13 @@ def everyday_friction(snap: Snapshot, settings: RuleSettings) -> tuple[Reason, .
         if not incidents:
             continue
         points = round_points(getattr(settings, field) * _severe(incidents))
+        if category == Category.COMPETITOR_LEVERAGE and any(
+            state[1] < settings.sign_window_days for state in incidents
+        ):
+            # The practice: once on agreed work is enough to let them go, whatever the
+            # severity; quotes asked before agreeing are not logged as this.
+            points = max(points, settings.fire_points)
+            advice = _COMPETITOR_ADVICE
         if points:
             reasons.append(Reason(category.value, title, points, advice, _evidence(incidents)))
     return tuple(reasons)
@@ -235,6 +258,7 @@ PATTERN_TITLES: dict[str, str] = {
     Category.UNRESPONSIVE: gettext_noop("Unresponsive, again and again"),
     Category.MICROMANAGING: gettext_noop("Micromanaging, again and again"),
     Category.PUBLIC_CRITICISM: gettext_noop("Public criticism, again and again"),
+    Category.THREAT: gettext_noop("Threats, again and again"),
     Category.OTHER: gettext_noop("Other trouble, again and again"),
 }
 

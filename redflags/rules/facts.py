@@ -31,6 +31,7 @@ class Category(StrEnum):
     UNRESPONSIVE = "unresponsive"
     MICROMANAGING = "micromanaging"
     PUBLIC_CRITICISM = "public_criticism"
+    THREAT = "threat"
     OTHER = "other"
 
 

@@ -154,6 +154,10 @@ def disputes(snap: Snapshot, settings: RuleSettings) -> tuple[Reason, ...]:
     raw = settings.dispute_points * weight
     if repeats >= 2:
         raw += settings.dispute_repeat_points
+    elif repeats:
+        # One haggle over an agreed price tells how they will behave next time: it stays
+        # a reason to watch for as long as it counts, however it fades.
+        raw = max(raw, settings.watch_points)
     points = round_points(raw)
     if not points:
         return ()

@@ -80,6 +80,9 @@ class RuleSettings:
     ignored_advice_points: int = 10
     competitor_leverage_points: int = 15
     public_criticism_points: int = 15
+    # A threat (a bad public review, holding back payment unless, legal action without
+    # grounds): recent, it means watch on its own.
+    threat_points: int = 35
     unreasonable_demand_points: int = 12
     other_points: int = 6
 
@@ -88,6 +91,10 @@ class RuleSettings:
     pattern_count: int = 5
     pattern_window_days: int = 90
     pattern_points: int = 32
+
+    # Signs that are enough once, counted for `sign_window_days`: playing you against a
+    # competitor on agreed work means fire; one haggle over an agreed price at least watch.
+    sign_window_days: int = 365
 
     # Effort against reward: money received on invoices issued in the last
     # `effort_window_days`, divided by all hours logged in that window, against the target.
@@ -131,6 +138,16 @@ class RuleSettings:
             if value != getattr(DEFAULTS, tunable.name):
                 result[tunable.name] = str(value) if isinstance(value, Decimal) else value
         return result
+
+    @property
+    def watch_points(self) -> int:
+        """The fewest points that move a clean client from keep to watch."""
+        return 101 - self.keep_at
+
+    @property
+    def fire_points(self) -> int:
+        """The fewest points that move a clean client to fire."""
+        return 101 - self.watch_at
 
     def problems(self) -> list[str]:
         """Names of fields whose values do not fit together (the form shows them)."""
@@ -346,6 +363,12 @@ TUNABLES: tuple[Tunable, ...] = (
         "Per incident of medium severity.",
     ),
     _points(
+        "threat_points",
+        "Points off for a threat",
+        "A bad review, payment held back unless you give in, or legal action without grounds; "
+        "per incident of medium severity.",
+    ),
+    _points(
         "unreasonable_demand_points",
         "Points off for an unreasonable demand",
         "Per incident of medium severity.",
@@ -363,6 +386,12 @@ TUNABLES: tuple[Tunable, ...] = (
         "pattern_window_days", "Pattern window (days)", "How recent the incidents of a pattern are."
     ),
     _points("pattern_points", "Points off for a pattern", "Once per kind of incident."),
+    _days(
+        "sign_window_days",
+        "A sign that is enough once counts for (days)",
+        "Playing you against a competitor on agreed work means letting go, and one haggle "
+        "over an agreed price means watching, for this many days.",
+    ),
     Tunable(
         "target_hourly_rate",
         "Target hourly rate",
