@@ -275,11 +275,15 @@ def patterns(snap: Snapshot, settings: RuleSettings) -> tuple[Reason, ...]:
         recent = [state for state in incidents if state[1] < window]
         if len(recent) < settings.pattern_count or not settings.pattern_points:
             continue
+        points = settings.pattern_points
+        if _goes_on_after_a_warning(recent):
+            # They were told in writing and it went on: the advice already says what then.
+            points = max(points, settings.fire_points)
         reasons.append(
             Reason(
                 f"pattern:{category}",
                 PATTERN_TITLES[category],
-                settings.pattern_points,
+                points,
                 gettext_noop(
                     "Once is a bad week; this often is how they work. Name the pattern to them, "
                     "put in writing what you need instead, and decide now what you will do if it "
@@ -288,7 +292,49 @@ def patterns(snap: Snapshot, settings: RuleSettings) -> tuple[Reason, ...]:
                 _evidence(recent),
             )
         )
+    snap.patterns = len(reasons)
     return tuple(reasons)
+
+
+# The reason each kind of incident is judged in on its own, when not by its category slug.
+_OWN_RULE: dict[str, str] = {
+    Category.INVOICE_DISPUTE: "disputes",
+    Category.SCOPE_CHANGE: "scope_changes",
+}
+
+
+def one_reason_per_pattern(reasons: list[Reason]) -> list[Reason]:
+    """A pattern and the reason for the same incidents are one fact, so one reason.
+
+    It is named as the pattern, costs the larger of the two measures (each only grows, so
+    more incidents never cost less) and keeps the advice for the kind of trouble.
+    """
+    index = {reason.rule: position for position, reason in enumerate(reasons)}
+    merged: dict[int, Reason] = {}
+    dropped: set[int] = set()
+    for position, reason in enumerate(reasons):
+        kind, is_pattern, category = reason.rule.partition(":")
+        if not is_pattern or kind != "pattern":
+            continue
+        own_at = index.get(_OWN_RULE.get(category, category))
+        if own_at is None:
+            continue
+        own = reasons[own_at]
+        dropped.add(own_at)
+        merged[position] = reason._replace(points=max(own.points, reason.points), advice=own.advice)
+    return [
+        merged.get(position, reason)
+        for position, reason in enumerate(reasons)
+        if position not in dropped
+    ]
+
+
+def _goes_on_after_a_warning(incidents: list[IncidentState]) -> bool:
+    warned = [state[0].occurred_on for state in incidents if state[0].client_was_warned]
+    if not warned:
+        return False
+    first = min(warned)
+    return any(state[0].occurred_on > first for state in incidents)
 
 
 def _red_flag(

@@ -19,8 +19,7 @@ RULES: tuple[Rule, ...] = (
     conduct.repeated_verbal_abuse,
     conduct.lying,
     conduct.legal_risk,
-    payment.late_payment,
-    payment.overdue,
+    payment.lateness,
     payment.disputes,
     conduct.verbal_abuse,
     conduct.scope_changes,
@@ -37,6 +36,8 @@ def assess(client: ClientFacts, settings: RuleSettings, as_of: date) -> Assessme
     reasons: list[Reason] = []
     for rule in RULES:
         reasons += rule(snap, settings)
+    if snap.patterns:
+        reasons = conduct.one_reason_per_pattern(reasons)
     # Most points first; the sort is stable, even reversed, so ties keep the order of RULES.
     reasons.sort(key=_points, reverse=True)
     red_flags = [reason for reason in reasons if reason.red_flag]

@@ -62,6 +62,9 @@ class InvoiceFacts:
     disputed: bool
     written_off: bool
     is_draft: bool
+    # Payment reminders sent for it; None when not known (the engine then takes it as chased).
+    # Lateness the freelancer never chased is a reason to chase, not yet to let go.
+    reminders_sent: int | None = None
 
     def paid_total(self, as_of: date = date.max) -> Decimal:
         """Money received on or before as_of."""

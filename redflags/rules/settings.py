@@ -41,7 +41,7 @@ class RuleSettings:
     late_share_points: int = 40
     late_benefit_invoices: int = 2
     # Average days late (beyond the grace): points per day, capped.
-    late_day_points: Decimal = Decimal("1.5")
+    late_day_points: Decimal = Decimal(2)
     late_days_max_points: int = 40
 
     # "Later every cycle". The average days late blends the plain average with one that
@@ -56,6 +56,10 @@ class RuleSettings:
     # after `overdue_full_days` (a day overdue is a reminder, a month is a problem).
     overdue_points: int = 25
     overdue_full_days: int = 30
+    # Lateness on at most `unchased_invoices` invoices, none of them chased with a reminder,
+    # costs at most `unchased_max_points` (watch, not fire): the next step is to chase.
+    unchased_invoices: int = 3
+    unchased_max_points: int = 45
 
     # Disputes and haggling (disputed invoices, `invoice_dispute` incidents). One recent
     # dispute is enough for watch; two within `dispute_window_days` add `dispute_repeat_points`
@@ -87,10 +91,12 @@ class RuleSettings:
     other_points: int = 6
 
     # A pattern: `pattern_count` incidents of one kind within `pattern_window_days` add
-    # `pattern_points`, enough on its own for watch.
+    # `pattern_points`, enough on its own for watch. The pattern and the reason for the same
+    # incidents are one reason costing the larger of the two, so a pattern plus another
+    # kind of trouble (the controlling client who also overrides your advice) reaches fire.
     pattern_count: int = 5
     pattern_window_days: int = 90
-    pattern_points: int = 32
+    pattern_points: int = 45
 
     # Signs that are enough once, counted for `sign_window_days`: playing you against a
     # competitor on agreed work means fire; one haggle over an agreed price at least watch.
@@ -303,6 +309,20 @@ TUNABLES: tuple[Tunable, ...] = (
         "overdue_full_days",
         "Overdue counts fully after (days)",
         "An invoice overdue for a shorter time costs proportionally less.",
+    ),
+    Tunable(
+        "unchased_invoices",
+        "Never chased: up to (invoices)",
+        "Lateness on this many invoices or fewer, none of which you sent a reminder for, is "
+        "a reason to chase rather than to let go. 0 turns this off.",
+        "int",
+        0,
+        100,
+    ),
+    _points(
+        "unchased_max_points",
+        "Most points off for lateness never chased",
+        "Keep it below what reaches fire, so that the advice is to send a reminder first.",
     ),
     _points("dispute_points", "Points off per invoice dispute", "Fades like incidents do."),
     _points(

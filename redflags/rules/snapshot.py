@@ -52,6 +52,7 @@ class Snapshot:
     # currency (zero when the effort rule is off). Summed here to save a pass.
     received: Decimal
     incidents: dict[str, list[IncidentState]]  # by category, in the given order; unknown: other
+    patterns: int = 0  # how many pattern reasons were found (set by conduct.patterns)
 
 
 def take_snapshot(client: ClientFacts, as_of: date, settings: RuleSettings) -> Snapshot:

@@ -46,6 +46,7 @@ class FactBuilder:
         written_off: bool = False,
         is_draft: bool = False,
         payments: Sequence[tuple[int, str]] | None = None,
+        reminders_sent: int | None = None,
     ) -> InvoiceFacts:
         """days_late None: unpaid. `payments` as (days ago, amount) overrides days_late."""
         number = next(self._ids)
@@ -67,6 +68,7 @@ class FactBuilder:
             disputed=disputed,
             written_off=written_off,
             is_draft=is_draft,
+            reminders_sent=reminders_sent,
         )
 
     def monthly(

@@ -54,6 +54,7 @@ def invoices(draw: st.DrawFn) -> InvoiceFacts:
         disputed=draw(rarely),
         written_off=draw(rarely),
         is_draft=draw(rarely),
+        reminders_sent=draw(st.sampled_from([None, 0, 0, 1, 3])),
     )
 
 
