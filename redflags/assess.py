@@ -64,7 +64,7 @@ def client_facts(
     clients = Client.objects.for_owner(owner)
     if client_ids is not None:
         clients = clients.filter(pk__in=list(client_ids))
-    rows = list(clients.values_list("id", "name", "billing_mode", "currency"))
+    rows = list(clients.values_list("id", "name", "billing_mode", "currency", "started_on"))
     ids = [row[0] for row in rows]
 
     payments: dict[int, list[PaymentFacts]] = defaultdict(list)
@@ -141,8 +141,9 @@ def client_facts(
             invoices=tuple(invoices.get(pk, ())),
             incidents=tuple(incidents.get(pk, ())),
             work_logs=tuple(work.get(pk, ())),
+            started_on=started_on,
         )
-        for pk, name, billing, currency in rows
+        for pk, name, billing, currency, started_on in rows
     }
 
 
@@ -243,6 +244,7 @@ def scores_refresh(
                 score=result.score,
                 verdict=result.verdict.value,
                 red_flag=result.red_flag,
+                too_early=result.too_early,
                 top_reason=top.title if top else "",
                 top_advice=top.advice if top else "",
                 reasons=[reason.to_dict() for reason in result.reasons],
@@ -264,6 +266,7 @@ def scores_refresh(
             "score",
             "verdict",
             "red_flag",
+            "too_early",
             "top_reason",
             "top_advice",
             "reasons",

@@ -100,6 +100,8 @@ class ClientScore(models.Model):
     score = models.PositiveSmallIntegerField()
     verdict = models.CharField(max_length=5, choices=Verdict.choices)
     red_flag = models.BooleanField(default=False)
+    # Too little history to judge yet: the verdict is at best watch, and the pages say so.
+    too_early = models.BooleanField(default=False)
     top_reason = models.CharField(max_length=200, blank=True)
     top_advice = models.TextField(blank=True)
     reasons = models.JSONField(default=list)

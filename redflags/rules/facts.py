@@ -104,6 +104,7 @@ class ClientFacts:
     invoices: tuple[InvoiceFacts, ...]
     incidents: tuple[IncidentFacts, ...]
     work_logs: tuple[WorkLogFacts, ...]
+    started_on: date | None = None  # when the work with them began, if known
 
 
 _payment_date = attrgetter("paid_on")

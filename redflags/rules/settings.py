@@ -25,8 +25,15 @@ class RuleSettings:
     watch_at: int = 40
 
     # Immediate red flags (physical abuse, abuse repeated after a warning, lying, legal risk).
-    # They force `fire` anyway; the points only make the score say the same.
+    # They force `fire` anyway; the points only make the score say the same. A client with
+    # a red flag scores below `red_flag_below`, any other client at least that.
     red_flag_points: int = 70
+    red_flag_below: int = 10
+
+    # How sure: with fewer than `early_invoices` invoices and under `early_days` of history
+    # it is too early to tell, and the verdict is at best watch.
+    early_invoices: int = 3
+    early_days: int = 60
 
     # Incidents lose half their weight every `half_life_days`: old, resolved trouble fades.
     half_life_days: int = 90
@@ -159,6 +166,8 @@ class RuleSettings:
         """Names of fields whose values do not fit together (the form shows them)."""
         if self.watch_at > self.keep_at:
             return ["keep_at", "watch_at"]
+        if self.red_flag_below > self.watch_at:
+            return ["red_flag_below", "watch_at"]
         return []
 
 
@@ -246,6 +255,30 @@ TUNABLES: tuple[Tunable, ...] = (
         "Points off for a red flag",
         "Abuse, a repeat after a warning, lying or legal risk. These always mean letting go; "
         "the points only make the score agree.",
+    ),
+    Tunable(
+        "red_flag_below",
+        "A red flag scores below",
+        "Any client with a red flag scores below this, and any other client at least this, "
+        "so that the worst come first. At most the watch score.",
+        "int",
+        1,
+        100,
+    ),
+    Tunable(
+        "early_invoices",
+        "Too early to tell: fewer invoices than",
+        "With fewer invoices than this and a short history (below), the verdict is at best "
+        "watch: nothing known yet is not the same as a good client.",
+        "int",
+        0,
+        100,
+    ),
+    _days(
+        "early_days",
+        "Too early to tell: history under (days)",
+        "Days since the first invoice, hours logged or start date.",
+        low=0,
     ),
     _days(
         "half_life_days",

@@ -114,7 +114,9 @@ class FactBuilder:
         work_logs: Iterable[WorkLogFacts] = (),
         billing_mode: str = "fixed",
         currency: str = "EUR",
+        started_days_ago: int | None = 730,
     ) -> ClientFacts:
+        """An established client (working together for two years) unless told otherwise."""
         return ClientFacts(
             id=next(self._ids),
             name="Acme Studio",
@@ -123,6 +125,7 @@ class FactBuilder:
             invoices=tuple(invoices),
             incidents=tuple(incidents),
             work_logs=tuple(work_logs),
+            started_on=None if started_days_ago is None else self.day(started_days_ago),
         )
 
     def assess(

@@ -122,7 +122,7 @@ def test_assessment_as_json(facts):
 
     data = json.loads(json.dumps(facts.assess(client).to_dict()))
 
-    assert set(data) == {"score", "verdict", "reasons"}
+    assert set(data) == {"score", "verdict", "reasons", "too_early"}
     assert data["verdict"] in {"keep", "watch", "fire"}
     first = data["reasons"][0]
     assert set(first) == {"rule", "title", "points", "advice", "red_flag", "evidence"}
