@@ -68,14 +68,17 @@ def _too_early(snap: Snapshot, settings: RuleSettings) -> bool:
     client = snap.client
     as_of = snap.as_of
     first = None
+    enough = settings.early_invoices
     invoices = 0
     for invoice in client.invoices:
         if invoice.is_draft or invoice.issued_on > as_of:
             continue
         invoices += 1
+        if invoices >= enough:
+            return False
         if first is None or invoice.issued_on < first:
             first = invoice.issued_on
-    if invoices >= settings.early_invoices:
+    if not enough:
         return False
     started = client.started_on
     if started is not None and started <= as_of and (first is None or started < first):
