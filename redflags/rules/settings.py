@@ -109,10 +109,10 @@ class RuleSettings:
     # competitor on agreed work means fire; one haggle over an agreed price at least watch.
     sign_window_days: int = 365
 
-    # Effort against reward: money received on invoices issued in the last
+    # Effort against reward: money billed (and not written off) on invoices issued in the last
     # `effort_window_days`, divided by all hours logged in that window, against the target.
     # The shortfall costs `effort_points` times its share of the target: half the target costs
-    # 32 (watch), nothing received 64 (fire). Off while there is no target; skipped for a
+    # 32 (watch), nothing billed 64 (fire). Off while there is no target; skipped for a
     # client billed in another currency than `target_currency` (when that is set).
     target_hourly_rate: Decimal | None = None
     target_currency: str | None = None
@@ -464,11 +464,11 @@ TUNABLES: tuple[Tunable, ...] = (
     _days(
         "effort_window_days",
         "Effort judged over (days)",
-        "Hours logged and money received in this many days before today.",
+        "Hours logged and money billed in this many days before today.",
     ),
     _points(
         "effort_points",
-        "Points off when nothing is received",
+        "Points off when nothing is billed",
         "Scaled by how far the effective hourly rate falls below the target.",
     ),
 )

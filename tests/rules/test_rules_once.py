@@ -1,6 +1,6 @@
 """Each fact counts once: a late invoice in one measure, a set of incidents in one pattern."""
 
-from redflags.rules import Category, Verdict
+from redflags.rules import Category, RuleSettings, Verdict
 
 PAYMENT_RULES = {"late_payment", "later_every_cycle", "overdue"}
 
@@ -91,3 +91,22 @@ def test_a_pattern_that_goes_on_after_a_warning_fires(facts):
 
     assert assessment.verdict == Verdict.FIRE
     assert assessment.top_reason.rule == "pattern:micromanaging"
+
+
+def test_unpaid_money_is_not_also_counted_as_a_poor_hourly_rate(facts):
+    # Billed at the target rate: 6 invoices of 4,800 for 80 hours each, within the window.
+    logs = [facts.work(days_ago=days, hours="20") for days in range(0, 168, 7)]
+    not_yet_due = facts.monthly([None] * 6, last_due_days_ago=-10, amount="4800.00")
+    overdue = facts.monthly([0] * 4 + [None] * 2, last_due_days_ago=10, amount="4800.00")
+    written_off = facts.monthly(
+        [None] * 6, last_due_days_ago=-10, amount="4800.00", written_off=True
+    )
+
+    def rules_of(invoices):
+        client = facts.client(invoices=invoices, work_logs=logs)
+        return {r.rule for r in facts.assess(client, RuleSettings(target_hourly_rate=60)).reasons}
+
+    assert "effort" not in rules_of(not_yet_due)
+    assert "overdue" in rules_of(overdue)
+    assert "effort" not in rules_of(overdue)
+    assert "effort" in rules_of(written_off)
