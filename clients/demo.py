@@ -699,7 +699,8 @@ CLIENTS: tuple[DemoClient, ...] = (
     ),
     DemoClient(
         shows="Plays you against competitors, ignores your advice and then blames you for it.",
-        verdict="watch",
+        # Once on agreed work is enough: collect what is owed, then let them go.
+        verdict="fire",
         fields={
             "ref": "kartika-skincare",
             "name": "Dewi Kartika",

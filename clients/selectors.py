@@ -175,6 +175,7 @@ class DashboardRow:
     score: int | None
     verdict: str
     verdict_label: str
+    too_early: bool
     top_reason: str
     lateness: tuple[int, ...]
 
@@ -223,6 +224,7 @@ def dashboard_row_values(
                 score=score.score if score else None,
                 verdict=score.verdict if score else "",
                 verdict_label=verdicts.get(score.verdict, score.verdict) if score else "",
+                too_early=score.too_early if score else False,
                 top_reason=score.top_reason if score else "",
                 lateness=tuple(score.lateness or ()) if score else (),
             )

@@ -11,12 +11,12 @@ from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from clients.models import Client, Profile, WorkLog
 from clientwatch import dates
-from invoices.models import Invoice, Payment
+from invoices.models import Invoice, Payment, Reminder
 from redflags.models import ClientScore, Incident
 from redflags.rules import (
     Assessment,
@@ -64,7 +64,7 @@ def client_facts(
     clients = Client.objects.for_owner(owner)
     if client_ids is not None:
         clients = clients.filter(pk__in=list(client_ids))
-    rows = list(clients.values_list("id", "name", "billing_mode", "currency"))
+    rows = list(clients.values_list("id", "name", "billing_mode", "currency", "started_on"))
     ids = [row[0] for row in rows]
 
     payments: dict[int, list[PaymentFacts]] = defaultdict(list)
@@ -74,8 +74,12 @@ def client_facts(
         payments[invoice_id].append(PaymentFacts(paid_on, amount))
 
     invoices: dict[int, list[InvoiceFacts]] = defaultdict(list)
-    for pk, client_id, number, issued, due, amount, currency, state, disputed in (
+    # Reminders sent per invoice, counted in the same query: whether the freelancer has
+    # chased a late invoice yet changes what the engine advises.
+    sent = Count("reminders", filter=Q(reminders__state=Reminder.State.SENT))
+    for pk, client_id, number, issued, due, amount, currency, state, disputed, chased in (
         Invoice.objects.filter(client__in=ids)
+        .annotate(reminders_sent=sent)
         .order_by("due_on", "id")
         .values_list(
             "id",
@@ -87,6 +91,7 @@ def client_facts(
             "currency",
             "state",
             "disputed",
+            "reminders_sent",
         )
     ):
         invoices[client_id].append(
@@ -101,6 +106,7 @@ def client_facts(
                 disputed=disputed,
                 written_off=state == Invoice.State.WRITTEN_OFF,
                 is_draft=state == Invoice.State.DRAFT,
+                reminders_sent=chased,
             )
         )
 
@@ -135,8 +141,9 @@ def client_facts(
             invoices=tuple(invoices.get(pk, ())),
             incidents=tuple(incidents.get(pk, ())),
             work_logs=tuple(work.get(pk, ())),
+            started_on=started_on,
         )
-        for pk, name, billing, currency in rows
+        for pk, name, billing, currency, started_on in rows
     }
 
 
@@ -237,6 +244,7 @@ def scores_refresh(
                 score=result.score,
                 verdict=result.verdict.value,
                 red_flag=result.red_flag,
+                too_early=result.too_early,
                 top_reason=top.title if top else "",
                 top_advice=top.advice if top else "",
                 reasons=[reason.to_dict() for reason in result.reasons],
@@ -258,6 +266,7 @@ def scores_refresh(
             "score",
             "verdict",
             "red_flag",
+            "too_early",
             "top_reason",
             "top_advice",
             "reasons",

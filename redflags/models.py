@@ -25,6 +25,7 @@ class Category(models.TextChoices):
     UNRESPONSIVE = "unresponsive", _("Unresponsive")
     MICROMANAGING = "micromanaging", _("Micromanaging")
     PUBLIC_CRITICISM = "public_criticism", _("Public criticism")
+    THREAT = "threat", _("Threatened you (bad review, payment, legal action)")
     OTHER = "other", _("Other")
 
 
@@ -99,6 +100,8 @@ class ClientScore(models.Model):
     score = models.PositiveSmallIntegerField()
     verdict = models.CharField(max_length=5, choices=Verdict.choices)
     red_flag = models.BooleanField(default=False)
+    # Too little history to judge yet: the verdict is at best watch, and the pages say so.
+    too_early = models.BooleanField(default=False)
     top_reason = models.CharField(max_length=200, blank=True)
     top_advice = models.TextField(blank=True)
     reasons = models.JSONField(default=list)

@@ -119,6 +119,9 @@ class Assessment:
     score: int  # 0..100, 100 = nothing wrong
     verdict: Verdict
     reasons: tuple[Reason, ...]  # red flags first, then most points first
+    # Too little history to judge yet: never `keep`, and the pages say so. Reasons found so
+    # far still count, and a red flag still means fire.
+    too_early: bool = False
 
     @property
     def top_reason(self) -> Reason | None:
@@ -132,6 +135,7 @@ class Assessment:
         return {
             "score": self.score,
             "verdict": self.verdict.value,
+            "too_early": self.too_early,
             "reasons": [reason.to_dict() for reason in self.reasons],
         }
 

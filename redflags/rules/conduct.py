@@ -190,6 +190,16 @@ _FRICTION: tuple[tuple[Category, str, str, str], ...] = (
         ),
     ),
     (
+        Category.THREAT,
+        "threat_points",
+        gettext_noop("Threatens you"),
+        gettext_noop(
+            "A threat (a bad review, holding back payment unless you give in, legal action "
+            "without grounds) is pressure, not a conversation. Do not give in; answer once, "
+            "calmly and in writing, keep the dated record, and collect what is owed."
+        ),
+    ),
+    (
         Category.UNREASONABLE_DEMAND,
         "unreasonable_demand_points",
         gettext_noop("Unreasonable demands"),
@@ -210,6 +220,12 @@ _FRICTION: tuple[tuple[Category, str, str, str], ...] = (
 )
 
 
+_COMPETITOR_ADVICE = gettext_noop(
+    "Using a rival's price to pay less for work already agreed or under way is enough, once. "
+    "Hold to the agreed price, collect what is owed, then let them go."
+)
+
+
 def everyday_friction(snap: Snapshot, settings: RuleSettings) -> tuple[Reason, ...]:
     """One reason per kind of friction, by count, severity and recency."""
     reasons = []
@@ -218,6 +234,13 @@ def everyday_friction(snap: Snapshot, settings: RuleSettings) -> tuple[Reason, .
         if not incidents:
             continue
         points = round_points(getattr(settings, field) * _severe(incidents))
+        if category == Category.COMPETITOR_LEVERAGE and any(
+            state[1] < settings.sign_window_days for state in incidents
+        ):
+            # The practice: once on agreed work is enough to let them go, whatever the
+            # severity; quotes asked before agreeing are not logged as this.
+            points = max(points, settings.fire_points)
+            advice = _COMPETITOR_ADVICE
         if points:
             reasons.append(Reason(category.value, title, points, advice, _evidence(incidents)))
     return tuple(reasons)
@@ -235,6 +258,7 @@ PATTERN_TITLES: dict[str, str] = {
     Category.UNRESPONSIVE: gettext_noop("Unresponsive, again and again"),
     Category.MICROMANAGING: gettext_noop("Micromanaging, again and again"),
     Category.PUBLIC_CRITICISM: gettext_noop("Public criticism, again and again"),
+    Category.THREAT: gettext_noop("Threats, again and again"),
     Category.OTHER: gettext_noop("Other trouble, again and again"),
 }
 
@@ -251,11 +275,15 @@ def patterns(snap: Snapshot, settings: RuleSettings) -> tuple[Reason, ...]:
         recent = [state for state in incidents if state[1] < window]
         if len(recent) < settings.pattern_count or not settings.pattern_points:
             continue
+        points = settings.pattern_points
+        if _goes_on_after_a_warning(recent):
+            # They were told in writing and it went on: the advice already says what then.
+            points = max(points, settings.fire_points)
         reasons.append(
             Reason(
                 f"pattern:{category}",
                 PATTERN_TITLES[category],
-                settings.pattern_points,
+                points,
                 gettext_noop(
                     "Once is a bad week; this often is how they work. Name the pattern to them, "
                     "put in writing what you need instead, and decide now what you will do if it "
@@ -264,7 +292,49 @@ def patterns(snap: Snapshot, settings: RuleSettings) -> tuple[Reason, ...]:
                 _evidence(recent),
             )
         )
+    snap.patterns = len(reasons)
     return tuple(reasons)
+
+
+# The reason each kind of incident is judged in on its own, when not by its category slug.
+_OWN_RULE: dict[str, str] = {
+    Category.INVOICE_DISPUTE: "disputes",
+    Category.SCOPE_CHANGE: "scope_changes",
+}
+
+
+def one_reason_per_pattern(reasons: list[Reason]) -> list[Reason]:
+    """A pattern and the reason for the same incidents are one fact, so one reason.
+
+    It is named as the pattern, costs the larger of the two measures (each only grows, so
+    more incidents never cost less) and keeps the advice for the kind of trouble.
+    """
+    index = {reason.rule: position for position, reason in enumerate(reasons)}
+    merged: dict[int, Reason] = {}
+    dropped: set[int] = set()
+    for position, reason in enumerate(reasons):
+        kind, is_pattern, category = reason.rule.partition(":")
+        if not is_pattern or kind != "pattern":
+            continue
+        own_at = index.get(_OWN_RULE.get(category, category))
+        if own_at is None:
+            continue
+        own = reasons[own_at]
+        dropped.add(own_at)
+        merged[position] = reason._replace(points=max(own.points, reason.points), advice=own.advice)
+    return [
+        merged.get(position, reason)
+        for position, reason in enumerate(reasons)
+        if position not in dropped
+    ]
+
+
+def _goes_on_after_a_warning(incidents: list[IncidentState]) -> bool:
+    warned = [state[0].occurred_on for state in incidents if state[0].client_was_warned]
+    if not warned:
+        return False
+    first = min(warned)
+    return any(state[0].occurred_on > first for state in incidents)
 
 
 def _red_flag(

@@ -14,9 +14,9 @@ from redflags.rules.wording import Money, fill, gettext_noop
 def effort_against_reward(snap: Snapshot, settings: RuleSettings) -> tuple[Reason, ...]:
     """Effective hourly rate over the recent window, against the freelancer's target.
 
-    Money counts when received by as_of on invoices issued in the window, in the client's
-    currency: tying it to the invoice date rather than the payment date means a payment
-    coming later can never raise the rate.
+    Money counts when billed by as_of on invoices issued in the window, in the client's
+    currency, unless written off: what is unpaid is the payment rules' to judge, and a
+    payment coming later can never change the rate.
     """
     target = settings.target_hourly_rate
     client = snap.client
@@ -58,7 +58,7 @@ def _evidence(
     currency = snap.client.currency
     target = settings.target_hourly_rate or ZERO
     label = fill(
-        "{hours} hours logged in the last {days} days, {received} received: "
+        "{hours} hours logged in the last {days} days, {received} billed: "
         "{rate} an hour against a target of {target}",
         hours=hours,
         days=settings.effort_window_days,

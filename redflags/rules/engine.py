@@ -19,8 +19,7 @@ RULES: tuple[Rule, ...] = (
     conduct.repeated_verbal_abuse,
     conduct.lying,
     conduct.legal_risk,
-    payment.late_payment,
-    payment.overdue,
+    payment.lateness,
     payment.disputes,
     conduct.verbal_abuse,
     conduct.scope_changes,
@@ -37,13 +36,59 @@ def assess(client: ClientFacts, settings: RuleSettings, as_of: date) -> Assessme
     reasons: list[Reason] = []
     for rule in RULES:
         reasons += rule(snap, settings)
+    if snap.patterns:
+        reasons = conduct.one_reason_per_pattern(reasons)
     # Most points first; the sort is stable, even reversed, so ties keep the order of RULES.
     reasons.sort(key=_points, reverse=True)
     red_flags = [reason for reason in reasons if reason.red_flag]
     if red_flags:
         reasons = red_flags + [reason for reason in reasons if not reason.red_flag]
-    score = max(0, 100 - sum(map(_points, reasons)))
-    return Assessment(score, verdict_for(score, bool(red_flags), settings), tuple(reasons))
+    score = 100 - sum(map(_points, reasons))
+    # The number reads like the ladder: a red flag always scores below a client whose
+    # problems are all lesser ones, however many those are.
+    below = settings.red_flag_below
+    if red_flags:
+        score = min(score, below - 1) if score > 0 else 0
+    elif score < below:
+        score = below
+    too_early = not red_flags and _too_early(snap, settings)
+    if too_early and score >= settings.keep_at:
+        score = settings.keep_at - 1
+    return Assessment(
+        score, verdict_for(score, bool(red_flags), settings), tuple(reasons), too_early
+    )
+
+
+def _too_early(snap: Snapshot, settings: RuleSettings) -> bool:
+    """Fewer than `early_invoices` invoices and under `early_days` of history.
+
+    History runs from the start date, the first invoice or the first hours logged; not
+    from incidents, so that logging trouble can never make a client look better known.
+    """
+    client = snap.client
+    as_of = snap.as_of
+    first = None
+    enough = settings.early_invoices
+    invoices = 0
+    for invoice in client.invoices:
+        if invoice.is_draft or invoice.issued_on > as_of:
+            continue
+        invoices += 1
+        if invoices >= enough:
+            return False
+        if first is None or invoice.issued_on < first:
+            first = invoice.issued_on
+    if not enough:
+        return False
+    started = client.started_on
+    if started is not None and started <= as_of and (first is None or started < first):
+        first = started
+    for log in client.work_logs:
+        if log.worked_on <= as_of and (first is None or log.worked_on < first):
+            first = log.worked_on
+    if first is None:
+        return True  # nothing known yet
+    return (as_of - first).days < settings.early_days
 
 
 _points = attrgetter("points")

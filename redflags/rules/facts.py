@@ -31,6 +31,7 @@ class Category(StrEnum):
     UNRESPONSIVE = "unresponsive"
     MICROMANAGING = "micromanaging"
     PUBLIC_CRITICISM = "public_criticism"
+    THREAT = "threat"
     OTHER = "other"
 
 
@@ -61,6 +62,9 @@ class InvoiceFacts:
     disputed: bool
     written_off: bool
     is_draft: bool
+    # Payment reminders sent for it; None when not known (the engine then takes it as chased).
+    # Lateness the freelancer never chased is a reason to chase, not yet to let go.
+    reminders_sent: int | None = None
 
     def paid_total(self, as_of: date = date.max) -> Decimal:
         """Money received on or before as_of."""
@@ -100,6 +104,7 @@ class ClientFacts:
     invoices: tuple[InvoiceFacts, ...]
     incidents: tuple[IncidentFacts, ...]
     work_logs: tuple[WorkLogFacts, ...]
+    started_on: date | None = None  # when the work with them began, if known
 
 
 _payment_date = attrgetter("paid_on")

@@ -26,47 +26,37 @@ from redflags.rules.wording import (
 _TREND_MIN_INVOICES = 3
 
 
-def late_payment(snap: Snapshot, settings: RuleSettings) -> tuple[Reason, ...]:
-    """Share of invoices paid late and how late on average, leaning on the recent ones.
+def lateness(snap: Snapshot, settings: RuleSettings) -> tuple[Reason, ...]:
+    """Paying late and money overdue, each invoice weighed once.
 
-    Both parts only grow when any payment comes later, so paying later never helps. That
-    is why the trend is an average weighted towards recent invoices rather than a slope: a
-    slope would reward having been late long ago.
+    An unpaid invoice is both late and overdue: the payment record costs the larger of
+    the two measures, never their sum, and the points are shown split between the reasons
+    that describe it. Lateness on a few invoices the freelancer never chased is capped
+    below `fire`: the next step is a reminder, not a farewell.
     """
-    grace = settings.late_grace_days
-    decay = LN2 / settings.trend_half_life_days
-    late: list[InvoiceState] = []
-    day_sum = 0
-    weight_sum = weighted_days = 0.0
-    for state in snap.judged:
-        due_age = state[4]
-        weight = exp(-decay * due_age) if due_age > 0 else 1.0
-        weight_sum += weight
-        days = state[3] - grace
-        if days > 0:
-            late.append(state)
-            day_sum += days
-            weighted_days += weight * days
-    if not late:
+    late_total, trend, late = _late_points(snap, settings)
+    owed = _overdue_points(snap, settings)
+    total = late_total if late_total > owed else owed
+    if not total:
         return ()
-
-    judged = len(snap.judged)
-    per_day = float(settings.late_day_points)
-    trend_weight = float(settings.trend_weight)
-    plain = day_sum / judged
-    recent = weighted_days / weight_sum
-    # Written as a sum of two terms that each only grow, so that float rounding too keeps
-    # "later never helps" exact.
-    level = (1 - trend_weight) * plain + trend_weight * recent
-    days_part = min(settings.late_days_max_points, per_day * level)
-    share_part = settings.late_share_points * len(late) / (judged + settings.late_benefit_invoices)
-    total = round_points(share_part + days_part)
-    # The part of the days points owed to recent invoices being later than the average.
-    trend = round_points(min(days_part, per_day * trend_weight * (recent - plain)))
-    if judged < _TREND_MIN_INVOICES or len(late) < 2:
-        trend = 0
-
+    unchased = _never_chased(snap, settings, late)
+    if unchased and total > settings.unchased_max_points:
+        total = settings.unchased_max_points
     reasons = []
+    if owed:
+        shown = owed if owed < total else total
+        reasons.append(
+            Reason(
+                "overdue",
+                gettext_noop("Money overdue"),
+                shown,
+                _UNCHASED_ADVICE if unchased else _OVERDUE_ADVICE,
+                LazyEvidence(lambda: _overdue_evidence(snap.overdue)),
+            )
+        )
+        total -= shown
+    if trend > total:
+        trend = total
     if total > trend:
         reasons.append(
             Reason(
@@ -98,31 +88,87 @@ def late_payment(snap: Snapshot, settings: RuleSettings) -> tuple[Reason, ...]:
     return tuple(reasons)
 
 
-def overdue(snap: Snapshot, settings: RuleSettings) -> tuple[Reason, ...]:
+_OVERDUE_ADVICE = gettext_noop(
+    'Send a polite note that lets them save face ("you may have overlooked this '
+    'invoice"). If it stays unpaid, stop work and tell them it is paused until payment '
+    "arrives, and will resume promptly once it does."
+)
+_UNCHASED_ADVICE = gettext_noop(
+    "You have not sent them a reminder yet. Start there: a polite note that lets them save "
+    'face ("you may have overlooked this invoice"), with the invoice attached.'
+)
+
+
+def _late_points(snap: Snapshot, settings: RuleSettings) -> tuple[int, int, list[InvoiceState]]:
+    """Share of invoices paid late and how late on average, leaning on the recent ones:
+    the points, the part of them owed to a trend, and the late invoices.
+
+    Both parts only grow when any payment comes later, so paying later never helps. That
+    is why the trend is an average weighted towards recent invoices rather than a slope: a
+    slope would reward having been late long ago.
+    """
+    grace = settings.late_grace_days
+    decay = LN2 / settings.trend_half_life_days
+    late: list[InvoiceState] = []
+    day_sum = 0
+    weight_sum = weighted_days = 0.0
+    for state in snap.judged:
+        due_age = state[4]
+        weight = exp(-decay * due_age) if due_age > 0 else 1.0
+        weight_sum += weight
+        days = state[3] - grace
+        if days > 0:
+            late.append(state)
+            day_sum += days
+            weighted_days += weight * days
+    if not late:
+        return 0, 0, late
+
+    judged = len(snap.judged)
+    per_day = float(settings.late_day_points)
+    trend_weight = float(settings.trend_weight)
+    plain = day_sum / judged
+    recent = weighted_days / weight_sum
+    # Written as a sum of two terms that each only grow, so that float rounding too keeps
+    # "later never helps" exact.
+    level = (1 - trend_weight) * plain + trend_weight * recent
+    days_part = min(settings.late_days_max_points, per_day * level)
+    share_part = settings.late_share_points * len(late) / (judged + settings.late_benefit_invoices)
+    total = round_points(share_part + days_part)
+    # The part of the days points owed to recent invoices being later than the average.
+    trend = round_points(min(days_part, per_day * trend_weight * (recent - plain)))
+    if judged < _TREND_MIN_INVOICES or len(late) < 2:
+        trend = 0
+    return total, min(trend, total), late
+
+
+def _overdue_points(snap: Snapshot, settings: RuleSettings) -> int:
     """Money owed now: unpaid past the due date, not disputed, not written off."""
     if not snap.overdue:
-        return ()
+        return 0
     full_days = settings.overdue_full_days
     raw = 0.0
     for invoice, paid, _, days, _ in snap.overdue:
         unpaid = 1.0 - float(paid) / float(invoice.amount)
         raw += unpaid * (days / full_days if days < full_days else 1.0)
-    points = round_points(settings.overdue_points * raw)
-    if not points:
-        return ()
-    return (
-        Reason(
-            "overdue",
-            gettext_noop("Money overdue"),
-            points,
-            gettext_noop(
-                'Send a polite note that lets them save face ("you may have overlooked this '
-                'invoice"). If it stays unpaid, stop work and tell them it is paused until payment '
-                "arrives, and will resume promptly once it does."
-            ),
-            LazyEvidence(lambda: _overdue_evidence(snap.overdue)),
-        ),
-    )
+    return round_points(settings.overdue_points * raw)
+
+
+def _never_chased(snap: Snapshot, settings: RuleSettings, late: list[InvoiceState]) -> bool:
+    """Every late or overdue invoice is one the freelancer sent no reminder for, and there
+    are only a few of them. Many late invoices are a habit, reminders or not (imported
+    history has none), so they count in full."""
+    few = settings.unchased_invoices
+    seen: set[int] = set()  # an unpaid invoice is both late and overdue: count it once
+    for states in (late, snap.overdue):
+        for state in states:
+            invoice = state[0]
+            if invoice.reminders_sent != 0:
+                return False
+            seen.add(id(invoice))
+            if len(seen) > few:
+                return False
+    return bool(seen)
 
 
 def disputes(snap: Snapshot, settings: RuleSettings) -> tuple[Reason, ...]:
@@ -154,6 +200,10 @@ def disputes(snap: Snapshot, settings: RuleSettings) -> tuple[Reason, ...]:
     raw = settings.dispute_points * weight
     if repeats >= 2:
         raw += settings.dispute_repeat_points
+    elif repeats:
+        # One haggle over an agreed price tells how they will behave next time: it stays
+        # a reason to watch for as long as it counts, however it fades.
+        raw = max(raw, settings.watch_points)
     points = round_points(raw)
     if not points:
         return ()

@@ -25,8 +25,15 @@ class RuleSettings:
     watch_at: int = 40
 
     # Immediate red flags (physical abuse, abuse repeated after a warning, lying, legal risk).
-    # They force `fire` anyway; the points only make the score say the same.
+    # They force `fire` anyway; the points only make the score say the same. A client with
+    # a red flag scores below `red_flag_below`, any other client at least that.
     red_flag_points: int = 70
+    red_flag_below: int = 10
+
+    # How sure: with fewer than `early_invoices` invoices and under `early_days` of history
+    # it is too early to tell, and the verdict is at best watch.
+    early_invoices: int = 3
+    early_days: int = 60
 
     # Incidents lose half their weight every `half_life_days`: old, resolved trouble fades.
     half_life_days: int = 90
@@ -41,7 +48,7 @@ class RuleSettings:
     late_share_points: int = 40
     late_benefit_invoices: int = 2
     # Average days late (beyond the grace): points per day, capped.
-    late_day_points: Decimal = Decimal("1.5")
+    late_day_points: Decimal = Decimal(2)
     late_days_max_points: int = 40
 
     # "Later every cycle". The average days late blends the plain average with one that
@@ -56,6 +63,10 @@ class RuleSettings:
     # after `overdue_full_days` (a day overdue is a reminder, a month is a problem).
     overdue_points: int = 25
     overdue_full_days: int = 30
+    # Lateness on at most `unchased_invoices` invoices, none of them chased with a reminder,
+    # costs at most `unchased_max_points` (watch, not fire): the next step is to chase.
+    unchased_invoices: int = 3
+    unchased_max_points: int = 45
 
     # Disputes and haggling (disputed invoices, `invoice_dispute` incidents). One recent
     # dispute is enough for watch; two within `dispute_window_days` add `dispute_repeat_points`
@@ -80,19 +91,28 @@ class RuleSettings:
     ignored_advice_points: int = 10
     competitor_leverage_points: int = 15
     public_criticism_points: int = 15
+    # A threat (a bad public review, holding back payment unless, legal action without
+    # grounds): recent, it means watch on its own.
+    threat_points: int = 35
     unreasonable_demand_points: int = 12
     other_points: int = 6
 
     # A pattern: `pattern_count` incidents of one kind within `pattern_window_days` add
-    # `pattern_points`, enough on its own for watch.
+    # `pattern_points`, enough on its own for watch. The pattern and the reason for the same
+    # incidents are one reason costing the larger of the two, so a pattern plus another
+    # kind of trouble (the controlling client who also overrides your advice) reaches fire.
     pattern_count: int = 5
     pattern_window_days: int = 90
-    pattern_points: int = 32
+    pattern_points: int = 45
 
-    # Effort against reward: money received on invoices issued in the last
+    # Signs that are enough once, counted for `sign_window_days`: playing you against a
+    # competitor on agreed work means fire; one haggle over an agreed price at least watch.
+    sign_window_days: int = 365
+
+    # Effort against reward: money billed (and not written off) on invoices issued in the last
     # `effort_window_days`, divided by all hours logged in that window, against the target.
     # The shortfall costs `effort_points` times its share of the target: half the target costs
-    # 32 (watch), nothing received 64 (fire). Off while there is no target; skipped for a
+    # 32 (watch), nothing billed 64 (fire). Off while there is no target; skipped for a
     # client billed in another currency than `target_currency` (when that is set).
     target_hourly_rate: Decimal | None = None
     target_currency: str | None = None
@@ -132,10 +152,22 @@ class RuleSettings:
                 result[tunable.name] = str(value) if isinstance(value, Decimal) else value
         return result
 
+    @property
+    def watch_points(self) -> int:
+        """The fewest points that move a clean client from keep to watch."""
+        return 101 - self.keep_at
+
+    @property
+    def fire_points(self) -> int:
+        """The fewest points that move a clean client to fire."""
+        return 101 - self.watch_at
+
     def problems(self) -> list[str]:
         """Names of fields whose values do not fit together (the form shows them)."""
         if self.watch_at > self.keep_at:
             return ["keep_at", "watch_at"]
+        if self.red_flag_below > self.watch_at:
+            return ["red_flag_below", "watch_at"]
         return []
 
 
@@ -224,6 +256,30 @@ TUNABLES: tuple[Tunable, ...] = (
         "Abuse, a repeat after a warning, lying or legal risk. These always mean letting go; "
         "the points only make the score agree.",
     ),
+    Tunable(
+        "red_flag_below",
+        "A red flag scores below",
+        "Any client with a red flag scores below this, and any other client at least this, "
+        "so that the worst come first. At most the watch score.",
+        "int",
+        1,
+        100,
+    ),
+    Tunable(
+        "early_invoices",
+        "Too early to tell: fewer invoices than",
+        "With fewer invoices than this and a short history (below), the verdict is at best "
+        "watch: nothing known yet is not the same as a good client.",
+        "int",
+        0,
+        100,
+    ),
+    _days(
+        "early_days",
+        "Too early to tell: history under (days)",
+        "Days since the first invoice, hours logged or start date.",
+        low=0,
+    ),
     _days(
         "half_life_days",
         "Incidents fade after (days)",
@@ -287,6 +343,20 @@ TUNABLES: tuple[Tunable, ...] = (
         "Overdue counts fully after (days)",
         "An invoice overdue for a shorter time costs proportionally less.",
     ),
+    Tunable(
+        "unchased_invoices",
+        "Never chased: up to (invoices)",
+        "Lateness on this many invoices or fewer, none of which you sent a reminder for, is "
+        "a reason to chase rather than to let go. 0 turns this off.",
+        "int",
+        0,
+        100,
+    ),
+    _points(
+        "unchased_max_points",
+        "Most points off for lateness never chased",
+        "Keep it below what reaches fire, so that the advice is to send a reminder first.",
+    ),
     _points("dispute_points", "Points off per invoice dispute", "Fades like incidents do."),
     _points(
         "dispute_repeat_points",
@@ -346,6 +416,12 @@ TUNABLES: tuple[Tunable, ...] = (
         "Per incident of medium severity.",
     ),
     _points(
+        "threat_points",
+        "Points off for a threat",
+        "A bad review, payment held back unless you give in, or legal action without grounds; "
+        "per incident of medium severity.",
+    ),
+    _points(
         "unreasonable_demand_points",
         "Points off for an unreasonable demand",
         "Per incident of medium severity.",
@@ -363,6 +439,12 @@ TUNABLES: tuple[Tunable, ...] = (
         "pattern_window_days", "Pattern window (days)", "How recent the incidents of a pattern are."
     ),
     _points("pattern_points", "Points off for a pattern", "Once per kind of incident."),
+    _days(
+        "sign_window_days",
+        "A sign that is enough once counts for (days)",
+        "Playing you against a competitor on agreed work means letting go, and one haggle "
+        "over an agreed price means watching, for this many days.",
+    ),
     Tunable(
         "target_hourly_rate",
         "Target hourly rate",
@@ -382,11 +464,11 @@ TUNABLES: tuple[Tunable, ...] = (
     _days(
         "effort_window_days",
         "Effort judged over (days)",
-        "Hours logged and money received in this many days before today.",
+        "Hours logged and money billed in this many days before today.",
     ),
     _points(
         "effort_points",
-        "Points off when nothing is received",
+        "Points off when nothing is billed",
         "Scaled by how far the effective hourly rate falls below the target.",
     ),
 )

@@ -48,10 +48,12 @@ class Snapshot:
     judged: list[InvoiceState]
     overdue: list[InvoiceState]  # unpaid past due, however long ago; same exclusions
     disputed: list[InvoiceFacts]
-    # Money received by as_of on invoices issued within the effort window, in the client's
+    # Money billed by as_of (received, or still owed and judged by other rules; not written
+    # off) on invoices issued within the effort window, in the client's
     # currency (zero when the effort rule is off). Summed here to save a pass.
     received: Decimal
     incidents: dict[str, list[IncidentState]]  # by category, in the given order; unknown: other
+    patterns: int = 0  # how many pattern reasons were found (set by conduct.patterns)
 
 
 def take_snapshot(client: ClientFacts, as_of: date, settings: RuleSettings) -> Snapshot:
@@ -85,7 +87,10 @@ def take_snapshot(client: ClientFacts, as_of: date, settings: RuleSettings) -> S
         else:
             paid, paid_on = settle(invoice, as_of)
         if issued_on > effort_start and invoice.currency == currency:
-            received += paid
+            # What is still unpaid is judged by the payment and dispute rules; counting it
+            # as missing here too would weigh the same money twice. Only money written
+            # off is lost to the effort.
+            received += paid if invoice.written_off else amount
         if invoice.disputed:
             disputed.append(invoice)
             continue

@@ -41,6 +41,7 @@ _CATEGORY_MSGIDS: dict[str, str] = {
     Category.UNRESPONSIVE: gettext_noop("Unresponsive"),
     Category.MICROMANAGING: gettext_noop("Micromanaging"),
     Category.PUBLIC_CRITICISM: gettext_noop("Public criticism"),
+    Category.THREAT: gettext_noop("Threat"),
     Category.OTHER: gettext_noop("Other"),
 }
 
@@ -79,6 +80,7 @@ FAREWELL_REASONS: dict[str, str] = {
         "You criticised my work in public instead of raising it with me."
     ),
     "unreasonable_demand": gettext_noop("You asked for more than we had agreed."),
+    "threat": gettext_noop("You used threats to get your way instead of talking it through."),
     "other": gettext_noop("Our way of working together no longer works for me."),
     "effort": gettext_noop("Your account takes far more of my time than it pays for."),
 }

@@ -46,6 +46,7 @@ class FactBuilder:
         written_off: bool = False,
         is_draft: bool = False,
         payments: Sequence[tuple[int, str]] | None = None,
+        reminders_sent: int | None = None,
     ) -> InvoiceFacts:
         """days_late None: unpaid. `payments` as (days ago, amount) overrides days_late."""
         number = next(self._ids)
@@ -67,6 +68,7 @@ class FactBuilder:
             disputed=disputed,
             written_off=written_off,
             is_draft=is_draft,
+            reminders_sent=reminders_sent,
         )
 
     def monthly(
@@ -112,7 +114,9 @@ class FactBuilder:
         work_logs: Iterable[WorkLogFacts] = (),
         billing_mode: str = "fixed",
         currency: str = "EUR",
+        started_days_ago: int | None = 730,
     ) -> ClientFacts:
+        """An established client (working together for two years) unless told otherwise."""
         return ClientFacts(
             id=next(self._ids),
             name="Acme Studio",
@@ -121,6 +125,7 @@ class FactBuilder:
             invoices=tuple(invoices),
             incidents=tuple(incidents),
             work_logs=tuple(work_logs),
+            started_on=None if started_days_ago is None else self.day(started_days_ago),
         )
 
     def assess(

@@ -122,7 +122,7 @@ def test_assessment_as_json(facts):
 
     data = json.loads(json.dumps(facts.assess(client).to_dict()))
 
-    assert set(data) == {"score", "verdict", "reasons"}
+    assert set(data) == {"score", "verdict", "reasons", "too_early"}
     assert data["verdict"] in {"keep", "watch", "fire"}
     first = data["reasons"][0]
     assert set(first) == {"rule", "title", "points", "advice", "red_flag", "evidence"}
@@ -187,12 +187,15 @@ def test_every_reason_has_a_title_advice_and_evidence(facts):
         "late_payment",
         "later_every_cycle",
         "overdue",
-        "disputes",
-        "verbal_abuse",
-        "scope_changes",
-        "unresponsive",
         "effort",
+        "pattern:invoice_dispute",
+        "pattern:verbal_abuse",
+        "pattern:scope_change",
         "pattern:unresponsive",
+    }
+    # Five incidents of a kind are one pattern, not a pattern and a reason of their own.
+    assert not {"disputes", "verbal_abuse", "scope_changes", "unresponsive"} & {
+        reason.rule for reason in reasons
     }
     for reason in reasons:
         assert reason.title and reason.advice and reason.evidence

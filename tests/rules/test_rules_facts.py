@@ -72,6 +72,7 @@ def test_categories_are_the_incident_slugs():
         "unresponsive",
         "micromanaging",
         "public_criticism",
+        "threat",
         "other",
     )
     assert Category.SCOPE_CHANGE == "scope_change"

@@ -54,6 +54,7 @@ def invoices(draw: st.DrawFn) -> InvoiceFacts:
         disputed=draw(rarely),
         written_off=draw(rarely),
         is_draft=draw(rarely),
+        reminders_sent=draw(st.sampled_from([None, 0, 0, 1, 3])),
     )
 
 
@@ -87,6 +88,7 @@ clients = st.builds(
     invoices=st.lists(invoices(), max_size=10).map(tuple),
     incidents=st.lists(incidents, max_size=5).map(tuple),
     work_logs=st.lists(work_logs, max_size=8).map(tuple),
+    started_on=st.none() | st.integers(0, 900).map(day),
 )
 
 rule_settings = st.builds(
@@ -189,7 +191,17 @@ def test_score_is_100_less_the_points_and_reasons_are_ordered(client, rules, as_
     assessment = assess(client, rules, as_of)
     points = [reason.points for reason in assessment.reasons]
 
-    assert assessment.score == max(0, 100 - sum(points))
+    # 100 less the points, then placed on the ladder: red flags below `red_flag_below`,
+    # every other client at or above it, and too early to tell at best watch.
+    red_flag = any(reason.red_flag for reason in assessment.reasons)
+    expected = 100 - sum(points)
+    if red_flag:
+        expected = max(0, min(expected, rules.red_flag_below - 1))
+    else:
+        expected = max(expected, rules.red_flag_below)
+        if assessment.too_early:
+            expected = min(expected, rules.keep_at - 1)
+    assert assessment.score == expected
     assert all(0 < value <= 100 for value in points)
     flags = [reason.red_flag for reason in assessment.reasons]
     assert flags == sorted(flags, reverse=True)
@@ -208,3 +220,38 @@ def test_engine_reads_invoices_as_the_facts_describe_them(client, rules, as_of):
         assert paid == invoice.paid_total(as_of)
         assert paid_on == invoice.paid_on(as_of)
         assert days_late == invoice.days_late(as_of)
+
+
+def without_red_flags(client: ClientFacts) -> ClientFacts:
+    kept = tuple(i for i in client.incidents if i.category not in RED_FLAGS)
+    return replace(client, incidents=kept)
+
+
+@property_test
+@given(st.none() | st.integers(0, 59), rule_settings, as_of_dates)
+def test_a_client_with_no_data_is_never_kept_with_100(started_days_ago, rules, as_of):
+    # No invoices, incidents or hours; started recently, or not even that is known.
+    started_on = None if started_days_ago is None else as_of - timedelta(days=started_days_ago)
+    client = ClientFacts(1, "New Client", "fixed", "EUR", (), (), (), started_on)
+
+    assessment = assess(client, rules, as_of)
+
+    assert assessment.too_early
+    assert assessment.verdict != "keep"
+    assert assessment.score < 100
+
+
+@property_test
+@given(clients, clients, st.sampled_from(RED_FLAGS), rule_settings, as_of_dates)
+def test_a_red_flag_always_scores_below_any_client_with_lesser_problems_only(
+    flagged, lesser, red_flag, rules, as_of
+):
+    flag = IncidentFacts(99_999, red_flag, as_of - timedelta(days=1), 3, "", False)
+    flagged = replace(flagged, incidents=(*flagged.incidents, flag))
+    lesser = without_red_flags(lesser)
+    worst = assess(flagged, rules, as_of)
+    other = assess(lesser, rules, as_of)
+    assume(not other.red_flag)  # abuse after a warning is a red flag of its own
+
+    assert worst.score < other.score
+    assert worst.verdict == "fire"
