@@ -10,7 +10,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db.models import Max
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from clients.models import Client, Profile
@@ -132,11 +132,15 @@ def message_id(digest: Digest) -> str:
 def _render(owner: AbstractBaseUser, for_date: date) -> dict[str, str] | None:
     """The day's digest as it will be stored and sent; None when there is nothing to say."""
     profile = Profile.objects.for_user(owner)
-    content = digest_content(owner=owner, for_date=for_date) if profile.digest_enabled else None
-    if not content or not owner.email:
+    if not profile.digest_enabled or not owner.email:
         return None
-    context = {"content": content, "for_date": for_date, "owner": owner, "profile": profile}
-    with zone_active(profile):  # the times reminders went out, on the freelancer's clock
+    # In the freelancer's own language (a worker has no request to take it from) and on
+    # their clock (the times reminders went out).
+    with translation.override(profile.language or settings.LANGUAGE_CODE), zone_active(profile):
+        content = digest_content(owner=owner, for_date=for_date)
+        if not content:
+            return None
+        context = {"content": content, "for_date": for_date, "owner": owner, "profile": profile}
         subject = " ".join(render_to_string("invoices/email/digest_subject.txt", context).split())
         text = render_to_string("invoices/email/digest_body.txt", context)
         html = render_to_string("invoices/email/digest_body.html", context)

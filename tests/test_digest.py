@@ -95,3 +95,22 @@ def test_the_hourly_dispatch_starts_a_freelancers_day_once_their_local_hour_has_
         assert Digest.objects.filter(owner=alice).exists()
         assert not Digest.objects.filter(owner=bob).exists()
         assert dispatch_daily_runs() == 0  # alice's day is done
+
+
+def test_the_digest_is_in_the_freelancers_own_language(alice, late_client):
+    from django.utils import translation
+
+    profile = profile_for(alice)
+    profile.language = "fi"
+    profile.save()
+    assert digest_send(owner=alice, for_date=TODAY) == Digest.State.SENT
+    [digest] = mail.outbox
+    with translation.override("fi"):
+        subject = translation.ngettext(
+            "ClientWatch: %(n)s overdue invoice today",
+            "ClientWatch: %(n)s overdue invoices today",
+            1,
+        ) % {"n": 1}
+    assert subject != "ClientWatch: 1 overdue invoice today"
+    assert digest.subject.startswith(subject)
+    assert "800,00" in digest.body  # Finnish amounts
