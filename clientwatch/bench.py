@@ -26,7 +26,7 @@ from django.test import Client as Browser  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from clients.models import Client, Profile, WorkLog  # noqa: E402
+from clients.models import Client, Profile, VerifiedEmail, WorkLog  # noqa: E402
 from invoices.models import Invoice, Payment  # noqa: E402
 from redflags.assess import scores_refresh  # noqa: E402
 from redflags.models import Incident  # noqa: E402
@@ -176,6 +176,8 @@ def bench_reminders() -> None:
         get_user_model()(username=f"rem{n}", email=f"rem{n}@example.com") for n in range(1000)
     )
     Profile.objects.bulk_create(Profile(user=u) for u in users)
+    # Verified accounts: an unverified one mails no client (clientwatch.sending).
+    VerifiedEmail.objects.bulk_create(VerifiedEmail(user=u, email=u.email) for u in users)
     clients = Client.objects.bulk_create(
         Client(owner=u, ref=f"r{n}", name=f"Client {n}", email=f"r{n}@example.com")
         for u in users
