@@ -42,7 +42,7 @@ from clients.selectors import (
     overdue_by_client,
 )
 from clients.templatetags.clientwatch import fragment_key
-from clientwatch.once import form_save
+from clientwatch.once import Saved, form_save
 from invoices.forms import ClientPaymentForm, InvoiceForm
 from invoices.late_fees import waived_fee_counts
 from redflags.assess import (
@@ -118,6 +118,31 @@ def inline_form_rejected(
     context = {"client": client, f"{name}_form": form, "open_form": name}
     response = render(request, f"{CLIENT_PAGE}#{name}_form", context, status=422)
     return reswap(retarget(response, f"#add-{name}"), "outerHTML")
+
+
+def inline_form_answer(
+    request: HttpRequest,
+    client: Client,
+    name: str,
+    form: Any,
+    done: Saved,
+    *,
+    message: str,
+    money: bool = False,
+) -> HttpResponse | None:
+    """How a create form of the client page (work, incident, invoice, payment) ends: the
+    first result for a repeat, the changed page for a save (in place with htmx), the form
+    with its errors in place; None when the caller renders its own page with the errors."""
+    if done.repeat:
+        return done.repeat
+    if done.ok:
+        messages.success(request, message)
+        if request.htmx:
+            return client_changed(request, client, fresh=name, money=money)
+        return redirect("client_detail", pk=client.pk)
+    if request.htmx:
+        return inline_form_rejected(request, client, name, form)
+    return None
 
 
 def client_changed(
@@ -345,15 +370,9 @@ def work_log_create(request: HtmxHttpRequest, client_pk: int) -> HttpResponse:
             lambda: services.work_log_add(client=client, fields=form.service_fields()),
             once=lambda work_log: reverse("client_detail", args=[client.pk]),
         )
-        if done.repeat:
-            return done.repeat
-        if done.ok:
-            messages.success(request, _("Work logged."))
-            if request.htmx:
-                return client_changed(request, client, fresh="work")
-            return redirect("client_detail", pk=client.pk)
-        if request.htmx:
-            return inline_form_rejected(request, client, "work", form)
+        answer = inline_form_answer(request, client, "work", form, done, message=_("Work logged."))
+        if answer is not None:
+            return answer
     return render(request, "clients/work_log_form.html", {"client": client, "form": form})
 
 

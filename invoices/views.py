@@ -21,9 +21,8 @@ from clients.models import Profile
 from clients.services import profile_for
 from clients.views import (
     HtmxHttpRequest,
-    client_changed,
     form_page,
-    inline_form_rejected,
+    inline_form_answer,
     owned_client,
     saved,
     timeline_entry_deleted,
@@ -134,15 +133,12 @@ def invoice_create(request: HtmxHttpRequest, client_pk: int) -> HttpResponse:
             ),
             once=lambda invoice: reverse("invoice_detail", args=[invoice.pk]),
         )
-        if done.repeat:
-            return done.repeat
-        if done.ok:
-            messages.success(request, _("Invoice %(number)s added.") % {"number": done.value})
-            if request.htmx:
-                return client_changed(request, client, fresh="invoice", money=True)
-            return redirect("client_detail", pk=client.pk)
-        if request.htmx:
-            return inline_form_rejected(request, client, "invoice", form)
+        added = _("Invoice %(number)s added.") % {"number": done.value} if done.ok else ""
+        answer = inline_form_answer(
+            request, client, "invoice", form, done, message=added, money=True
+        )
+        if answer is not None:
+            return answer
     return render(request, "invoices/invoice_form.html", {"client": client, "form": form})
 
 
@@ -240,15 +236,11 @@ def client_payment_create(request: HtmxHttpRequest, client_pk: int) -> HttpRespo
             record,
             once=lambda payment: reverse("invoice_detail", args=[payment.invoice_id]),
         )
-        if done.repeat:
-            return done.repeat
-        if done.ok:
-            messages.success(request, _("Payment recorded."))
-            if request.htmx:
-                return client_changed(request, client, fresh="payment", money=True)
-            return redirect("client_detail", pk=client.pk)
-        if request.htmx:
-            return inline_form_rejected(request, client, "payment", form)
+        answer = inline_form_answer(
+            request, client, "payment", form, done, message=_("Payment recorded."), money=True
+        )
+        if answer is not None:
+            return answer
     return render(request, "invoices/payment_form.html", {"client": client, "form": form})
 
 

@@ -6,16 +6,15 @@ from pathlib import PurePath
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from clients.views import (
     HtmxHttpRequest,
-    client_changed,
     form_page,
-    inline_form_rejected,
+    inline_form_answer,
     owned_client,
     saved,
     timeline_entry_deleted,
@@ -45,15 +44,11 @@ def incident_create(request: HtmxHttpRequest, client_pk: int) -> HttpResponse:
             lambda: services.incident_log(client=client, fields=form.service_fields()),
             once=lambda incident: reverse("client_detail", args=[client.pk]),
         )
-        if done.repeat:
-            return done.repeat
-        if done.ok:
-            messages.success(request, _("Incident logged."))
-            if request.htmx:
-                return client_changed(request, client, fresh="incident")
-            return redirect("client_detail", pk=client.pk)
-        if request.htmx:
-            return inline_form_rejected(request, client, "incident", form)
+        answer = inline_form_answer(
+            request, client, "incident", form, done, message=_("Incident logged.")
+        )
+        if answer is not None:
+            return answer
     return render(request, "redflags/incident_form.html", {"client": client, "form": form})
 
 
