@@ -61,7 +61,7 @@ def test_clients_at_fire_and_changed_verdicts_come_with_a_suggestion(alice, fact
     digest_send(owner=alice, for_date=TODAY)
     [digest] = mail.outbox
     assert "Verdicts that changed" in digest.body
-    assert "Fibber Inc: keep → fire" in digest.body
+    assert "Fibber Inc: Keep → Fire" in digest.body  # the words, not the slugs
     assert "Fibber Inc is at fire" in digest.body  # what to do today
 
 
