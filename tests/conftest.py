@@ -148,7 +148,14 @@ def dead_broker():
     saved = app.conf.broker_url, app.conf.task_always_eager
     app.conf.broker_url = f"redis://127.0.0.1:{free_port()}/0"
     app.conf.task_always_eager = False
-    app._pool = None  # drop connections to the old broker
+    forget_broker_connections(app)
     yield
     app.conf.broker_url, app.conf.task_always_eager = saved
+    forget_broker_connections(app)
+
+
+def forget_broker_connections(app) -> None:
+    """Drop the pooled connections, and the producer pool built on them at the first
+    publish: kept, it would send later tests' tasks (and worker pings) to the dead port."""
     app._pool = None
+    app.amqp._producer_pool = None

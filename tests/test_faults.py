@@ -12,6 +12,7 @@ from clients.models import Client, Report, WorkLog
 from clients.reports import RENDER_INLINE_MAX_ROWS
 from clients.tasks import requeue_stalled_work
 from clientwatch.celery import app
+from tests.backends import killer_connection, terminate
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
@@ -63,7 +64,6 @@ def test_the_database_going_away_mid_request_gives_an_error_page_and_writes_noth
 ):
     """A real PostgreSQL backend is terminated right after the drop's first write: the
     request answers with the error page and the half-done change is rolled back."""
-    import psycopg
     from django.db import connection
     from django.test import Client as Browser
 
@@ -74,14 +74,7 @@ def test_the_database_going_away_mid_request_gives_an_error_page_and_writes_noth
         skip_or_fail("needs PostgreSQL: the failure is a real backend being terminated")
     client = factories.client(owner=alice)
     account = factories.account_item(client=client)
-    settings_dict = connection.settings_dict
-    killer = psycopg.connect(
-        host=settings_dict["HOST"],
-        port=settings_dict["PORT"] or 5432,
-        user=settings_dict["USER"],
-        dbname=settings_dict["NAME"],
-        autocommit=True,
-    )
+    killer = killer_connection()
 
     def kill_after_first_write(execute, sql, params, many, context):
         result = execute(sql, params, many, context)
@@ -108,7 +101,6 @@ def test_the_database_going_away_mid_request_gives_an_error_page_and_writes_noth
 def test_a_kept_connection_the_server_dropped_is_replaced_at_the_next_request(alice):
     """PostgreSQL restarted or a failover dropped idle connections: the next request starts
     on a fresh connection (CONN_HEALTH_CHECKS) instead of failing on the dead one."""
-    import psycopg
     from django.db import close_old_connections, connection
 
     from tests.conftest import skip_or_fail
@@ -118,15 +110,8 @@ def test_a_kept_connection_the_server_dropped_is_replaced_at_the_next_request(al
     assert connection.settings_dict["CONN_MAX_AGE"] > 0
     connection.ensure_connection()
     backend_pid = connection.connection.info.backend_pid
-    settings_dict = connection.settings_dict
-    with psycopg.connect(
-        host=settings_dict["HOST"],
-        port=settings_dict["PORT"] or 5432,
-        user=settings_dict["USER"],
-        dbname=settings_dict["NAME"],
-        autocommit=True,
-    ) as killer:
-        killer.execute("SELECT pg_terminate_backend(%s)", [backend_pid])
+    with killer_connection() as killer:
+        terminate(killer, backend_pid)
 
     close_old_connections()  # what Django does as each request starts
     assert Client.objects.filter(owner=alice).count() == 0

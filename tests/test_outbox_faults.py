@@ -7,7 +7,6 @@ import time
 from datetime import timedelta
 from io import StringIO
 
-import psycopg
 import pytest
 import time_machine
 from django.core.mail.backends.smtp import EmailBackend
@@ -20,6 +19,7 @@ from clients.services import profile_for
 from invoices import reminders
 from invoices.models import DailyRunFailure, Reminder
 from invoices.tasks import freelancer_daily_run
+from tests.backends import killer_connection, terminate
 from tests.conftest import skip_or_fail
 from tests.test_outbox import broken_claims, overdue  # noqa: F401  (a fixture)
 from tests.test_reminders_worker import services, wait_for, worker  # noqa: F401  (fixtures)
@@ -32,26 +32,6 @@ TODAY = timezone.localdate()
 def postgres():
     if connection.vendor != "postgresql":
         skip_or_fail("needs PostgreSQL: the failures are real backends and real row locks")
-
-
-def killer_connection() -> psycopg.Connection:
-    db = connection.settings_dict
-    return psycopg.connect(
-        host=db["HOST"],
-        port=db["PORT"] or 5432,
-        user=db["USER"],
-        dbname=db["NAME"],
-        autocommit=True,
-    )
-
-
-def terminate(killer: psycopg.Connection, pid: int) -> None:
-    """Terminate the backend and wait until it is gone, as a failover would leave it."""
-    killer.execute("SELECT pg_terminate_backend(%s)", [pid])
-    deadline = time.monotonic() + 10
-    while killer.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [pid]).fetchone():
-        assert time.monotonic() < deadline, "the backend did not go"
-        time.sleep(0.05)
 
 
 def test_a_backend_terminated_between_a_send_and_its_save_repeats_one_email_with_its_message_id(

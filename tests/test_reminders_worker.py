@@ -68,9 +68,15 @@ def start_worker(smtp: SMTPServer, name: str, **extra_env: str) -> subprocess.Po
 
 
 def stop_worker(process: subprocess.Popen) -> None:
+    """A warm shutdown; a worker that has not gone after it is killed, so a slow stop on a
+    loaded machine never leaves it consuming the next test's tasks."""
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
 
 
 @pytest.fixture
