@@ -35,6 +35,7 @@ from django.utils import timezone
 from clients.models import AccountItem, Client, Profile, Wording, WorkLog
 from clientwatch.dates import today_for
 from clientwatch.money import MONEY_WHOLE_DIGITS, currency_codes
+from clientwatch.validity import invoice_payment_errors, payment_amount_errors, regular_paid
 from invoices.models import Invoice, LateFee, Payment
 from redflags.assess import scores_refresh
 from redflags.models import Incident
@@ -767,7 +768,7 @@ class _Importer:
         self.stored = stored
         self.problems = problems
         self.plan = _Plan()
-        self.today = today_for(profile)  # as the models and services judge "the future"
+        self.today = today_for(profile)
         self.seen_refs: dict[str, str] = {}
         self.seen_numbers: dict[str, str] = {}
 
@@ -941,6 +942,9 @@ class _Importer:
                 if not currency_ok:
                     exclude.add("currency")  # already reported on the client
             invoice = Invoice(owner=self.owner, client=client, **values)
+            if "issued_on" in failed:
+                # Reported already: the due date and the payments are not judged by a default.
+                invoice.issued_on = None
             _validate(invoice, path, INVOICE_FIELDS, self.problems, exclude)
             self.plan.create("invoices", invoice)
         else:
@@ -952,15 +956,23 @@ class _Importer:
         self.fees(invoice, _list(data, "fees", path, self.problems), path)
 
     def payments(self, invoice: Invoice, items: list[Any], path: str) -> None:
+        """Each payment is checked by the model (its date against today and the invoice's
+        issue date) and, as the payment service does, against what is still owed."""
         stored = self.stored.payments.get(invoice.pk, []) if invoice.pk else []
         remaining = Counter(stored)
-        # The payment service lets only payments marked as overpayments go beyond the amount.
-        regular = sum((key[1] for key in stored if not key[2]), Decimal("0"))
+        regular = regular_paid((key[1], key[2]) for key in stored)
         amount = invoice.amount if isinstance(invoice.amount, Decimal) else None
-        reported = False
-        if amount is not None and regular > amount:
-            self.problems.add(f"{path}.amount", f"less than the {regular} already paid on it")
-            reported = True
+        currency = invoice.currency if isinstance(invoice.currency, str) else ""
+        stored_errors = invoice_payment_errors(
+            amount=amount,
+            issued_on=invoice.issued_on if isinstance(invoice.issued_on, date) else None,
+            currency=currency,
+            regular_total=regular,
+            first_paid_on=min((key[0] for key in stored), default=None),
+        )
+        for name, message in stored_errors.items():
+            self.problems.add(f"{path}.{name}", message)
+        reported = "amount" in stored_errors
         for k, item in enumerate(items):
             ppath = f"{path}.payments[{k}]"
             row = _read_row(item, PAYMENT_FIELDS, ppath, self.problems)
@@ -974,15 +986,18 @@ class _Importer:
                 self.plan.result.payments.unchanged += 1
                 continue
             _validate(payment, ppath, PAYMENT_FIELDS, self.problems, {"invoice", *failed})
-            if "paid_on" not in failed and payment.paid_on > self.today:
-                self.problems.add(f"{ppath}.paid_on", "a payment cannot be dated in the future")
-            if "amount" not in failed and not payment.is_overpayment:
-                regular += payment.amount
-                if amount is not None and regular > amount and not reported:
+            if "amount" not in failed:
+                beyond = payment_amount_errors(
+                    amount=payment.amount,
+                    is_overpayment=payment.is_overpayment,
+                    invoice_amount=amount,
+                    paid_before=regular,
+                    currency=currency,
+                )
+                regular = regular_paid([(regular, False), (payment.amount, payment.is_overpayment)])
+                if beyond and not reported:
                     self.problems.add(
-                        f"{ppath}.amount",
-                        f"payments add up to {regular}, more than the invoice's {amount}; "
-                        'mark a real overpayment with "overpayment": true',
+                        f"{ppath}.amount", f'{beyond["amount"]} ("overpayment": true)'
                     )
                     reported = True
             self.plan.create("payments", payment)

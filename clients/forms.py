@@ -9,6 +9,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import (
@@ -263,6 +264,11 @@ class WorkLogForm(ServiceModelForm):
         help_texts = {
             "billable": _("Untick for chasing, waiting and meetings you cannot bill."),
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The date picker stops where the model does: at the freelancer's today.
+        self.fields["worked_on"].widget.attrs["max"] = timezone.localdate().isoformat()
 
 
 class AccountItemForm(ServiceModelForm):

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clientwatch.money import MAX_AMOUNT, MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS, validate_currency
 from clientwatch.tenancy import OwnedQuerySet
+from clientwatch.validity import work_date_errors
 
 LANGUAGE_CHOICES = settings.LANGUAGES
 
@@ -450,6 +451,11 @@ class WorkLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worked_on}: {self.hours} h"
+
+    def clean(self) -> None:
+        errors = work_date_errors(worked_on=self.worked_on, today=timezone.localdate())
+        if errors:
+            raise ValidationError(errors)
 
 
 class AccountItemQuerySet(OwnedQuerySet):
