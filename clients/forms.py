@@ -167,6 +167,9 @@ class ClientForm(ServiceModelForm):
             "ref",
             "company",
             "email",
+            "phone",
+            "postal_address",
+            "tax_number",
             "language",
             "currency",
             "billing_mode",
@@ -193,9 +196,12 @@ class ClientForm(ServiceModelForm):
             "started_on": DateInput(),
             "ended_on": DateInput(),
             "boundaries": forms.Textarea(attrs={"rows": 4}),
+            "postal_address": forms.Textarea(attrs={"rows": 3, "autocomplete": "off"}),
+            "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
         }
         labels = {"receipts_enabled": _("Send payment receipts to this client")}
         help_texts = {
+            "postal_address": _("Printed on your letters, statements and the handover report."),
             "boundaries": _(
                 "What you will and will not do, in writing: it makes “unreasonable” concrete."
             ),

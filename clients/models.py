@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clientwatch.money import MAX_AMOUNT, MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS, validate_currency
 from clientwatch.tenancy import OwnedQuerySet
-from clientwatch.validity import work_date_errors
+from clientwatch.validity import validate_phone, work_date_errors
 
 LANGUAGE_CHOICES = settings.LANGUAGES
 
@@ -335,6 +335,27 @@ class Client(LateFeeTerms):
     name = models.CharField(max_length=120)
     company = models.CharField(max_length=120, blank=True)
     email = models.EmailField(_("contact email"), max_length=254)
+    # Printed on letters, statements and the handover report, as the client's own papers
+    # give them; the model refuses NULs too, for writes that do not come through a form.
+    postal_address = models.TextField(
+        _("postal address"),
+        max_length=500,
+        blank=True,
+        validators=[ProhibitNullCharactersValidator()],
+    )
+    phone = models.CharField(
+        _("phone"),
+        max_length=40,
+        blank=True,
+        validators=[ProhibitNullCharactersValidator(), validate_phone],
+    )
+    tax_number = models.CharField(
+        _("tax number"),
+        max_length=40,
+        blank=True,
+        validators=[ProhibitNullCharactersValidator()],
+        help_text=_("VAT or business ID, as it goes on your invoices to them."),
+    )
     language = models.CharField(
         _("preferred language"), max_length=5, choices=LANGUAGE_CHOICES, default="en"
     )

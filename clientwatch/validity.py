@@ -9,10 +9,12 @@ payments already cover) in its own fixed number of queries.
 Imports no app.
 """
 
+import re
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from clientwatch.formatting import active_locale, format_day, format_money
@@ -96,3 +98,20 @@ def work_date_errors(*, worked_on: date | None, today: date, field: str = "worke
     if worked_on is not None and worked_on > today:
         return {field: _("Work cannot be dated in the future.")}
     return {}
+
+
+# A phone number as people write it: an optional leading +, then ASCII digits with spaces,
+# brackets, dots, dashes or slashes between them. Letters, NULs and other scripts' digits
+# (which no dialler reads) are refused.
+_PHONE = re.compile(r"\+?[ (]*[0-9][0-9 ()./-]*")
+PHONE_MIN_DIGITS = 5
+
+
+def validate_phone(value: str) -> None:
+    if not value:
+        return
+    if not _PHONE.fullmatch(value) or sum(c.isdigit() for c in value) < PHONE_MIN_DIGITS:
+        raise ValidationError(
+            _("Write the number with digits, spaces and + ( ) - . / only, e.g. +358 40 123 4567."),
+            code="phone",
+        )
