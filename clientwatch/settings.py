@@ -15,10 +15,11 @@ from django.core.exceptions import ImproperlyConfigured
 from environs import Env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = BASE_DIR / "var"  # runtime files of a development checkout (db, mail, broker)
-
 env = Env()
 env.read_env(str(BASE_DIR / ".env"), recurse=False)
+
+# Runtime files of a development checkout (db, mail, broker, beat's schedule).
+VAR_DIR = env.path("VAR_DIR", default=BASE_DIR / "var")
 
 
 def email_settings(url: str) -> dict[str, object]:
