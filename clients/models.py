@@ -187,6 +187,8 @@ class Profile(LateFeeTerms):
     reminder_bcc_me = models.BooleanField(_("send me a copy (BCC) of each reminder"), default=False)
     digest_enabled = models.BooleanField(default=True)
     digest_hour = models.PositiveSmallIntegerField(default=8, validators=[MaxValueValidator(23)])
+    # The freelancer's local day whose reminder run last went through (invoices.tasks).
+    reminders_ran_on = models.DateField(null=True, blank=True, editable=False)
     paper_size = models.CharField(max_length=6, choices=PaperSize.choices, default=PaperSize.A4)
     receipts_enabled = models.BooleanField(
         _("email receipts for payments"),

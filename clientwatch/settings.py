@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from environs import Env
@@ -323,9 +324,10 @@ CELERY_WORKER_MAX_TASKS_PER_CHILD = 50  # WeasyPrint keeps memory after a render
 CELERY_TASK_ROUTES = {"clients.tasks.render_report": {"queue": "reports"}}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
-    # Hourly: starts each freelancer's day (reminders, then the digest) once their local
-    # digest hour has come; a day missed while beat was down is caught up.
-    "daily-runs": {"task": "invoices.tasks.dispatch_daily_runs", "schedule": 60 * 60},
+    # At the top of every hour: each freelancer's reminders once their local 09:00 has
+    # come (invoices.schedule), their digest once their digest hour has; a day missed
+    # while beat was down is caught up.
+    "daily-runs": {"task": "invoices.tasks.dispatch_daily_runs", "schedule": crontab(minute=0)},
     # Sends whose back-off has passed, and sends abandoned by a worker that died.
     "retry-reminders": {"task": "invoices.tasks.retry_pending_reminders", "schedule": 5 * 60},
     # Receipts recorded while the broker was down, due for a retry, or abandoned mid-send.

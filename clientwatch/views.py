@@ -29,6 +29,8 @@ from clientwatch import security
 from clientwatch.forms import OnboardingForm, ProfileForm, RuleSettingsForm, SignupForm
 from invoices.late_fees import flat_fee_gaps
 from invoices.reminders import daily_run_failure_for
+from invoices.schedule import REMINDER_HOUR
+from invoices.selectors import next_mail_for
 from redflags.assess import rule_settings_for
 
 
@@ -70,6 +72,8 @@ def _settings_context(request: HttpRequest, form, rules_form) -> dict:
         "flat_fee_gaps": flat_fee_gaps(owner=request.user, profile=form.instance),
         # The last daily run that failed for this freelancer, until one goes through.
         "run_failure": daily_run_failure_for(request.user),
+        "next_mail": next_mail_for(form.instance),
+        "reminder_hour": f"{REMINDER_HOUR:02d}:00",
     }
 
 
