@@ -79,9 +79,12 @@ def freelancer_daily_run(
                 )
     if outcome.get("reminders") is not None:
         Profile.objects.filter(user=owner).update(reminders_ran_on=day)
-    outcome["failed"] = [part for part, done in outcome.items() if done is None]
+    ran = list(outcome)
+    outcome["failed"] = [part for part in ran if outcome[part] is None]
     if not outcome["failed"]:
-        reminders.daily_run_failure_clear(owner=owner)
+        # Only the parts that ran: a digest that went through says nothing of reminders
+        # that failed this morning.
+        reminders.daily_run_failure_clear(owner=owner, parts=ran)
     return outcome
 
 

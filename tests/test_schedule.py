@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from clients.services import profile_for
 from invoices.models import Digest
+from invoices.reminders import daily_run_failure_for
 from invoices.schedule import REMINDER_HOUR, next_run, part_due
 from invoices.tasks import dispatch_daily_runs, freelancer_daily_run
 
@@ -96,3 +97,19 @@ def test_with_the_digest_switched_off_the_page_says_so(alice_client, alice_in_he
     html = alice_client.get(reverse("profile_settings")).content.decode()
     assert "The daily digest is switched off." in html
     assert "Next daily digest" not in html
+
+
+def test_a_digest_that_goes_through_keeps_the_notice_of_failed_reminders(alice_in_helsinki):
+    with mock.patch(
+        "invoices.reminders.freelancer_reminders_run", side_effect=RuntimeError("SMTP down")
+    ):
+        outcome = freelancer_daily_run(alice_in_helsinki.user_id, DEC_2.isoformat(), ["reminders"])
+    assert outcome["failed"] == ["reminders"]
+    alice_in_helsinki.refresh_from_db()
+    assert alice_in_helsinki.reminders_ran_on is None  # the next dispatch tries again
+
+    assert (
+        freelancer_daily_run(alice_in_helsinki.user_id, DEC_2.isoformat(), ["digest"])["failed"]
+        == []
+    )
+    assert daily_run_failure_for(alice_in_helsinki.user).part == "reminders"
