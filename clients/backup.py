@@ -20,7 +20,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -36,7 +36,7 @@ from clients.models import AccountItem, Client, Profile, Wording, WorkLog
 from clientwatch.dates import today_for
 from clientwatch.money import MONEY_WHOLE_DIGITS, currency_codes
 from clientwatch.validity import invoice_payment_errors, payment_amount_errors, regular_paid
-from invoices.models import Invoice, LateFee, Payment
+from invoices.models import Invoice, LateFee, Payment, Reminder
 from redflags.assess import scores_refresh
 from redflags.models import Incident
 from redflags.rules.settings import InvalidSettings, RuleSettings
@@ -142,6 +142,7 @@ class ImportResult:
     invoices: Tally = field(default_factory=Tally)
     payments: Tally = field(default_factory=Tally)
     fees: Tally = field(default_factory=Tally)
+    reminders: Tally = field(default_factory=Tally)
     incidents: Tally = field(default_factory=Tally)
     work_logs: Tally = field(default_factory=Tally)
     accounts: Tally = field(default_factory=Tally)
@@ -253,6 +254,18 @@ def _date(value: Any) -> date:
         except ValueError:
             pass
     raise _Bad(f"not a date (use YYYY-MM-DD): {_show(value)}")
+
+
+def _moment(value: Any) -> datetime:
+    """A point in time with its UTC offset, as the export writes it."""
+    if isinstance(value, str) and len(value) <= 40:
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            moment = None
+        if moment is not None and moment.tzinfo is not None:
+            return moment
+    raise _Bad(f"not a moment with its offset (like 2026-11-20T14:05:00+00:00): {_show(value)}")
 
 
 def _decimal_text(value: str, hint: str) -> Decimal:
@@ -504,7 +517,7 @@ INVOICE_FIELDS = (
     _field("notes", _text),
     _field("autopay_failed_on", _nullable(_date)),
 )
-INVOICE_LISTS = ("payments", "fees")
+INVOICE_LISTS = ("payments", "fees", "reminders_sent")
 PAYMENT_FIELDS = (
     _field("paid_on", _date, required=True),
     _field("amount", _amount, required=True),
@@ -525,6 +538,16 @@ FEE_FIELDS = (
     _field("left_out", _boolean),
     # What a capped fee worked out to: beyond the money limit by its nature.
     _field("capped_from", _nullable(_any_money)),
+)
+# The history of reminders sent: read back as sent, so the ladder does not send them again.
+REMINDER_FIELDS = (
+    _field("stage", _choice(Reminder, "stage", "stage"), required=True),
+    _field("due_on", _date, required=True),
+    _field("sent_at", _moment, required=True),
+    _field("trigger", _choice(Reminder, "trigger", "trigger")),
+    _field("recipient", _text),
+    _field("subject", _text),
+    _field("body_text", _text),
 )
 INCIDENT_FIELDS = (
     _field("category", _choice(Incident, "category", "category"), required=True),
@@ -693,6 +716,7 @@ class _Stored:
     payments: dict[int, list[tuple[Any, ...]]] = field(default_factory=dict)  # by invoice id
     # By invoice id, then by (kind, stage): the database holds one fee per pair.
     fees: dict[int, dict[tuple[str, str], LateFee]] = field(default_factory=dict)
+    reminder_stages: dict[int, set[str]] = field(default_factory=dict)  # by invoice id
     incidents: dict[int, Counter[tuple[Any, ...]]] = field(default_factory=dict)  # by client id
     work_logs: dict[int, Counter[tuple[Any, ...]]] = field(default_factory=dict)  # by client id
     accounts: dict[int, dict[str, list[AccountItem]]] = field(default_factory=dict)
@@ -715,6 +739,8 @@ def _load_stored(owner: AbstractBaseUser, refs_in_file: set[str]) -> _Stored:
         stored.payments.setdefault(invoice_id, []).append(tuple(key))
     for fee in LateFee.objects.for_owner(owner):
         stored.fees.setdefault(fee.invoice_id, {})[(fee.kind, fee.stage)] = fee
+    for invoice_id, stage in Reminder.objects.for_owner(owner).values_list("invoice_id", "stage"):
+        stored.reminder_stages.setdefault(invoice_id, set()).add(stage)
     for target, model, key_fields in (
         (stored.incidents, Incident, INCIDENT_KEY),
         (stored.work_logs, WorkLog, WORK_LOG_KEY),
@@ -736,7 +762,17 @@ class _Plan:
     creates: dict[type[models.Model], list[models.Model]] = field(
         default_factory=lambda: {
             m: []
-            for m in (Client, Invoice, Payment, LateFee, Incident, WorkLog, AccountItem, Wording)
+            for m in (
+                Client,
+                Invoice,
+                Payment,
+                LateFee,
+                Reminder,
+                Incident,
+                WorkLog,
+                AccountItem,
+                Wording,
+            )
         }
     )
     updates: dict[type[models.Model], list[models.Model]] = field(
@@ -957,6 +993,38 @@ class _Importer:
             self.plan.update("invoices", invoice, _changed(invoice, before))
         self.payments(invoice, _list(data, "payments", path, self.problems), path)
         self.fees(invoice, _list(data, "fees", path, self.problems), path)
+        self.reminders(invoice, _list(data, "reminders_sent", path, self.problems), path)
+
+    def reminders(self, invoice: Invoice, items: list[Any], path: str) -> None:
+        """Reminders sent, one per stage of an invoice as the database keeps them. A stage
+        the invoice already has a reminder for is left as it is: history is added, never
+        rewritten."""
+        stored = self.stored.reminder_stages.get(invoice.pk, set()) if invoice.pk else set()
+        seen: dict[str, str] = {}
+        for k, item in enumerate(items):
+            rpath = f"{path}.reminders_sent[{k}]"
+            row = _read_row(item, REMINDER_FIELDS, rpath, self.problems)
+            if row is None:
+                continue
+            values, failed = row
+            stage = values.get("stage")
+            if isinstance(stage, str):
+                if stage in seen:
+                    self.problems.add(
+                        f"{rpath}.stage",
+                        f"a {_show(stage)} reminder appears twice in the invoice "
+                        f"(also {seen[stage]}); there is one per stage",
+                    )
+                seen.setdefault(stage, rpath)
+                if stage in stored:
+                    self.plan.result.reminders.unchanged += 1
+                    continue
+            sent_at = values.get("sent_at")
+            if isinstance(sent_at, datetime) and sent_at > timezone.now():
+                self.problems.add(f"{rpath}.sent_at", "a reminder cannot be sent in the future")
+            reminder = Reminder(invoice=invoice, state=Reminder.State.SENT, **values)
+            _validate(reminder, rpath, REMINDER_FIELDS, self.problems, {"invoice", *failed})
+            self.plan.create("reminders", reminder)
 
     def payments(self, invoice: Invoice, items: list[Any], path: str) -> None:
         """Each payment is checked by the model (its date against today and the invoice's
@@ -1208,7 +1276,7 @@ def _date_text(value: date | None) -> str | None:
 
 
 def backup_export(*, owner: AbstractBaseUser) -> dict[str, Any]:
-    """Every row the owner has, in the import format, in a stable order: nine queries."""
+    """Every row the owner has, in the import format, in a stable order: ten queries."""
     profile = Profile.objects.filter(user=owner).first() or Profile(user=owner)
     payments: dict[int, list[Payment]] = defaultdict(list)
     for payment in Payment.objects.for_owner(owner).order_by("paid_on", "id"):
@@ -1216,6 +1284,23 @@ def backup_export(*, owner: AbstractBaseUser) -> dict[str, Any]:
     fees: dict[int, list[LateFee]] = defaultdict(list)
     for fee in LateFee.objects.for_owner(owner).order_by("charged_on", "id"):
         fees[fee.invoice_id].append(fee)
+    sent: dict[int, list[Reminder]] = defaultdict(list)
+    for reminder in (
+        Reminder.objects.for_owner(owner)
+        .filter(state=Reminder.State.SENT)
+        .order_by("sent_at", "id")
+        .only(
+            "invoice_id",
+            "stage",
+            "due_on",
+            "sent_at",
+            "trigger",
+            "recipient",
+            "subject",
+            "body_text",
+        )
+    ):
+        sent[reminder.invoice_id].append(reminder)
     invoices: dict[int, list[Invoice]] = defaultdict(list)
     for invoice in Invoice.objects.for_owner(owner).order_by("issued_on", "number", "id"):
         invoices[invoice.client_id].append(invoice)
@@ -1266,7 +1351,7 @@ def backup_export(*, owner: AbstractBaseUser) -> dict[str, Any]:
             WORDING_KEY: wording,
         },
         "clients": [
-            _client_data(client, invoices, payments, fees, incidents, work_logs, accounts)
+            _client_data(client, invoices, payments, fees, sent, incidents, work_logs, accounts)
             for client in Client.objects.for_owner(owner).order_by("ref")
         ],
     }
@@ -1277,6 +1362,7 @@ def _client_data(
     invoices: Mapping[int, list[Invoice]],
     payments: Mapping[int, list[Payment]],
     fees: Mapping[int, list[LateFee]],
+    sent: Mapping[int, list[Reminder]],
     incidents: Mapping[int, list[Incident]],
     work_logs: Mapping[int, list[WorkLog]],
     accounts: Mapping[int, list[AccountItem]],
@@ -1351,6 +1437,20 @@ def _client_data(
                         "capped_from": _money_text(fee.capped_from),
                     }
                     for fee in fees.get(invoice.pk, ())
+                ],
+                "reminders_sent": [
+                    {
+                        "stage": reminder.stage,
+                        "due_on": _date_text(reminder.due_on),
+                        "sent_at": reminder.sent_at.astimezone(UTC).isoformat()
+                        if reminder.sent_at
+                        else None,
+                        "trigger": reminder.trigger,
+                        "recipient": reminder.recipient,
+                        "subject": reminder.subject,
+                        "body_text": reminder.body_text,
+                    }
+                    for reminder in sent.get(invoice.pk, ())
                 ],
             }
             for invoice in invoices.get(client.pk, ())

@@ -454,7 +454,7 @@ def test_an_export_carries_the_late_fees_and_the_terms_they_came_from(alice_hist
 
 def test_export_takes_a_fixed_number_of_queries(alice_history, django_assert_num_queries):
     # The profile, then one query per kind of row (wording too), however many rows there are.
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         backup_export(owner=alice_history)
 
 
