@@ -39,10 +39,8 @@ run: $(VENV)/.installed-runtime check-system
 	@echo "  Log in as demo / demo-password-2026. Outgoing mail: http://$(HOST):$(PORT)/dev/mail/"
 	@echo "  Stop everything with Ctrl-C."
 	@echo
-	@trap 'kill 0' INT TERM EXIT; \
-	$(BIN)/celery -A clientwatch worker -Q celery,reports --loglevel=INFO --concurrency=2 & \
-	$(BIN)/celery -A clientwatch beat --loglevel=INFO & \
-	$(MANAGE) runserver $(HOST):$(PORT)
+	@# The worker, beat and the server, stopped together (Ctrl-C or SIGTERM), each once.
+	@exec $(BIN)/python -m clientwatch.devserver --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed-dev check-system
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -20,7 +20,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -35,7 +35,8 @@ from django.utils import timezone
 from clients.models import AccountItem, Client, Profile, Wording, WorkLog
 from clientwatch.dates import today_for
 from clientwatch.money import MONEY_WHOLE_DIGITS, currency_codes
-from invoices.models import Invoice, LateFee, Payment
+from clientwatch.validity import invoice_payment_errors, payment_amount_errors, regular_paid
+from invoices.models import Invoice, LateFee, Payment, Reminder
 from redflags.assess import scores_refresh
 from redflags.models import Incident
 from redflags.rules.settings import InvalidSettings, RuleSettings
@@ -141,6 +142,7 @@ class ImportResult:
     invoices: Tally = field(default_factory=Tally)
     payments: Tally = field(default_factory=Tally)
     fees: Tally = field(default_factory=Tally)
+    reminders: Tally = field(default_factory=Tally)
     incidents: Tally = field(default_factory=Tally)
     work_logs: Tally = field(default_factory=Tally)
     accounts: Tally = field(default_factory=Tally)
@@ -252,6 +254,18 @@ def _date(value: Any) -> date:
         except ValueError:
             pass
     raise _Bad(f"not a date (use YYYY-MM-DD): {_show(value)}")
+
+
+def _moment(value: Any) -> datetime:
+    """A point in time with its UTC offset, as the export writes it."""
+    if isinstance(value, str) and len(value) <= 40:
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            moment = None
+        if moment is not None and moment.tzinfo is not None:
+            return moment
+    raise _Bad(f"not a moment with its offset (like 2026-11-20T14:05:00+00:00): {_show(value)}")
 
 
 def _decimal_text(value: str, hint: str) -> Decimal:
@@ -468,6 +482,9 @@ CLIENT_FIELDS = (
     _field("started_on", _date, required=True),
     _field("reminders", _boolean, attr="reminders_enabled"),
     _field("company", _text),
+    _field("postal_address", _text),
+    _field("phone", _text),
+    _field("tax_number", _text),
     _field("status", _choice(Client, "status", "status")),
     _field("ended_on", _nullable(_date)),
     _field("boundaries", _text),
@@ -500,7 +517,7 @@ INVOICE_FIELDS = (
     _field("notes", _text),
     _field("autopay_failed_on", _nullable(_date)),
 )
-INVOICE_LISTS = ("payments", "fees")
+INVOICE_LISTS = ("payments", "fees", "reminders_sent")
 PAYMENT_FIELDS = (
     _field("paid_on", _date, required=True),
     _field("amount", _amount, required=True),
@@ -521,6 +538,16 @@ FEE_FIELDS = (
     _field("left_out", _boolean),
     # What a capped fee worked out to: beyond the money limit by its nature.
     _field("capped_from", _nullable(_any_money)),
+)
+# The history of reminders sent: read back as sent, so the ladder does not send them again.
+REMINDER_FIELDS = (
+    _field("stage", _choice(Reminder, "stage", "stage"), required=True),
+    _field("due_on", _date, required=True),
+    _field("sent_at", _moment, required=True),
+    _field("trigger", _choice(Reminder, "trigger", "trigger")),
+    _field("recipient", _text),
+    _field("subject", _text),
+    _field("body_text", _text),
 )
 INCIDENT_FIELDS = (
     _field("category", _choice(Incident, "category", "category"), required=True),
@@ -689,6 +716,7 @@ class _Stored:
     payments: dict[int, list[tuple[Any, ...]]] = field(default_factory=dict)  # by invoice id
     # By invoice id, then by (kind, stage): the database holds one fee per pair.
     fees: dict[int, dict[tuple[str, str], LateFee]] = field(default_factory=dict)
+    reminder_stages: dict[int, set[str]] = field(default_factory=dict)  # by invoice id
     incidents: dict[int, Counter[tuple[Any, ...]]] = field(default_factory=dict)  # by client id
     work_logs: dict[int, Counter[tuple[Any, ...]]] = field(default_factory=dict)  # by client id
     accounts: dict[int, dict[str, list[AccountItem]]] = field(default_factory=dict)
@@ -711,6 +739,8 @@ def _load_stored(owner: AbstractBaseUser, refs_in_file: set[str]) -> _Stored:
         stored.payments.setdefault(invoice_id, []).append(tuple(key))
     for fee in LateFee.objects.for_owner(owner):
         stored.fees.setdefault(fee.invoice_id, {})[(fee.kind, fee.stage)] = fee
+    for invoice_id, stage in Reminder.objects.for_owner(owner).values_list("invoice_id", "stage"):
+        stored.reminder_stages.setdefault(invoice_id, set()).add(stage)
     for target, model, key_fields in (
         (stored.incidents, Incident, INCIDENT_KEY),
         (stored.work_logs, WorkLog, WORK_LOG_KEY),
@@ -732,7 +762,17 @@ class _Plan:
     creates: dict[type[models.Model], list[models.Model]] = field(
         default_factory=lambda: {
             m: []
-            for m in (Client, Invoice, Payment, LateFee, Incident, WorkLog, AccountItem, Wording)
+            for m in (
+                Client,
+                Invoice,
+                Payment,
+                LateFee,
+                Reminder,
+                Incident,
+                WorkLog,
+                AccountItem,
+                Wording,
+            )
         }
     )
     updates: dict[type[models.Model], list[models.Model]] = field(
@@ -767,7 +807,7 @@ class _Importer:
         self.stored = stored
         self.problems = problems
         self.plan = _Plan()
-        self.today = today_for(profile)  # as the models and services judge "the future"
+        self.today = today_for(profile)
         self.seen_refs: dict[str, str] = {}
         self.seen_numbers: dict[str, str] = {}
 
@@ -941,6 +981,9 @@ class _Importer:
                 if not currency_ok:
                     exclude.add("currency")  # already reported on the client
             invoice = Invoice(owner=self.owner, client=client, **values)
+            if "issued_on" in failed:
+                # Reported already: the due date and the payments are not judged by a default.
+                invoice.issued_on = None
             _validate(invoice, path, INVOICE_FIELDS, self.problems, exclude)
             self.plan.create("invoices", invoice)
         else:
@@ -950,17 +993,57 @@ class _Importer:
             self.plan.update("invoices", invoice, _changed(invoice, before))
         self.payments(invoice, _list(data, "payments", path, self.problems), path)
         self.fees(invoice, _list(data, "fees", path, self.problems), path)
+        self.reminders(invoice, _list(data, "reminders_sent", path, self.problems), path)
+
+    def reminders(self, invoice: Invoice, items: list[Any], path: str) -> None:
+        """Reminders sent, one per stage of an invoice as the database keeps them. A stage
+        the invoice already has a reminder for is left as it is: history is added, never
+        rewritten."""
+        stored = self.stored.reminder_stages.get(invoice.pk, set()) if invoice.pk else set()
+        seen: dict[str, str] = {}
+        for k, item in enumerate(items):
+            rpath = f"{path}.reminders_sent[{k}]"
+            row = _read_row(item, REMINDER_FIELDS, rpath, self.problems)
+            if row is None:
+                continue
+            values, failed = row
+            stage = values.get("stage")
+            if isinstance(stage, str):
+                if stage in seen:
+                    self.problems.add(
+                        f"{rpath}.stage",
+                        f"a {_show(stage)} reminder appears twice in the invoice "
+                        f"(also {seen[stage]}); there is one per stage",
+                    )
+                seen.setdefault(stage, rpath)
+                if stage in stored:
+                    self.plan.result.reminders.unchanged += 1
+                    continue
+            sent_at = values.get("sent_at")
+            if isinstance(sent_at, datetime) and sent_at > timezone.now():
+                self.problems.add(f"{rpath}.sent_at", "a reminder cannot be sent in the future")
+            reminder = Reminder(invoice=invoice, state=Reminder.State.SENT, **values)
+            _validate(reminder, rpath, REMINDER_FIELDS, self.problems, {"invoice", *failed})
+            self.plan.create("reminders", reminder)
 
     def payments(self, invoice: Invoice, items: list[Any], path: str) -> None:
+        """Each payment is checked by the model (its date against today and the invoice's
+        issue date) and, as the payment service does, against what is still owed."""
         stored = self.stored.payments.get(invoice.pk, []) if invoice.pk else []
         remaining = Counter(stored)
-        # The payment service lets only payments marked as overpayments go beyond the amount.
-        regular = sum((key[1] for key in stored if not key[2]), Decimal("0"))
+        regular = regular_paid((key[1], key[2]) for key in stored)
         amount = invoice.amount if isinstance(invoice.amount, Decimal) else None
-        reported = False
-        if amount is not None and regular > amount:
-            self.problems.add(f"{path}.amount", f"less than the {regular} already paid on it")
-            reported = True
+        currency = invoice.currency if isinstance(invoice.currency, str) else ""
+        stored_errors = invoice_payment_errors(
+            amount=amount,
+            issued_on=invoice.issued_on if isinstance(invoice.issued_on, date) else None,
+            currency=currency,
+            regular_total=regular,
+            first_paid_on=min((key[0] for key in stored), default=None),
+        )
+        for name, message in stored_errors.items():
+            self.problems.add(f"{path}.{name}", message)
+        reported = "amount" in stored_errors
         for k, item in enumerate(items):
             ppath = f"{path}.payments[{k}]"
             row = _read_row(item, PAYMENT_FIELDS, ppath, self.problems)
@@ -974,15 +1057,18 @@ class _Importer:
                 self.plan.result.payments.unchanged += 1
                 continue
             _validate(payment, ppath, PAYMENT_FIELDS, self.problems, {"invoice", *failed})
-            if "paid_on" not in failed and payment.paid_on > self.today:
-                self.problems.add(f"{ppath}.paid_on", "a payment cannot be dated in the future")
-            if "amount" not in failed and not payment.is_overpayment:
-                regular += payment.amount
-                if amount is not None and regular > amount and not reported:
+            if "amount" not in failed:
+                beyond = payment_amount_errors(
+                    amount=payment.amount,
+                    is_overpayment=payment.is_overpayment,
+                    invoice_amount=amount,
+                    paid_before=regular,
+                    currency=currency,
+                )
+                regular = regular_paid([(regular, False), (payment.amount, payment.is_overpayment)])
+                if beyond and not reported:
                     self.problems.add(
-                        f"{ppath}.amount",
-                        f"payments add up to {regular}, more than the invoice's {amount}; "
-                        'mark a real overpayment with "overpayment": true',
+                        f"{ppath}.amount", f'{beyond["amount"]} ("overpayment": true)'
                     )
                     reported = True
             self.plan.create("payments", payment)
@@ -1190,7 +1276,7 @@ def _date_text(value: date | None) -> str | None:
 
 
 def backup_export(*, owner: AbstractBaseUser) -> dict[str, Any]:
-    """Every row the owner has, in the import format, in a stable order: nine queries."""
+    """Every row the owner has, in the import format, in a stable order: ten queries."""
     profile = Profile.objects.filter(user=owner).first() or Profile(user=owner)
     payments: dict[int, list[Payment]] = defaultdict(list)
     for payment in Payment.objects.for_owner(owner).order_by("paid_on", "id"):
@@ -1198,6 +1284,23 @@ def backup_export(*, owner: AbstractBaseUser) -> dict[str, Any]:
     fees: dict[int, list[LateFee]] = defaultdict(list)
     for fee in LateFee.objects.for_owner(owner).order_by("charged_on", "id"):
         fees[fee.invoice_id].append(fee)
+    sent: dict[int, list[Reminder]] = defaultdict(list)
+    for reminder in (
+        Reminder.objects.for_owner(owner)
+        .filter(state=Reminder.State.SENT)
+        .order_by("sent_at", "id")
+        .only(
+            "invoice_id",
+            "stage",
+            "due_on",
+            "sent_at",
+            "trigger",
+            "recipient",
+            "subject",
+            "body_text",
+        )
+    ):
+        sent[reminder.invoice_id].append(reminder)
     invoices: dict[int, list[Invoice]] = defaultdict(list)
     for invoice in Invoice.objects.for_owner(owner).order_by("issued_on", "number", "id"):
         invoices[invoice.client_id].append(invoice)
@@ -1248,7 +1351,7 @@ def backup_export(*, owner: AbstractBaseUser) -> dict[str, Any]:
             WORDING_KEY: wording,
         },
         "clients": [
-            _client_data(client, invoices, payments, fees, incidents, work_logs, accounts)
+            _client_data(client, invoices, payments, fees, sent, incidents, work_logs, accounts)
             for client in Client.objects.for_owner(owner).order_by("ref")
         ],
     }
@@ -1259,6 +1362,7 @@ def _client_data(
     invoices: Mapping[int, list[Invoice]],
     payments: Mapping[int, list[Payment]],
     fees: Mapping[int, list[LateFee]],
+    sent: Mapping[int, list[Reminder]],
     incidents: Mapping[int, list[Incident]],
     work_logs: Mapping[int, list[WorkLog]],
     accounts: Mapping[int, list[AccountItem]],
@@ -1268,6 +1372,9 @@ def _client_data(
         "name": client.name,
         "company": client.company,
         "email": client.email,
+        "postal_address": client.postal_address,
+        "phone": client.phone,
+        "tax_number": client.tax_number,
         "language": client.language,
         "currency": client.currency,
         "billing": client.billing_mode,
@@ -1330,6 +1437,20 @@ def _client_data(
                         "capped_from": _money_text(fee.capped_from),
                     }
                     for fee in fees.get(invoice.pk, ())
+                ],
+                "reminders_sent": [
+                    {
+                        "stage": reminder.stage,
+                        "due_on": _date_text(reminder.due_on),
+                        "sent_at": reminder.sent_at.astimezone(UTC).isoformat()
+                        if reminder.sent_at
+                        else None,
+                        "trigger": reminder.trigger,
+                        "recipient": reminder.recipient,
+                        "subject": reminder.subject,
+                        "body_text": reminder.body_text,
+                    }
+                    for reminder in sent.get(invoice.pk, ())
                 ],
             }
             for invoice in invoices.get(client.pk, ())

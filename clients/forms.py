@@ -9,6 +9,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import (
@@ -166,6 +167,9 @@ class ClientForm(ServiceModelForm):
             "ref",
             "company",
             "email",
+            "phone",
+            "postal_address",
+            "tax_number",
             "language",
             "currency",
             "billing_mode",
@@ -192,9 +196,12 @@ class ClientForm(ServiceModelForm):
             "started_on": DateInput(),
             "ended_on": DateInput(),
             "boundaries": forms.Textarea(attrs={"rows": 4}),
+            "postal_address": forms.Textarea(attrs={"rows": 3, "autocomplete": "off"}),
+            "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
         }
         labels = {"receipts_enabled": _("Send payment receipts to this client")}
         help_texts = {
+            "postal_address": _("Printed on your letters, statements and the handover report."),
             "boundaries": _(
                 "What you will and will not do, in writing: it makes “unreasonable” concrete."
             ),
@@ -263,6 +270,11 @@ class WorkLogForm(ServiceModelForm):
         help_texts = {
             "billable": _("Untick for chasing, waiting and meetings you cannot bill."),
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The date picker stops where the model does: at the freelancer's today.
+        self.fields["worked_on"].widget.attrs["max"] = timezone.localdate().isoformat()
 
 
 class AccountItemForm(ServiceModelForm):

@@ -46,6 +46,7 @@ KINDS = {
     "invoices": gettext_lazy("Invoices"),
     "payments": gettext_lazy("Payments"),
     "fees": gettext_lazy("Late fees"),
+    "reminders": gettext_lazy("Reminders sent"),
     "incidents": gettext_lazy("Incidents"),
     "work_logs": gettext_lazy("Work logs"),
     "accounts": gettext_lazy("Managed accounts"),

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clientwatch.money import MAX_AMOUNT, MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS, validate_currency
 from clientwatch.tenancy import OwnedQuerySet
+from clientwatch.validity import validate_phone, work_date_errors
 
 LANGUAGE_CHOICES = settings.LANGUAGES
 
@@ -186,6 +187,8 @@ class Profile(LateFeeTerms):
     reminder_bcc_me = models.BooleanField(_("send me a copy (BCC) of each reminder"), default=False)
     digest_enabled = models.BooleanField(default=True)
     digest_hour = models.PositiveSmallIntegerField(default=8, validators=[MaxValueValidator(23)])
+    # The freelancer's local day whose reminder run last went through (invoices.tasks).
+    reminders_ran_on = models.DateField(null=True, blank=True, editable=False)
     paper_size = models.CharField(max_length=6, choices=PaperSize.choices, default=PaperSize.A4)
     receipts_enabled = models.BooleanField(
         _("email receipts for payments"),
@@ -334,6 +337,27 @@ class Client(LateFeeTerms):
     name = models.CharField(max_length=120)
     company = models.CharField(max_length=120, blank=True)
     email = models.EmailField(_("contact email"), max_length=254)
+    # Printed on letters, statements and the handover report, as the client's own papers
+    # give them; the model refuses NULs too, for writes that do not come through a form.
+    postal_address = models.TextField(
+        _("postal address"),
+        max_length=500,
+        blank=True,
+        validators=[ProhibitNullCharactersValidator()],
+    )
+    phone = models.CharField(
+        _("phone"),
+        max_length=40,
+        blank=True,
+        validators=[ProhibitNullCharactersValidator(), validate_phone],
+    )
+    tax_number = models.CharField(
+        _("tax number"),
+        max_length=40,
+        blank=True,
+        validators=[ProhibitNullCharactersValidator()],
+        help_text=_("VAT or business ID, as it goes on your invoices to them."),
+    )
     language = models.CharField(
         _("preferred language"), max_length=5, choices=LANGUAGE_CHOICES, default="en"
     )
@@ -450,6 +474,11 @@ class WorkLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worked_on}: {self.hours} h"
+
+    def clean(self) -> None:
+        errors = work_date_errors(worked_on=self.worked_on, today=timezone.localdate())
+        if errors:
+            raise ValidationError(errors)
 
 
 class AccountItemQuerySet(OwnedQuerySet):

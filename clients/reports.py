@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -162,8 +162,19 @@ def report_context(client: Client, *, internal: bool, as_of: date | None = None)
     }
     if internal:
         facts = client_facts(owner, [client.pk])[client.pk]
+        incidents = list(Incident.objects.filter(client=client).order_by("occurred_on", "id"))
         context |= {
-            "incidents": list(Incident.objects.filter(client=client).order_by("occurred_on", "id")),
+            "incidents": incidents,
+            # Each piece of evidence with its date: what the freelancer can show if the
+            # ending is disputed (a file by the name it is stored under).
+            "evidence": [
+                {
+                    "incident": incident,
+                    "file": PurePosixPath(incident.evidence_file.name).name,
+                }
+                for incident in incidents
+                if incident.evidence or incident.evidence_file
+            ],
             "reminders": list(
                 Reminder.objects.filter(invoice__client=client, state=Reminder.State.SENT)
                 .select_related("invoice")

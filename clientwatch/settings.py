@@ -10,15 +10,17 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from environs import Env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = BASE_DIR / "var"  # runtime files of a development checkout (db, mail, broker)
-
 env = Env()
 env.read_env(str(BASE_DIR / ".env"), recurse=False)
+
+# Runtime files of a development checkout (db, mail, broker, beat's schedule).
+VAR_DIR = env.path("VAR_DIR", default=BASE_DIR / "var")
 
 
 def email_settings(url: str) -> dict[str, object]:
@@ -322,9 +324,10 @@ CELERY_WORKER_MAX_TASKS_PER_CHILD = 50  # WeasyPrint keeps memory after a render
 CELERY_TASK_ROUTES = {"clients.tasks.render_report": {"queue": "reports"}}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
-    # Hourly: starts each freelancer's day (reminders, then the digest) once their local
-    # digest hour has come; a day missed while beat was down is caught up.
-    "daily-runs": {"task": "invoices.tasks.dispatch_daily_runs", "schedule": 60 * 60},
+    # At the top of every hour: each freelancer's reminders once their local 09:00 has
+    # come (invoices.schedule), their digest once their digest hour has; a day missed
+    # while beat was down is caught up.
+    "daily-runs": {"task": "invoices.tasks.dispatch_daily_runs", "schedule": crontab(minute=0)},
     # Sends whose back-off has passed, and sends abandoned by a worker that died.
     "retry-reminders": {"task": "invoices.tasks.retry_pending_reminders", "schedule": 5 * 60},
     # Receipts recorded while the broker was down, due for a retry, or abandoned mid-send.

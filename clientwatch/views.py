@@ -1,10 +1,14 @@
 """Account-level pages: signing up, the freelancer's settings, the development mailbox."""
 
 from email import policy
+from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import getaddresses
 from pathlib import Path, PurePath
+from typing import Any
 
+from csp.constants import NONE, SELF, UNSAFE_INLINE
+from csp.decorators import csp_replace, csp_update
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -15,6 +19,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clients.models import Profile
@@ -24,6 +29,8 @@ from clientwatch import security
 from clientwatch.forms import OnboardingForm, ProfileForm, RuleSettingsForm, SignupForm
 from invoices.late_fees import flat_fee_gaps
 from invoices.reminders import daily_run_failure_for
+from invoices.schedule import REMINDER_HOUR
+from invoices.selectors import next_mail_for
 from redflags.assess import rule_settings_for
 
 
@@ -65,6 +72,8 @@ def _settings_context(request: HttpRequest, form, rules_form) -> dict:
         "flat_fee_gaps": flat_fee_gaps(owner=request.user, profile=form.instance),
         # The last daily run that failed for this freelancer, until one goes through.
         "run_failure": daily_run_failure_for(request.user),
+        "next_mail": next_mail_for(form.instance),
+        "reminder_hour": f"{REMINDER_HOUR:02d}:00",
     }
 
 
@@ -255,13 +264,108 @@ def dev_mail(request: HttpRequest) -> HttpResponse:
     return render(request, "clientwatch/dev_mail.html", {"mails": mails})
 
 
-@login_required
-@require_GET
-def dev_mail_message(request: HttpRequest, name: str, index: int) -> HttpResponse:
+def _dev_mail_found(request: HttpRequest, name: str, index: int) -> EmailMessage:
+    """The message, if it is one of this freelancer's; else 404."""
     _dev_mail_enabled()
     for mail in _mails_for(request.user.email, profile_for(request.user).reply_to_email):
         if mail["file"] == name and mail["index"] == index:
-            return HttpResponse(
-                mail["message"].as_bytes(), content_type="text/plain; charset=utf-8"
-            )
+            return mail["message"]
     raise Http404
+
+
+def _mail_parts(msg: EmailMessage) -> dict[str, Any]:
+    """What a reader looks at: the headers, the text and HTML bodies, the attachments."""
+    text = msg.get_body(preferencelist=("plain",))
+    html = msg.get_body(preferencelist=("html",))
+    attachments = []
+    for number, part in enumerate(msg.walk()):
+        if part.is_multipart() or part in (text, html):
+            continue
+        if part.get_content_disposition() != "attachment" and not part.get_filename():
+            continue
+        payload = part.get_payload(decode=True) or b""
+        attachments.append(
+            {
+                "number": number,
+                "name": _attachment_name(part, number),
+                "type": part.get_content_type(),
+                "size": len(payload),
+            }
+        )
+    return {
+        "headers": [
+            (header, str(msg[header]))
+            for header in ("From", "To", "Cc", "Reply-To", "Subject", "Date")
+            if msg[header] is not None
+        ],
+        "text": text.get_content() if text is not None else "",
+        "has_html": html is not None,
+        "attachments": attachments,
+    }
+
+
+def _attachment_name(part: EmailMessage, number: int) -> str:
+    """The part's file name, reduced to a plain last path element: a name like
+    "../../x" or one with control characters must not steer the download."""
+    name = PurePath(str(part.get_filename() or "").replace("\\", "/")).name
+    name = "".join(c for c in name if c.isprintable() and c not in '"/;').strip(" .")
+    return name[:120] or f"part-{number}"
+
+
+@login_required
+@require_GET
+@csp_update({"frame-src": [SELF]})  # the frame shows our own URL, nothing else
+def dev_mail_message(request: HttpRequest, name: str, index: int) -> HttpResponse:
+    """One message, read as a mail program shows it; the HTML body in a sandboxed frame."""
+    msg = _dev_mail_found(request, name, index)
+    context = {"name": name, "index": index, "subject": msg["subject"], **_mail_parts(msg)}
+    return render(request, "clientwatch/dev_mail_message.html", context)
+
+
+@login_required
+@require_GET
+@xframe_options_sameorigin
+@csp_replace(
+    {
+        "script-src": [NONE],
+        "style-src": [UNSAFE_INLINE],
+        "img-src": ["data:"],
+        "font-src": [NONE],
+        "connect-src": [NONE],
+        "form-action": [NONE],
+        "frame-ancestors": [SELF],
+        "sandbox": [True],
+    }
+)
+def dev_mail_html(request: HttpRequest, name: str, index: int) -> HttpResponse:
+    """The HTML body alone, for the frame: no script, no request anywhere (a mail's remote
+    images and styles included), sandboxed even if opened on its own."""
+    html = _dev_mail_found(request, name, index).get_body(preferencelist=("html",))
+    if html is None:
+        raise Http404
+    return HttpResponse(html.get_content(), content_type="text/html; charset=utf-8")
+
+
+@login_required
+@require_GET
+def dev_mail_part(request: HttpRequest, name: str, index: int, number: int) -> HttpResponse:
+    """An attachment, as a download: never shown inline, whatever type it claims."""
+    msg = _dev_mail_found(request, name, index)
+    for at, part in enumerate(msg.walk()):
+        if at == number and not part.is_multipart():
+            response = HttpResponse(
+                part.get_payload(decode=True) or b"", content_type="application/octet-stream"
+            )
+            response["Content-Disposition"] = (
+                f'attachment; filename="{_attachment_name(part, number)}"'
+            )
+            return response
+    raise Http404
+
+
+@login_required
+@require_GET
+def dev_mail_raw(request: HttpRequest, name: str, index: int) -> HttpResponse:
+    """The message as it would go over the wire, headers and MIME parts as they are."""
+    msg = _dev_mail_found(request, name, index)
+    return HttpResponse(msg.as_bytes(), content_type="text/plain; charset=utf-8")

@@ -29,6 +29,7 @@ from clients.models import (
 from clients.services import profile_for
 from clientwatch.dates import today_for
 from clientwatch.money import format_day
+from clientwatch.validity import payment_date_errors
 from invoices.fees import NO_FEES, ChargedFee, FeeLine, FeePolicy, fees_due
 from invoices.models import LADDER, Invoice, LateFee, stage_days
 
@@ -267,8 +268,8 @@ def fee_mark_paid(*, fee: LateFee, paid_on: date | None = None) -> LateFee:
     fee = LateFee.objects.select_for_update().get(pk=fee.pk)
     if fee.waived_on:
         raise ValidationError(_("This fee was waived; there is nothing to pay."))
-    if paid_on > timezone.localdate():
-        raise ValidationError({"paid_on": _("A payment cannot be dated in the future.")})
+    if errors := payment_date_errors(paid_on=paid_on, issued_on=None, today=timezone.localdate()):
+        raise ValidationError(errors)
     if paid_on < fee.charged_on:
         raise ValidationError({"paid_on": _("The fee was charged later than that.")})
     fee.paid_on = paid_on

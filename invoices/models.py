@@ -14,6 +14,7 @@ from clients.models import Client, Profile
 from clientwatch.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS, validate_currency
 from clientwatch.outbox import OutgoingMail
 from clientwatch.tenancy import OwnedQuerySet
+from clientwatch.validity import payment_date_errors
 
 
 class InvoiceStatus(models.TextChoices):
@@ -170,6 +171,18 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount} on {self.paid_on}"
+
+    def clean(self) -> None:
+        # The amount against what is still owed needs the other payments: the services and
+        # the importer check it with clientwatch.validity, each in its own fixed queries.
+        invoice = self.invoice if self.invoice_id or "invoice" in self._state.fields_cache else None
+        errors = payment_date_errors(
+            paid_on=self.paid_on,
+            issued_on=invoice.issued_on if invoice is not None else None,
+            today=timezone.localdate(),
+        )
+        if errors:
+            raise ValidationError(errors)
 
 
 class Stage(models.TextChoices):

@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clients.models import Client, Profile
-from clientwatch.formatting import active_locale, format_money
 from clientwatch.services import model_save
+from clientwatch.validity import invoice_payment_errors, payment_amount_errors, regular_paid
 from invoices.models import Invoice, Payment, Reminder, Stage
 from invoices.receipts import receipt_queue, receipts_switched_on
 from redflags.assess import client_score_refresh
@@ -36,6 +36,9 @@ def invoice_create(
 
 @transaction.atomic
 def invoice_update(*, invoice: Invoice, fields: Mapping[str, Any]) -> Invoice:
+    # Locked as payment_record locks it, so a payment cannot slip in between check and save.
+    list(Invoice.objects.select_for_update().filter(pk=invoice.pk).values_list("pk"))
+    _check_invoice_payments(invoice, fields)
     model_save(invoice, fields)
     client_score_refresh(invoice.client)
     return invoice
@@ -94,7 +97,6 @@ def payment_record(
         invoice=invoice, paid_on=paid_on, amount=amount, is_overpayment=is_overpayment, note=note
     )
     _check_payment(payment)
-    payment.full_clean()
     payment.save()
     if send_receipt and receipts_switched_on(
         invoice.client, Profile.objects.filter(user_id=invoice.owner_id).first()
@@ -111,7 +113,7 @@ def payment_update(*, payment: Payment, fields: Mapping[str, Any]) -> Payment:
     for name, value in fields.items():
         setattr(payment, name, value)
     _check_payment(payment)
-    model_save(payment, {})
+    payment.save()
     _after_payment_change(payment.invoice)
     return payment
 
@@ -144,17 +146,39 @@ def _after_payment_change(invoice: Invoice) -> None:
 
 
 def _check_payment(payment: Payment) -> None:
+    """full_clean(), and what Payment.clean() cannot see alone: the invoice's other
+    payments. All problems at once, so the form shows each next to its field."""
+    errors: dict[str, list[str]] = {}
+    try:
+        payment.full_clean()
+    except ValidationError as error:
+        errors = error.update_error_dict(errors)
     invoice = payment.invoice
-    errors: dict[str, str] = {}
-    if payment.paid_on and payment.paid_on > timezone.localdate():
-        errors["paid_on"] = _("A payment cannot be dated in the future.")
-    if payment.amount is not None and payment.amount > 0 and not payment.is_overpayment:
-        others = invoice.payments.exclude(pk=payment.pk).aggregate(total=Sum("amount"))["total"]
-        owed = invoice.amount - (others or Decimal("0"))
-        if payment.amount > owed:
-            errors["amount"] = _(
-                "That is more than the %(owed)s still owed on this invoice. "
-                "Tick “overpayment” if the client really paid more."
-            ) % {"owed": format_money(max(owed, Decimal("0")), invoice.currency, active_locale())}
+    others = invoice.payments.exclude(pk=payment.pk).values_list("amount", "is_overpayment")
+    beyond = payment_amount_errors(
+        amount=payment.amount,
+        is_overpayment=payment.is_overpayment,
+        invoice_amount=invoice.amount,
+        paid_before=regular_paid(others),
+        currency=invoice.currency,
+    )
+    for name, message in beyond.items():
+        errors.setdefault(name, []).append(message)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_invoice_payments(invoice: Invoice, fields: Mapping[str, Any]) -> None:
+    """An invoice edited after payments were recorded still covers them."""
+    if invoice.pk is None:
+        return
+    payments = list(invoice.payments.values_list("amount", "is_overpayment", "paid_on"))
+    errors = invoice_payment_errors(
+        amount=fields.get("amount", invoice.amount),
+        issued_on=fields.get("issued_on", invoice.issued_on),
+        currency=fields.get("currency", invoice.currency),
+        regular_total=regular_paid((amount, over) for amount, over, _on in payments),
+        first_paid_on=min((on for _a, _o, on in payments), default=None),
+    )
     if errors:
         raise ValidationError(errors)

@@ -1,5 +1,6 @@
 """Celery tasks for reminders, receipts and digests: thin, id-based, safe to run twice."""
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 from functools import partial
 
@@ -12,53 +13,78 @@ from clientwatch import outbox
 from clientwatch.dates import local_now, zone_active, zone_named
 from invoices import digest, receipts, reminders
 from invoices.models import Digest
+from invoices.schedule import REMINDER_HOUR, part_due
+
+DAILY_PARTS = ("reminders", "digest")  # in this order when both are due
 
 
 @shared_task
 def dispatch_daily_runs() -> int:
-    """Hourly: start the day's run for every freelancer whose local run hour has come and
-    whose day is not done yet. Catches up after downtime; doubles are harmless."""
+    """Hourly: start the parts of the day that are due for every freelancer, reminders
+    from REMINDER_HOUR and the digest from their digest hour, each once per local day.
+    Catches up after downtime; doubles are harmless."""
     now = timezone.now()
-    profiles = Profile.objects.values_list("user_id", "time_zone", "digest_hour")
-    done = set(
+    profiles = Profile.objects.values_list(
+        "user_id", "time_zone", "digest_hour", "reminders_ran_on"
+    )
+    digests = dict(
         # A digest that failed for now and whose back-off has passed, or whose sender died,
-        # is ready again: that day runs again (the reminders in it are not sent twice).
+        # is ready again: it is due again.
         Digest.objects.exclude(outbox.ready(now))
         # A local date is within a day of UTC's, either side (UTC-12 to UTC+14).
         .filter(for_date__gte=now.date() - timedelta(days=1))
         .values_list("owner_id", "for_date")
+        .order_by("for_date")  # the latest per owner wins
     )
     started = 0
-    for user_id, time_zone, hour in profiles.iterator(chunk_size=2000):
+    for user_id, time_zone, hour, reminders_ran_on in profiles.iterator(chunk_size=2000):
         local = local_now(zone_named(time_zone), now)
-        if local.hour >= hour and (user_id, local.date()) not in done:
-            freelancer_daily_run.delay(user_id, local.date().isoformat())
+        parts = [
+            part
+            for part, part_hour, done_on in (
+                ("reminders", REMINDER_HOUR, reminders_ran_on),
+                ("digest", hour, digests.get(user_id)),
+            )
+            if part_due(local, part_hour, done_on)
+        ]
+        if parts:
+            freelancer_daily_run.delay(user_id, local.date().isoformat(), parts)
             started += 1
     return started
 
 
 @shared_task
-def freelancer_daily_run(user_id: int, for_date: str) -> dict[str, object]:
-    """One freelancer's day: reminders, then the digest. It does not fail: what breaks is
-    noted for the freelancer (settings page, next digest) and named in the result; the
-    outbox retries failed sends with its back-off, the hourly dispatch a failed digest."""
+def freelancer_daily_run(
+    user_id: int, for_date: str, parts: Sequence[str] = DAILY_PARTS
+) -> dict[str, object]:
+    """One freelancer's day, or the `parts` of it that are due: reminders, the digest (a
+    run queued before the two had hours of their own does both). It does not fail: what
+    breaks is noted for the freelancer (settings page, next digest) and named in the
+    result; the outbox retries failed sends with its back-off, the hourly dispatch a failed
+    digest or reminder run."""
     owner = get_user_model().objects.filter(pk=user_id).first()
     if owner is None:
         return {}
     day = date.fromisoformat(for_date)  # the freelancer's date, worked out by the dispatch
+    runs = {
+        "reminders": partial(reminders.freelancer_reminders_run, owner=owner, as_of=day),
+        "digest": partial(digest.digest_send, owner=owner, for_date=day),
+    }
+    outcome: dict[str, object] = {}
     with zone_active(owner):
-        sent = reminders.freelancer_run_alone(
-            owner=owner,
-            part="reminders",
-            run=partial(reminders.freelancer_reminders_run, owner=owner, as_of=day),
-        )
-        digest_state = reminders.freelancer_run_alone(
-            owner=owner, part="digest", run=partial(digest.digest_send, owner=owner, for_date=day)
-        )
-    outcome: dict[str, object] = {"reminders": sent, "digest": digest_state}
-    outcome["failed"] = [part for part, done in outcome.items() if done is None]
+        for part in DAILY_PARTS:
+            if part in parts:
+                outcome[part] = reminders.freelancer_run_alone(
+                    owner=owner, part=part, run=runs[part]
+                )
+    if outcome.get("reminders") is not None:
+        Profile.objects.filter(user=owner).update(reminders_ran_on=day)
+    ran = list(outcome)
+    outcome["failed"] = [part for part in ran if outcome[part] is None]
     if not outcome["failed"]:
-        reminders.daily_run_failure_clear(owner=owner)
+        # Only the parts that ran: a digest that went through says nothing of reminders
+        # that failed this morning.
+        reminders.daily_run_failure_clear(owner=owner, parts=ran)
     return outcome
 
 

@@ -454,7 +454,7 @@ def test_an_export_carries_the_late_fees_and_the_terms_they_came_from(alice_hist
 
 def test_export_takes_a_fixed_number_of_queries(alice_history, django_assert_num_queries):
     # The profile, then one query per kind of row (wording too), however many rows there are.
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         backup_export(owner=alice_history)
 
 
@@ -744,12 +744,12 @@ BAD_VALUES = [
     (
         ("clients", 0, "invoices", 0, "payments", 1, "amount"),
         "1000.01",
-        "clients[0].invoices[0].payments[1].amount: payments add up to 1200.01, more than",
+        "clients[0].invoices[0].payments[1].amount: That is more than the €1,000.00 still owed",
     ),
     (
         ("clients", 0, "invoices", 0, "payments", 1, "paid_on"),
         FUTURE,
-        "clients[0].invoices[0].payments[1].paid_on: a payment cannot be dated in the future",
+        "clients[0].invoices[0].payments[1].paid_on: A payment cannot be dated in the future.",
     ),
     (("clients", 1, "currency"), "XYZ", 'clients[1].currency: unknown currency "XYZ"'),
     (("clients", 0, "invoices", 1, "currency"), "DEM", "clients[0].invoices[1].currency: unknown"),
@@ -1038,7 +1038,8 @@ def test_lowering_an_invoice_below_what_was_paid_is_rejected(alice):
     doc = document()
     doc["clients"][0]["invoices"][0]["amount"] = "1000.00"
     assert problems_of(alice, doc) == [
-        "clients[0].invoices[0].amount: less than the 1200.00 already paid on it"
+        "clients[0].invoices[0].amount: "
+        "That is less than the €1,200.00 already paid on this invoice."
     ]
 
 

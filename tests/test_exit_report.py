@@ -9,6 +9,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from clients.reports import report_pdf
+from clientwatch.money import format_day
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
@@ -138,3 +139,23 @@ def test_two_years_of_weekly_work_and_100_invoices_break_across_pages_with_heade
     # The table's header row is repeated on every page the statement runs over.
     assert all("Issued" in text and "Amount" in text for text in statement_pages)
     assert "€48,000.00" in "\n".join(pages)  # 100 invoices of 480, all unpaid
+
+
+def test_internal_record_lists_each_piece_of_evidence_with_its_date(ending_client, factories):
+    factories.incident(
+        client=ending_client,
+        category="verbal_abuse",
+        occurred_on=TODAY - timedelta(days=5),
+        description="Shouted on a call.",
+        evidence="Call recording 14:05",
+        evidence_file="evidence/1/2/call-notes.pdf",
+    )
+    _, text = pdf_text(report_pdf(ending_client, internal=True))
+    assert "Evidence kept" in text
+    assert "Call recording 14:05" in text
+    assert "call-notes.pdf" in text
+    assert format_day(TODAY - timedelta(days=5), "en", "medium") in text
+    # Not for the client's eyes.
+    _, handover = pdf_text(report_pdf(ending_client, internal=False))
+    assert "Evidence kept" not in handover
+    assert "call-notes.pdf" not in handover

@@ -98,11 +98,12 @@ def test_in_kiritimati_a_payment_dated_2_december_is_not_in_the_future(
         assert due_dec_1.payments.count() == 1
 
 
-def test_in_kiritimati_the_daily_run_at_noon_utc_sends_the_nudge_for_2_december(
+def test_in_kiritimati_the_daily_run_at_19_utc_sends_the_nudge_for_2_december(
     alice, acme, due_dec_1, celery_eager
 ):
     set_zone(alice, "Pacific/Kiritimati", digest_hour=0)
-    with time_machine.travel(NOON_UTC_1_DEC, tick=False):
+    # 19:00 UTC on 1 December is 09:00 on 2 December there: the reminder hour.
+    with time_machine.travel(NOON_UTC_1_DEC + timedelta(hours=7), tick=False):
         assert dispatch_daily_runs() == 1
     reminder = Reminder.objects.get(invoice=due_dec_1)
     assert (reminder.stage, reminder.due_on) == (Stage.NUDGE, DEC_2)  # one day overdue

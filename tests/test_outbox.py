@@ -17,7 +17,7 @@ from clientwatch import outbox
 from invoices import reminders
 from invoices.digest import digest_send
 from invoices.models import DailyRunFailure, Digest, Reminder
-from invoices.tasks import dispatch_daily_runs, freelancer_daily_run
+from invoices.tasks import dispatch_daily_runs, freelancer_daily_run, retry_pending_reminders
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
@@ -248,6 +248,9 @@ def test_the_hourly_dispatch_runs_a_day_again_once_its_refused_digest_is_due(
         assert Digest.objects.get().state == Digest.State.PENDING
         assert dispatch_daily_runs() == 0  # waiting for its back-off
     with time_machine.travel(noon + timedelta(minutes=2), tick=False):
+        # The refused reminder is the outbox sweep's to send again; the day's reminder run
+        # went through (it claimed and tried), so the dispatch runs the digest alone.
+        assert retry_pending_reminders()["sent"] == 1
         assert dispatch_daily_runs() == 1
         assert dispatch_daily_runs() == 0
     assert Digest.objects.get().state == Digest.State.SENT
