@@ -72,8 +72,8 @@ class MonthField(forms.CharField):
 
 
 class ReportPeriodForm(forms.Form):
-    start = MonthField(label=_("From"), required=False)
-    end = MonthField(label=_("To"), required=False)
+    start = MonthField(label=_("From month"), required=False)
+    end = MonthField(label=_("To month"), required=False)
 
     def __init__(self, *args: Any, today: date, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -443,3 +443,23 @@ def test_the_report_costs_the_same_queries_for_10_or_200_invoices(
         assert alice_client.get(REPORT).status_code == 200
     with django_assert_num_queries(4):
         assert alice_client.get(REPORT_CSV).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("ms", ["Belum terima dan pendapatan", "Belum dibayar pada akhir bulan", "Cari klien"]),
+        ("id", ["Piutang dan pendapatan", "Lewat jatuh tempo pada akhir bulan", "Cari klien"]),
+        ("fi", ["Saatavat ja tulot", "Avoinna kuun lopussa", "Hae asiakkaita"]),
+        ("fy", ["Te ûntfangen en ynkomsten", "Iepen oan 'e ein fan 'e moanne", "Klanten sykje"]),
+    ],
+)
+def test_the_overviews_read_in_the_freelancers_language(alice_client, books, language, words):
+    headers = {"HTTP_ACCEPT_LANGUAGE": language}
+    html = page(alice_client.get(REPORT, PERIOD, **headers))
+    html += page(alice_client.get(INVOICES, **headers))
+    html += page(alice_client.get(reverse("dashboard"), **headers))
+    for word in words:
+        assert word in html
+    for english in ("Receivables and income", "Outstanding at month end", "Search clients"):
+        assert english not in html
