@@ -2,11 +2,13 @@
 income report by month and currency (as a page and as CSV)."""
 
 import csv
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -65,7 +67,10 @@ def _report(request: HtmxHttpRequest) -> tuple[ReportPeriodForm, dict]:
     form.is_valid()  # months that do not fit are shown with their error; the default applies
     first, last = form.period()
     currencies = receivables_by_month(owner=request.user, first=first, last=last, today=today)
-    return form, {"first": first, "last": last, "currencies": currencies, "today": today}
+    # The CSV of the months shown, whatever was asked for.
+    query = urlencode({"start": f"{first:%Y-%m}", "end": f"{last:%Y-%m}"})
+    csv_url = f"{reverse('receivables_report_csv')}?{query}"
+    return form, {"first": first, "last": last, "currencies": currencies, "csv_url": csv_url}
 
 
 @login_required
