@@ -14,7 +14,6 @@ from django.utils.translation import gettext_lazy as _
 
 from invoices.overviews import (
     DEFAULT_INVOICE_SORT,
-    INVOICE_SORTS,
     MAX_REPORT_MONTHS,
     StatusFilter,
     add_months,
@@ -30,8 +29,21 @@ class InvoiceFilterForm(forms.Form):
     )
     client = forms.TypedChoiceField(label=_("Client"), required=False, coerce=int)
     currency = forms.ChoiceField(label=_("Currency"), required=False)
+    # Also in the columns' headings; on a phone the headings are hidden, this is not.
     sort = forms.ChoiceField(
-        required=False, choices=[(key, key) for key in INVOICE_SORTS], widget=forms.HiddenInput
+        label=_("Sort"),
+        required=False,
+        choices=[
+            ("-issued", _("Newest first")),
+            ("issued", _("Oldest first")),
+            ("due", _("Due soonest first")),
+            ("-due", _("Due latest first")),
+            ("late", _("Most days late first")),
+            ("amount", _("Smallest amount first, per currency")),
+            ("-amount", _("Largest amount first, per currency")),
+            ("client", _("Client, A to Z")),
+            ("-client", _("Client, Z to A")),
+        ],
     )
 
     def __init__(
@@ -53,10 +65,19 @@ class InvoiceFilterForm(forms.Form):
         }
 
 
+class MonthInput(forms.TextInput):
+    input_type = "month"
+
+    def format_value(self, value: Any) -> str | None:
+        # A month input may only hold a real month: a rejected value is not written back.
+        value = super().format_value(value)
+        return value if value and re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", value) else None
+
+
 class MonthField(forms.CharField):
     """A month as YYYY-MM (what <input type="month"> sends), read as its first day."""
 
-    widget = forms.TextInput(attrs={"type": "month", "pattern": "[0-9]{4}-[0-9]{2}"})
+    widget = MonthInput
 
     def to_python(self, value: Any) -> date | None:
         value = super().to_python(value)
@@ -87,10 +108,12 @@ class ReportPeriodForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        start, end = data.get("start"), data.get("end")
-        if start and end and start > end:
+        start, end = data.get("start"), data.get("end") or self.this_month
+        if "end" in self.errors or not start:
+            return data
+        if start > end:
             self.add_error("start", _("The first month comes after the last one."))
-        elif start and end and len(months_between(start, end)) > MAX_REPORT_MONTHS:
+        elif len(months_between(start, end)) > MAX_REPORT_MONTHS:
             self.add_error(
                 "start",
                 _("Choose at most %(count)s months.") % {"count": MAX_REPORT_MONTHS},
@@ -98,10 +121,10 @@ class ReportPeriodForm(forms.Form):
         return data
 
     def period(self) -> tuple[date, date]:
-        """The months asked for, or the last twelve up to this month (after is_valid())."""
+        """The months asked for; the last twelve up to this month when none were, or when
+        any did not fit (after is_valid())."""
         data = getattr(self, "cleaned_data", {})
+        if self.errors:
+            return add_months(self.this_month, -11), self.this_month
         end = data.get("end") or self.this_month
-        start = data.get("start") or add_months(end, -11)
-        if start > end or len(months_between(start, end)) > MAX_REPORT_MONTHS:
-            start = add_months(end, -11)
-        return start, end
+        return data.get("start") or add_months(end, -11), end
