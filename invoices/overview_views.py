@@ -66,6 +66,8 @@ def _report(request: HtmxHttpRequest) -> tuple[ReportPeriodForm, dict]:
     form = ReportPeriodForm(request.GET, today=today)
     form.is_valid()  # months that do not fit are shown with their error; the default applies
     first, last = form.period()
+    if not form.errors:  # the fields show the months shown, asked for or not
+        form = ReportPeriodForm(initial={"start": first, "end": last}, today=today)
     currencies = receivables_by_month(owner=request.user, first=first, last=last, today=today)
     # The CSV of the months shown, whatever was asked for.
     query = urlencode({"start": f"{first:%Y-%m}", "end": f"{last:%Y-%m}"})

@@ -383,6 +383,9 @@ def test_the_report_defaults_to_the_last_twelve_months(alice_client, alice, fact
     factories.invoice(client=factories.client(owner=alice), issued_on=today, due_on=today)
     html = page(alice_client.get(REPORT))
     assert html.count('<th scope="row">') == 12 + 1  # and the total
+    first = (today.replace(day=1) - timedelta(days=320)).replace(day=1)
+    assert f'name="start" value="{first:%Y-%m}"' in html
+    assert f'name="end" value="{today:%Y-%m}"' in html
     rows = list(csv.reader(io.StringIO(alice_client.get(REPORT_CSV).content.decode())))
     assert rows[-1][0] == f"{today:%Y-%m}"
     assert len(rows) == 1 + 12
