@@ -220,6 +220,9 @@ def test_the_invoices_page_costs_the_same_queries_for_10_or_200_invoices(
     with django_assert_num_queries(6):
         response = alice_client.get(INVOICES, {"status": "open", "sort": "late"})
     assert response.status_code == 200
+    with django_assert_num_queries(6):
+        response = alice_client.get(INVOICES, {"q": "INV", "page": "2"}, **HTMX)
+    assert response.status_code == 200
 
 
 # Client search on the dashboard
@@ -453,6 +456,8 @@ def test_the_report_costs_the_same_queries_for_10_or_200_invoices(
         assert alice_client.get(REPORT).status_code == 200
     with django_assert_num_queries(4):
         assert alice_client.get(REPORT_CSV).status_code == 200
+    with django_assert_num_queries(4):
+        assert alice_client.get(REPORT, {"start": "2024-01"}, **HTMX).status_code == 200
 
 
 @pytest.mark.parametrize(
