@@ -34,6 +34,7 @@ from redflags.models import ClientScore, Incident
 RECENT_INCIDENT_DAYS = 90
 DASHBOARD_PAGE_SIZE = 50
 DASHBOARD_SORTS = ("score", "name", "overdue", "status")
+CLIENT_SEARCH_MAX_LENGTH = 100
 VERDICTS = ("keep", "watch", "fire")
 TIMELINE_PAGE_SIZE = 25
 TIMELINE_MAX_PAGE = 40  # "show more" stops at 1,000 entries; older history is in the exports
@@ -78,15 +79,21 @@ def clients_for_dashboard(
     include_dropped: bool = False,
     sort: str = "score",
     verdict: str | None = None,
+    search: str = "",
 ) -> QuerySet[Client]:
     """The owner's clients in dashboard order: only what sorting and filtering need, so
     paging through 1,000 clients does not compute every row's figures (`dashboard_rows`
-    does that for the one page shown)."""
+    does that for the one page shown). `search` matches a part of the name, company or
+    email."""
     clients = Client.objects.for_owner(owner)
     if not include_dropped:
         clients = clients.active()
     if verdict in VERDICTS:
         clients = clients.filter(score__verdict=verdict)
+    if search:
+        clients = clients.filter(
+            Q(name__icontains=search) | Q(company__icontains=search) | Q(email__icontains=search)
+        )
     if sort == "overdue":
         # Amounts in different currencies cannot be compared, so "most overdue" means
         # the oldest unpaid due date first; clients with nothing overdue come last.

@@ -28,6 +28,7 @@ from clients import services
 from clients.forms import AccountItemForm, ClientForm, WorkLogForm
 from clients.models import AccountItem, Client, WorkLog
 from clients.selectors import (
+    CLIENT_SEARCH_MAX_LENGTH,
     DASHBOARD_PAGE_SIZE,
     DASHBOARD_SORTS,
     RECENT_INCIDENT_DAYS,
@@ -220,6 +221,13 @@ def rendered_each(template_name: str, partial: str, items: list[Any]) -> list[Sa
     return [mark_safe(found[key]) for key in keys]  # noqa: S308  # nosec B308 B703
 
 
+def client_search_text(request: HttpRequest) -> str:
+    """The dashboard's search words: trimmed, cut to length, without the NUL characters
+    PostgreSQL refuses in a query."""
+    text = request.GET.get("q", "").replace("\x00", "").strip()
+    return text[:CLIENT_SEARCH_MAX_LENGTH]
+
+
 @login_required
 @require_GET
 def dashboard(request: HtmxHttpRequest) -> HttpResponse:
@@ -234,8 +242,14 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
     verdict = request.GET.get("verdict")
     verdict = verdict if verdict in VERDICTS else None
     show_dropped = request.GET.get("dropped") == "1"
+    search = client_search_text(request)
     clients = clients_for_dashboard(
-        owner=request.user, today=today, include_dropped=show_dropped, sort=sort, verdict=verdict
+        owner=request.user,
+        today=today,
+        include_dropped=show_dropped,
+        sort=sort,
+        verdict=verdict,
+        search=search,
     )
     page = Paginator(clients.values_list("pk", flat=True), DASHBOARD_PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -252,6 +266,8 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
         "verdicts": ClientScore.Verdict.choices,
         "recent_days": RECENT_INCIDENT_DAYS,
         "show_dropped": show_dropped,
+        "search": search,
+        "search_max_length": CLIENT_SEARCH_MAX_LENGTH,
         "money_at_risk": money_at_risk_with_disputes(owner=request.user),
     }
     template = "clients/dashboard.html#client_list" if request.htmx else "clients/dashboard.html"

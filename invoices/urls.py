@@ -1,9 +1,17 @@
 from django.urls import path
 
-from invoices import fee_views, views
+from invoices import fee_views, overview_views, views
 from invoices.statement_views import client_statement, client_statement_pdf, reminder_letter
 
 urlpatterns = [
+    # Across clients: every invoice, and the receivables and income report.
+    path("invoices/", overview_views.invoice_list, name="invoice_list"),
+    path("invoices/report/", overview_views.receivables_report, name="receivables_report"),
+    path(
+        "invoices/report.csv",
+        overview_views.receivables_report_csv,
+        name="receivables_report_csv",
+    ),
     path("clients/<int:client_pk>/invoices/new/", views.invoice_create, name="invoice_create"),
     path("invoices/<int:pk>/", views.invoice_detail, name="invoice_detail"),
     path("invoices/<int:pk>/edit/", views.invoice_edit, name="invoice_edit"),

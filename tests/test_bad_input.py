@@ -448,10 +448,15 @@ def test_garbage_dates_and_numbers_save_nothing(alice_client, acme, invoice):
         {"page": "\u0661\u0662"},
         {"sort": "x"},
         {"dropped": "x"},
+        {"q": "\x00"},
+        {"status": "x", "client": "\x00", "currency": "9" * 5000},
+        {"start": "\u0662\u0660\u0662\u0665-01", "end": "x"},
     ],
 )
 def test_garbage_in_query_strings_is_ignored(alice_client, acme, query):
     assert alice_client.get(reverse("dashboard"), query).status_code == 200
+    assert alice_client.get(reverse("invoice_list"), query).status_code == 200
+    assert alice_client.get(reverse("receivables_report"), query).status_code == 200
     assert alice_client.get(reverse("client_detail", args=[acme.pk]), query).status_code == 200
     timeline = reverse("client_timeline", args=[acme.pk])
     assert alice_client.get(timeline, query, **HTMX).status_code == 200

@@ -213,6 +213,8 @@ def visit_logged_in_pages(checks: PageChecks, site: dict) -> None:
     log_in(page, "maria")
     checks.visit("dashboard", "/")
     checks.visit("dashboard-dropped-shown", "/?dropped=1&sort=name")
+    checks.visit("dashboard-search", "/?q=north")
+    checks.visit("dashboard-search-no-match", "/?q=nobody-by-this-name")
     checks.visit("client", f"/clients/{nora.pk}/")
     page.get_by_text("Log an incident").click()
     form = page.locator("#add-incident form")
@@ -298,6 +300,13 @@ def visit_logged_in_pages(checks: PageChecks, site: dict) -> None:
     page.get_by_role("button", name="Add the ticked fees").click()
     checks.visit("fees-added")
     checks.visit("invoice-with-fees", f"/invoices/{late.pk}/")
+
+    checks.visit("invoices", "/invoices/")
+    checks.visit("invoices-overdue-by-days-late", "/invoices/?status=overdue&sort=late")
+    checks.visit("invoices-bad-filters", "/invoices/?status=bogus&client=abc&sort=nonsense")
+    checks.visit("invoices-no-match", "/invoices/?q=nothing-like-this")
+    checks.visit("receivables-report", "/invoices/report/")
+    checks.visit("receivables-report-errors", "/invoices/report/?start=2026-13&end=9999-01")
 
     checks.visit("settings", "/settings/")
     checks.visit("onboarding", "/welcome/")
