@@ -32,7 +32,7 @@ from django.core.validators import MaxLengthValidator
 from django.db import models, transaction
 from django.utils import timezone
 
-from clients.models import AccountItem, Client, Profile, Wording, WorkLog
+from clients.models import AccountItem, Client, ExchangeRate, Profile, Wording, WorkLog
 from clientwatch.dates import today_for
 from clientwatch.money import MONEY_WHOLE_DIGITS, currency_codes
 from clientwatch.validity import invoice_payment_errors, payment_amount_errors, regular_paid
@@ -329,6 +329,13 @@ def _hours(value: Any) -> Decimal:
     return _number(value, "2.5")
 
 
+def _exchange_rate(value: Any) -> Decimal:
+    rate = _number(value, "1.0953")
+    if rate <= 0:
+        raise _Bad(f"must be more than 0, not {rate}")
+    return rate
+
+
 def _percent(value: Any) -> Decimal:
     percent = _number(value, "8.5")
     if not PERCENT_MIN <= percent <= PERCENT_MAX:
@@ -459,6 +466,8 @@ SETTINGS_FIELDS = (
 )
 # The own wording, by kind and then language: {"payment_instructions": {"ms": "..."}}.
 WORDING_KEY = "wording"
+# The exchange rates kept: [{"base": "EUR", "quote": "USD", "date": "...", "rate": "1.09"}].
+RATES_KEY = "exchange_rates"
 # Backups from before wording had a language held one text of each kind on the settings;
 # they were written for the default language's emails and are read into that language.
 OLD_WORDING_FIELDS = {
@@ -562,6 +571,12 @@ WORK_LOG_FIELDS = (
     _field("hours", _hours, required=True),
     _field("description", _text, required=True),
     _field("billable", _boolean),
+)
+RATE_FIELDS = (
+    _field("base", _currency, required=True),
+    _field("quote", _currency, required=True),
+    _field("date", _date, attr="on", required=True),
+    _field("rate", _exchange_rate, required=True),
 )
 ACCOUNT_FIELDS = (
     _field("name", _text, required=True),
@@ -772,6 +787,7 @@ class _Plan:
                 WorkLog,
                 AccountItem,
                 Wording,
+                ExchangeRate,
             )
         }
     )
@@ -814,7 +830,7 @@ class _Importer:
     def settings(self, data: Any) -> None:
         currency = data.get("currency", self.profile.currency) if isinstance(data, dict) else None
         data = _old_flat_fee(data, "settings", currency, self.problems)
-        extra = (*OLD_WORDING_FIELDS, WORDING_KEY)
+        extra = (*OLD_WORDING_FIELDS, WORDING_KEY, RATES_KEY)
         row = _read_row(data, SETTINGS_FIELDS, "settings", self.problems, extra)
         if row is None:
             return
@@ -825,8 +841,9 @@ class _Importer:
         changed = _changed(self.profile, before)
         self.plan.profile_fields = changed
         wording_changed = self.wording(data)
+        rates_changed = self.exchange_rates(data)
         tally = self.plan.result.settings
-        if changed or wording_changed:
+        if changed or wording_changed or rates_changed:
             tally.updated += 1
         else:
             tally.unchanged += 1
@@ -894,6 +911,44 @@ class _Importer:
                 self.plan.updates[Wording].append(row)
                 self.plan.update_fields[Wording].update({"text", "updated_at"})
                 row.updated_at = timezone.now()  # bulk_update skips auto_now
+            changed = True
+        return changed
+
+    def exchange_rates(self, data: dict[str, Any]) -> bool:
+        """Rates matched by currencies and date: a stored one takes the file's rate, a new
+        one is added; True if any changes. Files from before rates were kept have none."""
+        if RATES_KEY not in data:
+            return False
+        items = _list(data, RATES_KEY, "settings", self.problems)
+        stored = {
+            (rate.base, rate.quote, rate.on): rate
+            for rate in ExchangeRate.objects.for_owner(self.owner)
+        }
+        seen: dict[tuple[str, str, date], str] = {}
+        changed = False
+        for i, item in enumerate(items):
+            path = f"settings.{RATES_KEY}[{i}]"
+            row = _read_row(item, RATE_FIELDS, path, self.problems)
+            if row is None:
+                continue
+            values, failed = row
+            if failed:
+                continue
+            key = (values["base"], values["quote"], values["on"])
+            if key in seen:
+                self.problems.add(path, f"the same currencies and date as {seen[key]}")
+                continue
+            seen[key] = path
+            rate = stored.get(key) or ExchangeRate(owner=self.owner)
+            if rate.pk is not None and rate.rate == values["rate"]:
+                continue
+            _apply(rate, values)
+            _validate(rate, path, RATE_FIELDS, self.problems, {"owner"})
+            if rate.pk is None:
+                self.plan.creates[ExchangeRate].append(rate)
+            else:
+                self.plan.updates[ExchangeRate].append(rate)
+                self.plan.update_fields[ExchangeRate].add("rate")
             changed = True
         return changed
 
@@ -1320,6 +1375,12 @@ def backup_export(*, owner: AbstractBaseUser) -> dict[str, Any]:
         .values_list("kind", "language", "text")
     ):
         wording.setdefault(kind, {})[language] = text
+    rates = [
+        {"base": base, "quote": quote, "date": on.isoformat(), "rate": f"{rate.normalize():f}"}
+        for base, quote, on, rate in ExchangeRate.objects.for_owner(owner)
+        .order_by("base", "quote", "on")
+        .values_list("base", "quote", "on", "rate")
+    ]
 
     return {
         "version": FORMAT_VERSION,
@@ -1349,6 +1410,7 @@ def backup_export(*, owner: AbstractBaseUser) -> dict[str, Any]:
             "letter_with_final": profile.letter_with_final,
             "statement_with_final": profile.statement_with_final,
             WORDING_KEY: wording,
+            RATES_KEY: rates,
         },
         "clients": [
             _client_data(client, invoices, payments, fees, sent, incidents, work_logs, accounts)

@@ -1,9 +1,11 @@
-"""The demo freelancer: a year with eleven clients, built through the services.
+"""The demo freelancer: a year with twelve clients, built through the services.
 
 `demo_seed` creates a freelancer whose clients show every pattern in docs/domain.md: two healthy
-clients, the three classic problem clients, the signs that it is time to let one go, and a
-client who simply drains time. `demo_plan` works out every row first, as plain data and
-without the database; `demo_seed` then writes them through the same services the views use.
+clients, the three classic problem clients, the signs that it is time to let one go, a
+client who simply drains time, and a big client whose friction calls for a plan first. The
+freelancer keeps exchange rates, so clients billed in other currencies compare too.
+`demo_plan` works out every row first, as plain data and without the database; `demo_seed`
+then writes them through the same services the views use.
 
 All dates are relative to `as_of` (today by default), so the demo always looks current, and
 nothing is random: the same `as_of` always gives the same data.
@@ -29,6 +31,7 @@ from clients.models import AccountItem, Client, Profile, VerifiedEmail, Wording,
 from clients.services import (
     account_item_add,
     client_create,
+    exchange_rates_import,
     profile_for,
     profile_update,
     work_log_add,
@@ -74,6 +77,22 @@ PAYMENT_INSTRUCTIONS = {
     "fi": f"Tilisiirto tilille {DEMO_IBAN}, viestiksi laskun numero.",
     "fy": f"Oermeitsje nei {DEMO_IBAN}, mei it faktuernûmer derby.",
 }
+
+
+# Euro reference rates the freelancer keeps, one a month for the last 13 months (as an
+# imported ECB file would give them): 1 EUR in each currency the demo clients are billed in.
+DEMO_RATES = {"USD": Decimal("1.0850"), "MYR": Decimal("5.0400"), "IDR": Decimal("17150.00")}
+
+
+def demo_rates(as_of: date) -> list[tuple[str, str, date, Decimal]]:
+    """A rate on the first of each month, moving a little and always the same way."""
+    rows = []
+    for month in range(13):
+        day = (as_of.replace(day=1) - timedelta(days=31 * month)).replace(day=1)
+        drift = Decimal(1) + Decimal(month % 4 - 1) / 200  # within half a percent either side
+        for code, rate in DEMO_RATES.items():
+            rows.append(("EUR", code, day, (rate * drift).quantize(Decimal("0.0001"))))
+    return rows
 
 
 def demo_logo() -> ContentFile:
@@ -239,7 +258,8 @@ CLIENTS: tuple[DemoClient, ...] = (
         ),
     ),
     DemoClient(
-        shows="The unresponsive client: feedback never comes, hours go into chasing it.",
+        shows="The unresponsive client: feedback never comes, hours go into chasing it. "
+        "Billed in rupiah, compared with the target in euros through the freelancer's rates.",
         verdict="watch",
         fields={
             "ref": "sinar-rasa",
@@ -249,7 +269,7 @@ CLIENTS: tuple[DemoClient, ...] = (
             "language": "id",
             "currency": "IDR",
             "billing_mode": Client.Billing.RETAINER,
-            "rate": Decimal("24000000.00"),
+            "rate": Decimal("30000000.00"),
             "payment_terms_days": 14,
             "boundaries": (
                 "Feedback on drafts within 2 working days, or the post moves to the next free "
@@ -820,6 +840,84 @@ CLIENTS: tuple[DemoClient, ...] = (
         invoice_lag_days=3,
     ),
     DemoClient(
+        shows="A big client with ordinary friction: a third of the income, slow answers and "
+        "advice overridden. Worth a plan (renegotiate, terms in writing, a deposit) before "
+        "letting go.",
+        verdict="watch",
+        fields={
+            "ref": "fjildwurk-reizen",
+            "name": "Marrit Bosma",
+            "company": "Fjildwurk Reizen BV",
+            "email": "marrit.bosma@example.com",
+            "language": "fy",
+            "currency": "EUR",
+            "billing_mode": Client.Billing.RETAINER,
+            "rate": Decimal("7500.00"),
+            "payment_terms_days": 14,
+            "boundaries": (
+                "Retainer covers the travel brochures, the website and 20 posts a month. "
+                "Feedback within 3 working days, or the work moves to the next free slot."
+            ),
+            "business_hours": "Mon-Fri 9:00-17:00",
+            "response_time_hours": 48,
+            "payment_due_rule": "14 days net",
+        },
+        started_days_ago=900,
+        accounts=(
+            ("Website (WordPress)", "Admin account."),
+            ("Instagram business account", ""),
+            ("Newsletter list", "Travel newsletter, 8,400 subscribers."),
+        ),
+        work=(
+            Work(
+                ("Summer brochure pages", "Tour pages on the website", "Posts and stories"),
+                ("6", "5.5", "7", "6.5"),
+            ),
+            Work(("Campaign planning",), ("4",), weekday=3),
+            Work(
+                ("Chasing feedback on the summer brochure",),
+                ("1", "1.5"),
+                billable=False,
+                within_weeks=7,
+                weekday=4,
+            ),
+        ),
+        pays=(0, -1, 1, 0),
+        invoice_lag_days=12,
+        incidents=(
+            *(
+                Happened(
+                    days,
+                    "unresponsive",
+                    3,
+                    f"Feedback asked on the summer brochure ({part}); no answer within the "
+                    "agreed 3 working days.",
+                )
+                for days, part in (
+                    (38, "cover and contents"),
+                    (31, "the Wadden tours"),
+                    (24, "the city trips"),
+                    (17, "the price tables"),
+                    (10, "the booking conditions"),
+                    (3, "the final proof"),
+                )
+            ),
+            Happened(
+                26,
+                "ignored_advice",
+                3,
+                "Overrode the advice to keep the booking form short; asked why bookings fell.",
+            ),
+            Happened(
+                8,
+                "ignored_advice",
+                3,
+                "Had the brochure printed from an unapproved draft against advice; wants the "
+                "errors fixed for free.",
+            ),
+        ),
+    ),
+    DemoClient(
         shows="Legal risk: the client wants unlawful health claims for an unregistered product.",
         verdict="fire",
         fields={
@@ -1097,6 +1195,7 @@ def demo_seed(
             owner=user, kind=Wording.Kind.PAYMENT_INSTRUCTIONS, language=language, text=text
         )
     VerifiedEmail.objects.create(user=user, email=email)  # the demo may send its reminders
+    exchange_rates_import(owner=user, rows=demo_rates(as_of))
 
     clients: list[Client] = []
     for plan in demo_plan(as_of):

@@ -240,6 +240,67 @@ class Profile(LateFeeTerms):
         return self.business_name or self.signature
 
 
+# Exchange rates: one unit of the base currency is worth `rate` of the quote currency. The
+# ECB quotes 1 EUR = 17,000 IDR or 1 EUR = 0.85 GBP; 8 places keep the inverse of the
+# largest (1 IDR = 0.0000588 EUR) meaningful.
+RATE_MAX_DIGITS = 18
+RATE_DECIMAL_PLACES = 8
+MIN_RATE = Decimal(1).scaleb(-RATE_DECIMAL_PLACES)
+
+
+class ExchangeRateQuerySet(OwnedQuerySet):
+    pass
+
+
+class ExchangeRate(models.Model):
+    """A rate the freelancer keeps, so that money in different currencies can be compared
+    (shares of income, effort against the target). It holds from its date until a newer
+    one of the same pair, and counts both ways (redflags.rules.value.Rates)."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="exchange_rates"
+    )
+    base = models.CharField(_("from"), max_length=3, validators=[validate_currency])
+    quote = models.CharField(_("to"), max_length=3, validators=[validate_currency])
+    on = models.DateField(_("date"))
+    rate = models.DecimalField(
+        _("rate"),
+        max_digits=RATE_MAX_DIGITS,
+        decimal_places=RATE_DECIMAL_PLACES,
+        validators=[MinValueValidator(MIN_RATE)],
+        help_text=_("How much one unit of the first currency is worth in the second."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ExchangeRateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["base", "quote", "-on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "base", "quote", "on"],
+                name="exchange_rate_one_per_pair_and_day",
+                violation_error_message=_(
+                    "You already have a rate for these currencies on this day: delete it first."
+                ),
+            ),
+            models.CheckConstraint(condition=Q(rate__gt=0), name="exchange_rate_positive"),
+            models.CheckConstraint(
+                condition=~Q(base=F("quote")), name="exchange_rate_two_currencies"
+            ),
+        ]
+        indexes = [models.Index(fields=["owner", "on"])]
+
+    def __str__(self) -> str:
+        return f"1 {self.base} = {self.rate} {self.quote} on {self.on}"
+
+    def clean(self) -> None:
+        if self.base and self.base == self.quote:
+            raise ValidationError(
+                {"quote": _("Choose two different currencies.")}, code="same_currency"
+            )
+
+
 class WordingQuerySet(OwnedQuerySet):
     pass
 

@@ -26,7 +26,7 @@ from django.db.models.functions import Coalesce, Greatest, Lower, NullIf
 from django.urls import reverse
 from django.utils import timezone
 
-from clients.models import AccountItem, Client, WorkLog
+from clients.models import AccountItem, Client, ExchangeRate, WorkLog
 from clientwatch.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
 from invoices.models import Invoice, InvoiceStatus, Payment, Reminder
 from redflags.models import ClientScore, Incident
@@ -495,3 +495,45 @@ def open_invoices_for(*, client: Client) -> QuerySet[Invoice]:
         .open()
         .order_by("due_on", "pk")
     )
+
+
+RECENT_RATES = 10  # rates listed one by one on the settings page
+
+
+@dataclass(frozen=True)
+class RatePair:
+    base: str
+    quote: str
+    days: int
+    latest_on: date
+    latest: Decimal
+
+
+def exchange_rate_pairs(*, owner: AbstractBaseUser) -> list[RatePair]:
+    """Each pair the freelancer keeps rates for, with its newest rate: two queries however
+    many days a pair holds (an imported history has thousands)."""
+    rates = ExchangeRate.objects.for_owner(owner)
+    newest = rates.filter(base=OuterRef("base"), quote=OuterRef("quote")).order_by("-on")
+    rows = (
+        rates.values("base", "quote")
+        .annotate(
+            days=Count("id"),
+            latest_on=Subquery(newest.values("on")[:1]),
+            latest=Subquery(newest.values("rate")[:1]),
+        )
+        .order_by("base", "quote")
+    )
+    return [RatePair(**row) for row in rows]
+
+
+def exchange_rates_recent(*, owner: AbstractBaseUser) -> list[ExchangeRate]:
+    return list(
+        ExchangeRate.objects.for_owner(owner).order_by("-on", "base", "quote")[:RECENT_RATES]
+    )
+
+
+def currencies_in_use(*, owner: AbstractBaseUser, own: str) -> frozenset[str]:
+    """The freelancer's own currency and every one they bill in."""
+    clients = Client.objects.for_owner(owner).order_by().values_list("currency", flat=True)
+    invoices = Invoice.objects.for_owner(owner).order_by().values_list("currency", flat=True)
+    return frozenset({own, *clients.union(invoices)})

@@ -1,14 +1,18 @@
 """Writes for clients, their work logs and managed accounts. Views call these, never .save()."""
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
-from clients.models import AccountItem, Client, Profile, WorkLog
+from clients.models import AccountItem, Client, ExchangeRate, Profile, WorkLog
 from clientwatch.services import model_save, stored_files_delete
 from redflags.assess import client_score_refresh, scores_refresh
 from redflags.models import Incident
@@ -109,3 +113,64 @@ def account_item_update(*, account_item: AccountItem, fields: Mapping[str, Any])
 @transaction.atomic
 def account_item_delete(*, account_item: AccountItem) -> None:
     account_item.delete()
+
+
+@transaction.atomic
+def exchange_rate_add(*, owner: AbstractBaseUser, fields: Mapping[str, Any]) -> ExchangeRate:
+    """One rate by hand. A rate for the same two currencies the other way round on the same
+    day would contradict it: the freelancer keeps one of the two."""
+    rate = ExchangeRate(owner=owner)
+    for name, value in fields.items():
+        setattr(rate, name, value)
+    rate.full_clean()
+    if (
+        ExchangeRate.objects.for_owner(owner)
+        .filter(base=rate.quote, quote=rate.base, on=rate.on)
+        .exists()
+    ):
+        raise ValidationError(
+            _(
+                "You already have a rate from %(quote)s to %(base)s on this day, which says "
+                "the same the other way round: delete it first."
+            )
+            % {"quote": rate.quote, "base": rate.base},
+            code="inverse_exists",
+        )
+    rate.save()
+    scores_refresh(owner)  # shares of income and effort compare through the rates
+    return rate
+
+
+@transaction.atomic
+def exchange_rate_delete(*, rate: ExchangeRate) -> None:
+    owner = rate.owner
+    rate.delete()
+    scores_refresh(owner)
+
+
+@transaction.atomic
+def exchange_rates_delete_pair(*, owner: AbstractBaseUser, base: str, quote: str) -> int:
+    deleted, _count = ExchangeRate.objects.for_owner(owner).filter(base=base, quote=quote).delete()
+    scores_refresh(owner)
+    return deleted
+
+
+@transaction.atomic
+def exchange_rates_import(
+    *, owner: AbstractBaseUser, rows: Iterable[tuple[str, str, date, Decimal]]
+) -> int:
+    """Rates from a reference-rate file, all at once: a day already stored for a pair takes
+    the file's rate, so importing the same file twice changes nothing."""
+    batch = [
+        ExchangeRate(owner=owner, base=base, quote=quote, on=on, rate=rate)
+        for base, quote, on, rate in rows
+    ]
+    ExchangeRate.objects.bulk_create(
+        batch,
+        batch_size=500,
+        update_conflicts=True,
+        unique_fields=["owner", "base", "quote", "on"],
+        update_fields=["rate"],
+    )
+    scores_refresh(owner)
+    return len(batch)

@@ -175,7 +175,9 @@ def assessment_context(request: HttpRequest, client: Client) -> dict[str, Any]:
     today = today_for(request.user, profile)
     return {
         "score": ClientScore.objects.filter(client=client).first(),
-        "history": score_history(request.user, client, as_of=today, settings=settings),
+        "history": score_history(
+            request.user, client, as_of=today, settings=settings, profile=profile
+        ),
         "rule_settings": settings,
     }
 

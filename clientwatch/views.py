@@ -23,6 +23,8 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clients.models import Profile
+from clients.rate_forms import ExchangeRateForm, RateFileForm
+from clients.selectors import exchange_rate_pairs, exchange_rates_recent
 from clients.services import profile_for, profile_update
 from clients.wording import Kind, payment_instructions_missing, wording_save
 from clientwatch import security
@@ -59,10 +61,16 @@ def signup(request: HttpRequest) -> HttpResponse:
     return render(request, "registration/signup.html", {"form": form})
 
 
-def _settings_context(request: HttpRequest, form, rules_form) -> dict:
+def _settings_context(request: HttpRequest, form, rules_form, **rates) -> dict:
     return {
         "form": form,
         "rules_form": rules_form,
+        # The exchange rates kept (clients.rate_views answers their forms).
+        "rate_pairs": exchange_rate_pairs(owner=request.user),
+        "recent_rates": exchange_rates_recent(owner=request.user),
+        "rate_form": rates.get("rate_form") or ExchangeRateForm(),
+        "rate_file_form": rates.get("rate_file_form") or RateFileForm(),
+        "rate_problems": rates.get("rate_problems", []),
         # Client languages whose emails will go out without payment instructions.
         "payment_missing": [
             (code, translation.get_language_info(code)["name_translated"])
@@ -141,6 +149,18 @@ def onboarding(request: HttpRequest) -> HttpResponse:
                 return _remember_language(redirect("dashboard"), profile.language)
         return render(request, "registration/onboarding.html", {"form": form}, status=422)
     return render(request, "registration/onboarding.html", {"form": form})
+
+
+def settings_page(request: HttpRequest, *, status: int = 200, **rates) -> HttpResponse:
+    """The settings page as it stands, with a rate form that did not go through."""
+    profile = profile_for(request.user)
+    context = _settings_context(
+        request,
+        ProfileForm(instance=profile),
+        RuleSettingsForm(current=rule_settings_for(profile)),
+        **rates,
+    )
+    return render(request, "clientwatch/settings.html", context, status=status)
 
 
 @login_required

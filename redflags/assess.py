@@ -11,10 +11,10 @@ from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
-from clients.models import Client, Profile, WorkLog
+from clients.models import Client, ExchangeRate, Profile, WorkLog
 from clientwatch import dates
 from invoices.models import Invoice, Payment, Reminder
 from redflags.models import ClientScore, Incident
@@ -28,7 +28,8 @@ from redflags.rules import (
     WorkLogFacts,
     assess,
 )
-from redflags.rules.settings import InvalidSettings
+from redflags.rules.settings import INCOME_WINDOW_DAYS, InvalidSettings
+from redflags.rules.value import NO_RATES, PIVOT, Income, Rates
 
 LATENESS_BARS = 12  # invoices shown in the dashboard's small chart
 
@@ -61,17 +62,49 @@ def client_facts(
     owner: AbstractBaseUser, client_ids: Iterable[int] | None = None
 ) -> dict[int, ClientFacts]:
     """Facts for the owner's clients (or some of them): five queries, whatever the count."""
+    return _load(owner, client_ids)[0]
+
+
+def _load(
+    owner: AbstractBaseUser,
+    client_ids: Iterable[int] | None = None,
+    *,
+    profile: Profile | None = None,
+    as_of: date | None = None,
+    since: date | None = None,
+    first_day: date | None = None,
+) -> tuple[dict[int, ClientFacts], Income | None]:
+    """Facts for the owner's clients and, given the profile, the freelancer's income from
+    every client (for shares) with the exchange rates that compare it.
+
+    Five queries, and a sixth for the rates only when some money is in another currency
+    than the freelancer's own. The income is every payment after `since` (default: a year
+    before as_of), read in the same query as the clients' own payments; the rates are
+    those that hold from `first_day` (default: as_of), the first day assessed, on.
+    """
     clients = Client.objects.for_owner(owner)
     if client_ids is not None:
         clients = clients.filter(pk__in=list(client_ids))
     rows = list(clients.values_list("id", "name", "billing_mode", "currency", "started_on"))
     ids = [row[0] for row in rows]
 
+    payment_rows = Payment.objects.filter(invoice__client__in=ids)
+    if profile is not None:
+        as_of = as_of or today_for(owner, profile)
+        since = since or as_of - timedelta(days=INCOME_WINDOW_DAYS)
+        payment_rows = Payment.objects.for_owner(owner).filter(
+            Q(invoice__client__in=ids) | Q(paid_on__gt=since)
+        )
+    wanted = set(ids)
     payments: dict[int, list[PaymentFacts]] = defaultdict(list)
-    for invoice_id, paid_on, amount in Payment.objects.filter(invoice__client__in=ids).values_list(
-        "invoice_id", "paid_on", "amount"
+    received: list[tuple[date, Decimal, str]] = []
+    for invoice_id, client_id, currency, paid_on, amount in payment_rows.values_list(
+        "invoice_id", "invoice__client_id", "invoice__currency", "paid_on", "amount"
     ):
-        payments[invoice_id].append(PaymentFacts(paid_on, amount))
+        if client_id in wanted:
+            payments[invoice_id].append(PaymentFacts(paid_on, amount))
+        if profile is not None and since is not None and paid_on > since:
+            received.append((paid_on, amount, currency))
 
     invoices: dict[int, list[InvoiceFacts]] = defaultdict(list)
     # Reminders sent per invoice, counted in the same query: whether the freelancer has
@@ -132,7 +165,7 @@ def client_facts(
     ):
         work[client_id].append(WorkLogFacts(worked_on, hours, billable))
 
-    return {
+    facts = {
         pk: ClientFacts(
             id=pk,
             name=name,
@@ -145,15 +178,35 @@ def client_facts(
         )
         for pk, name, billing, currency, started_on in rows
     }
+    if profile is None or as_of is None or since is None:
+        return facts, None
+    home = profile.currency
+    used = {home, *(row[3] for row in rows), *(money for _, _, money in received)}
+    used |= {invoice.currency for client in facts.values() for invoice in client.invoices}
+    rates = _rates(owner, used, first_day or as_of) if used != {home} else NO_RATES
+    return facts, Income(home, received, rates)
+
+
+def _rates(owner: AbstractBaseUser, currencies: set[str], since: date) -> Rates:
+    """The owner's rates between the currencies in use (and the euro, which links pairs
+    quoted against it): those from `since` on, and the last one before it per pair, which
+    still holds then. One query, however long a history was imported."""
+    currencies = currencies | {PIVOT}
+    kept = ExchangeRate.objects.for_owner(owner).filter(base__in=currencies, quote__in=currencies)
+    newer = kept.filter(
+        base=OuterRef("base"), quote=OuterRef("quote"), on__gt=OuterRef("on"), on__lt=since
+    )
+    rows = kept.filter(Q(on__gte=since) | ~Exists(newer)).values_list("base", "quote", "on", "rate")
+    return Rates(rows)
 
 
 def assess_clients(
     owner: AbstractBaseUser, *, as_of: date, client_ids: Iterable[int] | None = None
 ) -> dict[int, Assessment]:
-    settings = rule_settings_for(Profile.objects.for_user(owner))
-    return {
-        pk: assess(facts, settings, as_of) for pk, facts in client_facts(owner, client_ids).items()
-    }
+    profile = Profile.objects.for_user(owner)
+    settings = rule_settings_for(profile)
+    facts, income = _load(owner, client_ids, profile=profile, as_of=as_of)
+    return {pk: assess(client, settings, as_of, income) for pk, client in facts.items()}
 
 
 def score_history(
@@ -163,18 +216,29 @@ def score_history(
     as_of: date,
     months: int = 12,
     settings: RuleSettings | None = None,
+    profile: Profile | None = None,
 ) -> list[tuple[date, Assessment]]:
     """The client's assessment at the end of each past month: recomputed, never stored."""
-    settings = settings or rule_settings_for(Profile.objects.for_user(owner))
-    facts = client_facts(owner, [client.pk])[client.pk]
-    points = []
+    profile = profile or Profile.objects.for_user(owner)
+    settings = settings or rule_settings_for(profile)
+    days = []
     day = as_of
     for _ in range(months):
         if day < client.started_on:
             break
-        points.append((day, assess(facts, settings, day)))
+        days.append(day)
         day = day.replace(day=1) - timedelta(days=1)
-    return points[::-1]
+    first = days[-1] if days else as_of
+    loaded, income = _load(
+        owner,
+        [client.pk],
+        profile=profile,
+        as_of=as_of,
+        since=first - timedelta(days=INCOME_WINDOW_DAYS),
+        first_day=first,
+    )
+    facts = loaded[client.pk]
+    return [(day, assess(facts, settings, day, income)) for day in reversed(days)]
 
 
 def lateness_bars(facts: ClientFacts, as_of: date) -> list[int]:
@@ -218,9 +282,10 @@ def scores_refresh(
     owner: AbstractBaseUser, *, client_ids: Iterable[int] | None = None, as_of: date | None = None
 ) -> dict[int, Assessment]:
     """Re-assess the owner's clients (or some of them) and store the results."""
-    as_of = as_of or today_for(owner)
-    settings = rule_settings_for(Profile.objects.for_user(owner))
-    facts = client_facts(owner, client_ids)
+    profile = Profile.objects.for_user(owner)
+    as_of = as_of or today_for(owner, profile)
+    settings = rule_settings_for(profile)
+    facts, income = _load(owner, client_ids, profile=profile, as_of=as_of)
     stored = {
         pk: (verdict, previous, changed_on)
         for pk, verdict, previous, changed_on in ClientScore.objects.filter(
@@ -231,7 +296,7 @@ def scores_refresh(
     results: dict[int, Assessment] = {}
     rows = []
     for pk, client in facts.items():
-        result = assess(client, settings, as_of)
+        result = assess(client, settings, as_of, income)
         results[pk] = result
         top = result.top_reason
         old, previous, changed_on = stored.get(pk, ("", "", None))
@@ -251,6 +316,7 @@ def scores_refresh(
                 lateness=lateness_bars(client, as_of),
                 overdue=overdue_balances(client, as_of),
                 disputed=disputed_balances(client),
+                value=result.worth.to_dict() if result.worth else {},
                 previous_verdict=previous,
                 verdict_changed_on=changed_on,
                 updated_at=now,
@@ -273,6 +339,7 @@ def scores_refresh(
             "lateness",
             "overdue",
             "disputed",
+            "value",
             "previous_verdict",
             "verdict_changed_on",
             "updated_at",

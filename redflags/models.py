@@ -1,4 +1,6 @@
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -79,6 +81,48 @@ class Incident(models.Model):
             raise ValidationError({"occurred_on": _("An incident cannot be in the future.")})
 
 
+@dataclass(frozen=True)
+class Worth:
+    """A stored rules.value.Worth read back: Decimals again, the share as a whole percent."""
+
+    currency: str
+    received: list[tuple[str, Decimal]]
+    received_home: Decimal | None
+    share_percent: int | None
+    hourly: Decimal | None
+    target: Decimal | None
+    target_currency: str | None
+    tenure_days: int | None
+    notes: list[dict[str, Any]]
+
+    @classmethod
+    def from_stored(cls, data: dict[str, Any]) -> "Worth":
+        def number(key: str) -> Decimal | None:
+            value = data.get(key)
+            return None if value is None else Decimal(value)
+
+        share = number("share")
+        return cls(
+            currency=data.get("currency", ""),
+            received=sorted((code, Decimal(amount)) for code, amount in data["received"].items()),
+            received_home=number("received_home"),
+            share_percent=None if share is None else int((share * 100).to_integral_value()),
+            hourly=number("hourly"),
+            target=number("target"),
+            target_currency=data.get("target_currency"),
+            tenure_days=data.get("tenure_days"),
+            notes=list(data.get("notes", [])),
+        )
+
+    @property
+    def tenure_months(self) -> int:
+        return (self.tenure_days or 0) * 12 // 365
+
+    @property
+    def tenure_years(self) -> int:
+        return (self.tenure_days or 0) // 365
+
+
 class ClientScoreQuerySet(OwnedQuerySet):
     owner_path = "client__owner"
 
@@ -113,6 +157,9 @@ class ClientScore(models.Model):
     # Open balance of disputed invoices per currency, kept the same way: money at risk too,
     # but shown apart, since a dispute is not lateness (and the ladder leaves it alone).
     disputed = models.JSONField(default=dict)
+    # What the client is worth (rules.value.Worth.to_dict): money over 12 months, share of
+    # income, effective rate, tenure, and what could not be compared for want of a rate.
+    value = models.JSONField(default=dict)
     previous_verdict = models.CharField(max_length=5, choices=Verdict.choices, blank=True)
     verdict_changed_on = models.DateField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -130,6 +177,11 @@ class ClientScore(models.Model):
     @property
     def overdue_amounts(self) -> list[tuple[str, Decimal]]:
         return sorted((currency, Decimal(amount)) for currency, amount in self.overdue.items())
+
+    @property
+    def worth(self) -> Worth | None:
+        """The stored worth, in numbers the client page can format."""
+        return Worth.from_stored(self.value) if self.value else None
 
     @property
     def disputed_amounts(self) -> list[tuple[str, Decimal]]:

@@ -16,7 +16,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from clients.backup import BackupInvalid, backup_export, backup_import, backup_parse
-from clients.models import AccountItem, Client, Profile, WorkLog
+from clients.models import AccountItem, Client, ExchangeRate, Profile, WorkLog
 from invoices.models import Invoice, LateFee, Payment, Receipt
 from redflags.models import ClientScore, Incident
 
@@ -358,6 +358,9 @@ def alice_history(alice, factories):
             handed_over=True,
             handed_over_on=TODAY - timedelta(days=1),
         )
+    for on, rate in ((TODAY - timedelta(days=40), "4.9512"), (TODAY - timedelta(days=3), "5.08")):
+        ExchangeRate.objects.create(owner=alice, base="EUR", quote="MYR", on=on, rate=Decimal(rate))
+    ExchangeRate.objects.create(owner=alice, base="USD", quote="MYR", on=TODAY, rate=Decimal(4))
     return alice
 
 
@@ -453,8 +456,9 @@ def test_an_export_carries_the_late_fees_and_the_terms_they_came_from(alice_hist
 
 
 def test_export_takes_a_fixed_number_of_queries(alice_history, django_assert_num_queries):
-    # The profile, then one query per kind of row (wording too), however many rows there are.
-    with django_assert_num_queries(10):
+    # The profile, then one query per kind of row (wording and exchange rates too), however
+    # many rows there are (sent reminders too).
+    with django_assert_num_queries(11):
         backup_export(owner=alice_history)
 
 
@@ -1248,3 +1252,106 @@ def test_flat_fees_per_currency_round_trip(bob):
     exported = backup_export(owner=bob)
     assert exported["settings"]["late_fee_flat_amounts"] == {"EUR": "25.00", "IDR": "400000.00"}
     assert "late_fee_flat" not in exported["settings"]
+
+
+# Exchange rates
+
+
+def test_exchange_rates_round_trip_and_importing_them_again_changes_nothing(alice_history, bob):
+    exported = backup_export(owner=alice_history)
+    assert exported["settings"]["exchange_rates"] == [
+        {"base": "EUR", "quote": "MYR", "date": str(TODAY - timedelta(days=40)), "rate": "4.9512"},
+        {"base": "EUR", "quote": "MYR", "date": str(TODAY - timedelta(days=3)), "rate": "5.08"},
+        {"base": "USD", "quote": "MYR", "date": str(TODAY), "rate": "4"},
+    ]
+
+    backup_import(owner=bob, document=json.loads(json.dumps(exported)))
+
+    assert ExchangeRate.objects.for_owner(bob).count() == 3
+    assert (
+        backup_export(owner=bob)["settings"]["exchange_rates"]
+        == exported["settings"]["exchange_rates"]
+    )
+    again = backup_import(owner=bob, document=json.loads(json.dumps(exported)))
+    assert again.settings.unchanged == 1
+    assert not again.changed
+
+
+def test_an_imported_rate_updates_the_stored_one_of_the_same_pair_and_day(alice_history):
+    exported = backup_export(owner=alice_history)
+    exported["settings"]["exchange_rates"][1]["rate"] = "5.10"
+    exported["settings"]["exchange_rates"].append(
+        {"base": "EUR", "quote": "IDR", "date": "2024-01-04", "rate": "16998.42"}
+    )
+
+    result = backup_import(owner=alice_history, document=exported)
+
+    assert result.settings.updated == 1
+    rates = dict(
+        ExchangeRate.objects.for_owner(alice_history)
+        .values_list("quote", "rate")
+        .filter(on__in=[TODAY - timedelta(days=3), date(2024, 1, 4)])
+    )
+    assert rates == {"MYR": Decimal("5.10"), "IDR": Decimal("16998.42")}
+
+
+def test_a_backup_from_before_exchange_rates_imports_and_keeps_the_stored_rates(alice_history):
+    old = backup_export(owner=alice_history)
+    del old["settings"]["exchange_rates"]
+
+    result = backup_import(owner=alice_history, document=old)
+
+    assert not result.changed
+    assert ExchangeRate.objects.for_owner(alice_history).count() == 3
+
+
+@pytest.mark.parametrize(
+    ("rate", "problem"),
+    [
+        (
+            {"base": "EUR", "quote": "XXQ", "date": "2024-01-04", "rate": "1"},
+            "quote: unknown currency",
+        ),
+        (
+            {"base": "EUR", "quote": "EUR", "date": "2024-01-04", "rate": "1"},
+            "Choose two different",
+        ),
+        (
+            {"base": "EUR", "quote": "USD", "date": "2024-01-04", "rate": "0"},
+            "rate: must be more than 0",
+        ),
+        (
+            {"base": "EUR", "quote": "USD", "date": "2024-01-04", "rate": "-2"},
+            "must be more than 0",
+        ),
+        ({"base": "EUR", "quote": "USD", "date": "4.1.2024", "rate": "1"}, "date: not a date"),
+        ({"base": "EUR", "quote": "USD", "date": "2024-01-04"}, "rate: required"),
+        ({"base": "EUR", "quote": "USD", "date": "2024-01-04", "rate": "1.123456789"}, "8 decimal"),
+        ({"base": "EUR", "quote": "USD", "date": "2024-01-04", "rate": "1", "x": 1}, "x: unknown"),
+    ],
+)
+def test_a_bad_exchange_rate_rejects_the_whole_file(bob, rate, problem):
+    doc = document()
+    doc["settings"] = {"exchange_rates": [rate]}
+
+    with pytest.raises(BackupInvalid) as error:
+        backup_import(owner=bob, document=doc)
+
+    assert any(
+        p.startswith("settings.exchange_rates[0]") and problem in p for p in error.value.problems
+    ), error.value.problems
+    assert not ExchangeRate.objects.exists()
+    assert not Client.objects.exists()
+
+
+def test_the_same_rate_twice_in_one_file_is_rejected(bob):
+    doc = document()
+    same = {"base": "EUR", "quote": "USD", "date": "2024-01-04", "rate": "1.09"}
+    doc["settings"] = {"exchange_rates": [same, {**same, "rate": "1.1"}]}
+
+    with pytest.raises(BackupInvalid) as error:
+        backup_import(owner=bob, document=doc)
+
+    assert error.value.problems == [
+        "settings.exchange_rates[1]: the same currencies and date as settings.exchange_rates[0]"
+    ]

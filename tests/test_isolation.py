@@ -6,7 +6,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
-from clients.models import ImportJob, Report
+from clients.models import ExchangeRate, ImportJob, Report
 from invoices.models import LateFee, Reminder
 
 pytestmark = pytest.mark.django_db
@@ -25,6 +25,7 @@ PK_OWNERS = {
     "fee": "fee",
     "authenticator": "authenticator",
     "passkey": "passkey",
+    "exchange_rate": "exchange_rate",
 }
 SKIPPED_NAMESPACES = {"admin"}
 # Values for the non-id parts of URLs.
@@ -70,6 +71,9 @@ def alices_objects(alice, bob, factories, settings, tmp_path):
         "authenticator": TOTPDevice.objects.create(user=alice, name="phone"),
         "passkey": WebAuthnCredential.objects.create(
             user=alice, name="laptop", credential_id=b"alice-laptop", public_key=b"key"
+        ),
+        "exchange_rate": ExchangeRate.objects.create(
+            owner=alice, base="EUR", quote="USD", on=invoice.issued_on, rate="1.0953"
         ),
         "client": client,
         "invoice": invoice,

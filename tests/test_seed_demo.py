@@ -13,7 +13,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from clients.demo import CLIENTS, DEFAULT_PASSWORD, demo_plan
-from clients.models import AccountItem, Client, Profile, WorkLog
+from clients.models import AccountItem, Client, ExchangeRate, Profile, WorkLog
 from invoices.models import Invoice, InvoiceStatus, Payment
 from redflags.assess import assess_clients
 from redflags.models import Category, ClientScore, Incident
@@ -63,7 +63,7 @@ def demo_client(ref: str) -> Client:
     return Client.objects.get(owner__username="demo", ref=ref)
 
 
-def test_seed_demo_creates_the_freelancer_with_eleven_clients_and_a_year_of_data(demo):
+def test_seed_demo_creates_the_freelancer_with_twelve_clients_and_a_year_of_data(demo):
     user = get_user_model().objects.get(username="demo")
     assert user.check_password(DEFAULT_PASSWORD)
     profile = Profile.objects.get(user=user)
@@ -83,7 +83,7 @@ def test_seed_demo_creates_the_freelancer_with_eleven_clients_and_a_year_of_data
         work_logs_n=Count("work_logs", distinct=True),
         accounts_n=Count("account_items", distinct=True),
     )
-    assert len(clients) == 11
+    assert len(clients) == 12
     for client in clients:
         assert client.invoices_n == 12, client.ref
         assert client.work_logs_n >= 52, client.ref
@@ -133,7 +133,7 @@ def test_no_payment_exceeds_its_invoice(demo):
 def test_invoice_numbers_are_unique_and_follow_issue_order(demo):
     invoices = list(Invoice.objects.filter(owner__username="demo").order_by("issued_on", "number"))
     numbers = [invoice.number for invoice in invoices]
-    assert len(set(numbers)) == len(numbers) == 132
+    assert len(set(numbers)) == len(numbers) == 12 * 12
     assert all(
         n.startswith(f"DEMO-{i.issued_on.year}-") for n, i in zip(numbers, invoices, strict=True)
     )
@@ -213,7 +213,7 @@ def test_healthy_clients_pay_on_time_and_their_only_incident_is_a_year_old(demo)
 
 def test_demo_clients_start_with_fresh_scores(demo):
     scores = ClientScore.objects.filter(client__owner__username="demo")
-    assert len(scores) == 11
+    assert len(scores) == 12
     assert all(score.as_of == AS_OF and not score.previous_verdict for score in scores)
 
 
@@ -240,7 +240,7 @@ def test_reset_deletes_the_demo_user_and_creates_it_again(demo, factories, bob):
 
     assert 'Reset: deleted demo user "demo"' in output
     assert not get_user_model().objects.filter(pk=old_user.pk).exists()
-    assert Client.objects.filter(owner__username="demo").count() == 11
+    assert Client.objects.filter(owner__username="demo").count() == 12
     assert row_counts()["Client"] == before["Client"]
     assert Client.objects.filter(pk=bobs_client.pk).exists()
     # Without --as-of the data is relative to today.
@@ -281,3 +281,24 @@ def test_an_invalid_username_is_refused():
 
 def test_the_plan_is_the_same_every_time():
     assert demo_plan(AS_OF) == demo_plan(AS_OF)
+
+
+def test_the_big_client_with_friction_is_watched_with_a_plan(demo):
+    score = ClientScore.objects.get(client=demo_client("fjildwurk-reizen"))
+
+    assert score.verdict == "watch"
+    assert score.reasons[0]["rule"] == "value"
+    assert "deposit" in score.reasons[0]["advice"]
+    assert score.worth.share_percent >= 25
+    assert not any(reason["red_flag"] for reason in score.reasons)
+
+
+def test_clients_in_other_currencies_compare_through_the_demo_rates(demo):
+    user = get_user_model().objects.get(username="demo")
+    assert ExchangeRate.objects.for_owner(user).values("quote").distinct().count() == 3
+    scores = ClientScore.objects.for_owner(user).select_related("client")
+    assert all(score.worth.notes == [] for score in scores)
+    rupiah = next(score for score in scores if score.client.ref == "sinar-rasa")
+    assert rupiah.client.currency == "IDR"
+    assert "effort" in [reason["rule"] for reason in rupiah.reasons]
+    assert rupiah.worth.hourly < Decimal(75)

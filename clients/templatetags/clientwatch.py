@@ -7,6 +7,7 @@ from decimal import Decimal
 from types import FunctionType
 from typing import Any
 
+from babel.numbers import format_decimal
 from django import forms, template
 from django.core.cache import caches
 from django.template.loader import get_template, render_to_string
@@ -32,6 +33,15 @@ def money_display(amount: Decimal | int | float | None, currency: str) -> str:
     if amount is None or amount == "":
         return ""
     return format_money(amount, currency, active_locale())
+
+
+@register.filter
+def exchange_rate(value: Decimal | None) -> str:
+    """{{ rate.rate|exchange_rate }}: 17,000 or 1.0953, as many places as it has (up to 8),
+    in the active language."""
+    if value is None:
+        return ""
+    return format_decimal(value, format="#,##0.########", locale=active_locale())
 
 
 @register.filter

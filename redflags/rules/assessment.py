@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Literal, NamedTuple, overload
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, overload
 
 from redflags.rules.settings import RuleSettings
+
+if TYPE_CHECKING:
+    from redflags.rules.value import Worth
 
 EvidenceKind = Literal["invoice", "incident", "work"]
 
@@ -122,6 +125,18 @@ class Assessment:
     # Too little history to judge yet: never `keep`, and the pages say so. Reasons found so
     # far still count, and a red flag still means fire.
     too_early: bool = False
+    # What the client is worth, when the freelancer's income was given (see rules.value):
+    # a Worth, or a function that works it out on first read (most assessments are only
+    # scored, and the score rarely needs it).
+    value: Worth | Callable[[], Worth] | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def worth(self) -> Worth | None:
+        found = self.value
+        if callable(found):
+            found = found()
+            object.__setattr__(self, "value", found)  # worked out once, like LazyEvidence
+        return found
 
     @property
     def top_reason(self) -> Reason | None:

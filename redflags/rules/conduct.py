@@ -241,6 +241,7 @@ def everyday_friction(snap: Snapshot, settings: RuleSettings) -> tuple[Reason, .
             # severity; quotes asked before agreeing are not logged as this.
             points = max(points, settings.fire_points)
             advice = _COMPETITOR_ADVICE
+            snap.firm = True
         if points:
             reasons.append(Reason(category.value, title, points, advice, _evidence(incidents)))
     return tuple(reasons)

@@ -6,11 +6,12 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from operator import attrgetter
 
-from redflags.rules import conduct, effort, payment
-from redflags.rules.assessment import Assessment, Reason, verdict_for
+from redflags.rules import conduct, effort, payment, value
+from redflags.rules.assessment import Assessment, Reason, Verdict, verdict_for
 from redflags.rules.facts import ClientFacts
 from redflags.rules.settings import RuleSettings
 from redflags.rules.snapshot import Snapshot, take_snapshot
+from redflags.rules.value import Income, Worth
 
 Rule = Callable[[Snapshot, RuleSettings], Sequence[Reason]]
 
@@ -29,10 +30,17 @@ RULES: tuple[Rule, ...] = (
 )
 
 
-def assess(client: ClientFacts, settings: RuleSettings, as_of: date) -> Assessment:
+def assess(
+    client: ClientFacts, settings: RuleSettings, as_of: date, income: Income | None = None
+) -> Assessment:
     """Score, verdict and reasons for one client on as_of. No clock, no I/O: the same input
-    gives the same assessment."""
-    snap = take_snapshot(client, as_of, settings)
+    gives the same assessment.
+
+    With `income` (the freelancer's income from every client and their exchange rates) the
+    client's worth is judged too: a large client with lesser problems only is watched with
+    a plan rather than let go, and the assessment carries what the client page shows.
+    """
+    snap = take_snapshot(client, as_of, settings, income)
     reasons: list[Reason] = []
     for rule in RULES:
         reasons += rule(snap, settings)
@@ -54,9 +62,44 @@ def assess(client: ClientFacts, settings: RuleSettings, as_of: date) -> Assessme
     too_early = not red_flags and _too_early(snap, settings)
     if too_early and score >= settings.keep_at:
         score = settings.keep_at - 1
-    return Assessment(
-        score, verdict_for(score, bool(red_flags), settings), tuple(reasons), too_early
-    )
+    verdict = verdict_for(score, bool(red_flags), settings)
+    if income is None:
+        return Assessment(score, verdict, tuple(reasons), too_early)
+
+    def judged_worth() -> Worth:
+        return value.worth(
+            invoices=client.invoices,
+            income=income,
+            as_of=as_of,
+            started_on=_started(snap),
+            hourly=snap.hourly,
+            settings=settings,
+            notes=snap.notes,
+        )
+
+    if verdict is not Verdict.FIRE or red_flags or snap.firm:
+        # Money changes nothing here: the worth is written out only when it is read.
+        return Assessment(score, verdict, tuple(reasons), too_early, judged_worth)
+    if value.large_share(client.invoices, income, as_of, settings):
+        worth = judged_worth()
+        # Lesser problems on a client who pays a large share of the income: diplomacy and
+        # a plan first (docs/domain.md, "Value"). The score rises to the watch line so
+        # that the number and the verdict say the same.
+        score = settings.watch_at
+        verdict = Verdict.WATCH
+        reasons.insert(0, value.plan(worth, as_of))
+        return Assessment(score, verdict, tuple(reasons), too_early, worth)
+    return Assessment(score, verdict, tuple(reasons), too_early, judged_worth)
+
+
+def _started(snap: Snapshot) -> date | None:
+    """When the work began: the start date, else the first invoice issued."""
+    started = snap.client.started_on
+    if started is not None and started <= snap.as_of:
+        return started
+    days = [invoice.issued_on for invoice in snap.client.invoices if not invoice.is_draft]
+    first = min(days, default=None)
+    return first if first is not None and first <= snap.as_of else None
 
 
 def _too_early(snap: Snapshot, settings: RuleSettings) -> bool:

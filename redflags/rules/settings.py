@@ -112,12 +112,19 @@ class RuleSettings:
     # Effort against reward: money billed (and not written off) on invoices issued in the last
     # `effort_window_days`, divided by all hours logged in that window, against the target.
     # The shortfall costs `effort_points` times its share of the target: half the target costs
-    # 32 (watch), nothing billed 64 (fire). Off while there is no target; skipped for a
-    # client billed in another currency than `target_currency` (when that is set).
+    # 32 (watch), nothing billed 64 (fire). Off while there is no target. A client billed in
+    # another currency than `target_currency` is compared through the freelancer's exchange
+    # rates; with no rate, the assessment says it could not compare.
     target_hourly_rate: Decimal | None = None
     target_currency: str | None = None
     effort_window_days: int = 180
     effort_points: int = 64
+
+    # Value: a client who paid at least `value_share_percent` of the freelancer's income over
+    # the last INCOME_WINDOW_DAYS, with lesser problems only, is `watch` with a plan
+    # (renegotiate, terms in writing, a deposit) rather than `fire`. Red flags, and signs
+    # that are enough once, are never bought off. 0 turns this off.
+    value_share_percent: int = 25
 
     @classmethod
     def from_overrides(cls, data: Mapping[str, object]) -> RuleSettings:
@@ -169,6 +176,10 @@ class RuleSettings:
         if self.red_flag_below > self.watch_at:
             return ["red_flag_below", "watch_at"]
         return []
+
+
+# "Money received over the last 12 months" (shares of income, the client page).
+INCOME_WINDOW_DAYS = 365
 
 
 class InvalidSettings(ValueError):
@@ -457,7 +468,7 @@ TUNABLES: tuple[Tunable, ...] = (
     Tunable(
         "target_currency",
         "Currency of the target rate",
-        "Clients billed in another currency are not compared with the target.",
+        "Clients billed in another currency are compared through your exchange rates.",
         "currency",
         optional=True,
     ),
@@ -470,6 +481,16 @@ TUNABLES: tuple[Tunable, ...] = (
         "effort_points",
         "Points off when nothing is billed",
         "Scaled by how far the effective hourly rate falls below the target.",
+    ),
+    Tunable(
+        "value_share_percent",
+        "A large client pays (% of your income)",
+        "A client who paid at least this share of your income over the last 12 months, with "
+        "no red flag, is watched with a plan (renegotiate, terms in writing, a deposit) "
+        "before you let them go. 0 turns this off.",
+        "int",
+        0,
+        100,
     ),
 )
 

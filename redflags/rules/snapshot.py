@@ -23,6 +23,7 @@ from redflags.rules.facts import (
     settle,
 )
 from redflags.rules.settings import RuleSettings
+from redflags.rules.value import Income
 
 # Plain tuples rather than objects: a client has dozens of invoices and building an object
 # for each would cost more than the rules that read them.
@@ -53,10 +54,18 @@ class Snapshot:
     # currency (zero when the effort rule is off). Summed here to save a pass.
     received: Decimal
     incidents: dict[str, list[IncidentState]]  # by category, in the given order; unknown: other
+    income: Income | None  # the freelancer's income and exchange rates; None: not judged
+    notes: list  # Phrases: what the rules could not compare (set by the rules)
     patterns: int = 0  # how many pattern reasons were found (set by conduct.patterns)
+    hourly: Decimal | None = None  # effective rate in the target currency (set by effort)
+    # A sign that is enough once on its own (playing you against a competitor on agreed
+    # work): money does not buy it off (set by conduct.everyday_friction).
+    firm: bool = False
 
 
-def take_snapshot(client: ClientFacts, as_of: date, settings: RuleSettings) -> Snapshot:
+def take_snapshot(
+    client: ClientFacts, as_of: date, settings: RuleSettings, income: Income | None = None
+) -> Snapshot:
     judged: list[InvoiceState] = []
     overdue: list[InvoiceState] = []
     disputed: list[InvoiceFacts] = []
@@ -121,4 +130,4 @@ def take_snapshot(client: ClientFacts, as_of: date, settings: RuleSettings) -> S
             incidents[category].append(incident_state)
         else:
             incidents[category] = [incident_state]
-    return Snapshot(client, as_of, judged, overdue, disputed, received, incidents)
+    return Snapshot(client, as_of, judged, overdue, disputed, received, incidents, income, [])

@@ -22,7 +22,7 @@ from django.utils.http import urlsafe_base64_encode
 from clients import backup
 from clients.models import Client, ImportJob
 from clients.reports import report_request
-from clients.services import profile_for, profile_update
+from clients.services import exchange_rate_add, profile_for, profile_update
 from invoices.models import Invoice, Payment
 from invoices.services import invoice_create
 from redflags.models import Incident
@@ -309,6 +309,19 @@ def visit_logged_in_pages(checks: PageChecks, site: dict) -> None:
     checks.visit("receivables-report-errors", "/invoices/report/?start=2026-13&end=9999-01")
 
     checks.visit("settings", "/settings/")
+    # Exchange rates kept, and a rate file refused with every problem listed.
+    for quote, rate in (("USD", "1.0953"), ("IDR", "16998.42")):
+        exchange_rate_add(
+            owner=nora.owner,
+            fields={"base": "EUR", "quote": quote, "on": today, "rate": Decimal(rate)},
+        )
+    page.goto("/settings/")
+    page.locator("#rate-import").get_by_label("Reference-rate file (CSV)").set_input_files(
+        {"name": "eurofxref.csv", "mimeType": "text/csv", "buffer": b"Date,USD\nsoon,abc\n"}
+    )
+    page.get_by_role("button", name="Import rates").click()
+    expect(page.locator("#rate-problems")).to_contain_text("Nothing was imported")
+    checks.visit("settings-rates")
     checks.visit("onboarding", "/welcome/")
     page.get_by_label("Reply-to address").fill("not an address")
     page.get_by_role("button", name="Save and start").click()

@@ -17,7 +17,7 @@ def iso_date(value: str) -> date:
 
 class Command(BaseCommand):
     help = (
-        "Create a demo freelancer with eleven clients and a year of invoices, payments, "
+        "Create a demo freelancer with twelve clients and a year of invoices, payments, "
         "incidents and work, dated relative to today. Leaves an existing demo user alone "
         "unless --reset is given."
     )
