@@ -110,8 +110,9 @@ def import_preview_confirm(*, owner: AbstractBaseUser, token: str) -> ImportPrev
         )
     except backup.BackupInvalid as invalid:
         # Only when the stored data changed since the preview (another import meanwhile).
-        problems = explain(invalid.problems, preview.origins)
-        outcome: dict[str, Any] = {"problems": mapping.explain(problems, preview.origins)}
+        # Named by the file's own rows: another tool's columns are not our CSV's.
+        named = mapping.explain if preview.source else explain
+        outcome: dict[str, Any] = {"problems": named(invalid.problems, preview.origins)}
     else:
         outcome = {"job": done.pk} if isinstance(done, ImportJob) else {"result": asdict(done)}
     # The document is personal data and of no more use: what came of it is the outcome.

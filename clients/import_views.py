@@ -396,15 +396,16 @@ class ToolChoicesForm(forms.Form):
             self[n] for n in ("date_order", "currency", "due_days", "paid_on") if n in self.fields
         ]
 
-    def choices(self) -> mapping.Choices:
+    def choices(self, first: mapping.Choices) -> mapping.Choices:
+        """The answers given; `first` (the defaults) for the questions not asked."""
         data = self.cleaned_data
         return mapping.Choices(
             clients={name: data[f"client_{i}"] for i, name in enumerate(self.names)},
             emails={name: data.get(f"email_{i}") or "" for i, name in enumerate(self.names)},
-            date_order=data.get("date_order", ""),
-            currency=data.get("currency", ""),
-            due_days=data.get("due_days"),
-            paid_on=data.get("paid_on", mapping.PAID_ON_DUE),
+            date_order=data.get("date_order", first.date_order),
+            currency=data.get("currency", first.currency),
+            due_days=data.get("due_days", first.due_days),
+            paid_on=data.get("paid_on", first.paid_on),
         )
 
 
@@ -472,7 +473,9 @@ def tool_preview(request: HtmxHttpRequest, token: str) -> HttpResponse:
         done = form_save(
             request,
             form,
-            lambda: tool_preview_confirm(owner=request.user, token=token, choices=form.choices()),
+            lambda: tool_preview_confirm(
+                owner=request.user, token=token, choices=form.choices(first)
+            ),
             once=_tool_confirmed_url,
         )
         if done.repeat is not None:
@@ -494,7 +497,7 @@ def tool_preview(request: HtmxHttpRequest, token: str) -> HttpResponse:
                     "tools": TOOLS.values(),
                 },
             )
-    choices = form.choices() if form.is_bound and form.is_valid() else first
+    choices = form.choices(first) if form.is_bound and form.is_valid() else first
     context = {"form": form, "source": source, "token": token}
     context |= tool_preview_context(request, source, choices, names)
     context["client_rows"] = [

@@ -124,6 +124,12 @@ def build(
     problems = questions(source, choices)
     built = Built({"version": FORMAT_VERSION, "clients": []}, {}, [], {}, problems)
     if problems:
+        # What is left out whatever the answers: the preview shows it meanwhile.
+        built.skipped = sorted(
+            (r.row, r.skip or f"client {text.show(r.client)} skipped")
+            for r in source.records
+            if r.skip or choices.clients.get(r.client) == SKIP
+        )
         return built
     order = choices.date_order or (source.date_orders or [text.YMD])[0]
     clients: dict[str, dict[str, Any]] = {}  # ref -> document client
