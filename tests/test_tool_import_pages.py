@@ -228,3 +228,24 @@ def test_the_preview_queries_do_not_grow_with_the_rows(
     with django_assert_num_queries(queries):  # bulk writes: no query per row
         alice_client.post(url, data)
     assert WorkLog.objects.count() == 158
+
+
+def test_ten_thousand_time_rows_go_to_the_worker_and_are_all_imported(
+    alice_client, acme, celery_eager, django_capture_on_commit_callbacks
+):
+    header = "Client,Project,Description,Billable,Start date,Start time,Duration\n"
+    body = "".join(
+        f"Acme Studio,Web,Entry {i},{'Yes' if i % 3 else 'No'},2025-{1 + i % 12:02d}-"
+        f"{1 + i % 28:02d},09:00:00,00:{15 + i % 45:02d}:00\n"
+        for i in range(10_000)
+    )
+    url = preview_url(upload(alice_client, "year.csv", (header + body).encode()))
+    page = alice_client.get(url)
+    assert "imported in the background" in shown(page)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = alice_client.post(url, form_data(page) | {"confirm": ""})
+    job = ImportJob.objects.get()
+    assert response.url == reverse("import_job", args=[job.pk])
+    job.refresh_from_db()
+    assert (job.state, job.result["work_logs"]["created"]) == (ImportJob.State.DONE, 10_000)
+    assert WorkLog.objects.filter(client=acme, billable=False).count() == 3334
