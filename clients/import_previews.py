@@ -68,6 +68,7 @@ def import_preview_create(
     filename: str,
     document: dict[str, Any],
     origins: dict[str, int],
+    source: dict[str, Any] | None = None,
 ) -> ImportPreview:
     now = timezone.now()
     # Old previews go when a new one comes: nothing else reads them once expired.
@@ -78,6 +79,7 @@ def import_preview_create(
         filename=filename[:200],
         document=document,
         origins=origins,
+        source=source or {},
         expires_at=now + PREVIEW_LIFETIME,
     )
     preview.full_clean()
@@ -155,13 +157,11 @@ def known_clients(owner: AbstractBaseUser) -> dict[str, dict[str, Any]]:
 # Another tool's export: the file read once, the document built at the confirm
 
 
-@transaction.atomic
 def tool_preview_create(*, owner: AbstractBaseUser, source: Source) -> ImportPreview:
     """Keep a read file until the freelancer has made their choices and confirms."""
-    preview = import_preview_create(owner=owner, filename=source.filename, document={}, origins={})
-    ImportPreview.objects.filter(pk=preview.pk).update(source=source.as_json())
-    preview.source = source.as_json()
-    return preview
+    return import_preview_create(
+        owner=owner, filename=source.filename, document={}, origins={}, source=source.as_json()
+    )
 
 
 def tool_preview_source(*, owner: AbstractBaseUser, token: str) -> ImportPreview | None:

@@ -249,3 +249,12 @@ def test_ten_thousand_time_rows_go_to_the_worker_and_are_all_imported(
     job.refresh_from_db()
     assert (job.state, job.result["work_logs"]["created"]) == (ImportJob.State.DONE, 10_000)
     assert WorkLog.objects.filter(client=acme, billable=False).count() == 3334
+
+
+def test_an_amount_no_field_holds_is_named_by_row_and_nothing_written(alice_client, acme):
+    raw = (DATA / "invoicely.csv").read_bytes().replace(b"900.00,900.00", b"9" * 16 + b",0")
+    page = alice_client.get(preview_url(upload(alice_client, "invoicely.csv", raw)))
+    assert "row 2 (amount): at most" in shown(page)
+    response = alice_client.post(page.request["PATH_INFO"], form_data(page) | {"confirm": ""})
+    assert "row 2 (amount): at most" in shown(response)
+    assert Invoice.objects.count() == 0

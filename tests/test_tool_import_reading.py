@@ -358,3 +358,10 @@ def test_a_missing_currency_is_asked_for_and_the_answer_used():
     assert build(source, currency="").problems == ["some invoices give no currency: choose one"]
     invoice = build(source, currency="MYR").document["clients"][0]["invoices"][0]
     assert (invoice["currency"], invoice["issued_on"]) == ("MYR", "2026-01-13")
+
+
+def test_an_amount_of_more_digits_than_any_money_holds_is_refused_by_row():
+    raw = (DATA / "wave.csv").read_bytes().replace(b"500.00,500.00", b"9" * 30 + b",0")
+    with pytest.raises(FileInvalid) as refused:
+        read_file(raw)
+    assert refused.value.problems == [f'row 2, Total: too large: "{"9" * 30}"']

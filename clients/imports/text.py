@@ -105,7 +105,12 @@ def number(cell: str) -> Decimal:
 
 
 def money(cell: str) -> Decimal:
-    return number(cell).quantize(CENTS, rounding=ROUND_HALF_UP)
+    value = number(cell)
+    # Checked here: cents of a number this long are beyond Decimal's precision, and far
+    # beyond any money column (whose own limit backup_import names by row).
+    if value.adjusted() >= 20:
+        raise CellError(f"too large: {show(cell)}")
+    return value.quantize(CENTS, rounding=ROUND_HALF_UP)
 
 
 _CLOCK = re.compile(r"([0-9]{1,4}):([0-5][0-9])(?::([0-5][0-9]))?")
