@@ -518,7 +518,10 @@ def tool_preview_context(
     matches = mapping.match_names(source.names(), names)
     context: dict[str, Any] = {
         "open_questions": built.problems,
-        "skipped": built.skipped[:SKIPPED_SHOWN],
+        "skipped": [
+            (row, mapping.why(reason, params, _))
+            for row, reason, params in built.skipped[:SKIPPED_SHOWN]
+        ],
         "skipped_more": max(0, len(built.skipped) - SKIPPED_SHOWN),
         "match_rows": [
             {

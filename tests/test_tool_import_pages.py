@@ -96,7 +96,7 @@ def test_skipping_a_name_leaves_its_rows_out(alice_client, acme):
     url = preview_url(upload(alice_client, "toggl.csv"))
     data = form_data(alice_client.get(url)) | {"client_2": mapping.SKIP}
     page = alice_client.post(url, data | {"update": ""})
-    assert 'Row 5: client "Nordlicht GmbH" skipped' in shown(page)
+    assert 'Row 5: client "Nordlicht GmbH" skipped, as you chose' in shown(page)
     alice_client.post(url, data | {"confirm": ""})
     assert Client.objects.count() == 1 and WorkLog.objects.count() == 3
 
@@ -258,3 +258,11 @@ def test_an_amount_no_field_holds_is_named_by_row_and_nothing_written(alice_clie
     response = alice_client.post(page.request["PATH_INFO"], form_data(page) | {"confirm": ""})
     assert "row 2 (amount): at most" in shown(response)
     assert Invoice.objects.count() == 0
+
+
+def test_the_preview_is_in_the_freelancers_language_reasons_too(alice_client, acme):
+    url = preview_url(upload(alice_client, "invoiceninja_de.csv"))
+    page = shown(alice_client.get(url, HTTP_ACCEPT_LANGUAGE="fi"))
+    assert "Tiedoston asiakkaat" in page  # "Clients in the file"
+    assert "Rivi 5: peruttu työkalussa Invoice Ninja" in page
+    assert "cancelled in" not in page

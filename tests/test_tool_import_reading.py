@@ -80,7 +80,7 @@ def test_toggl_with_a_byte_order_mark_reads_entries_billable_or_not():
     )
     assert first.description == "Website - Homepage layout"
     assert (call.hours, call.billable) == (Decimal("0.33"), False)
-    assert source.work[4].skip == "shorter than a minute"
+    assert source.work[4].skip == "short"
 
 
 def test_clockify_semicolons_and_decimal_commas_with_dates_of_either_order():
@@ -116,7 +116,7 @@ def test_invoice_ninja_german_headers_decimal_commas_and_statuses():
     )
     assert open_one.paid == Decimal("0.00")
     assert no_due.due == ""
-    assert cancelled.skip == "cancelled in Invoice Ninja"
+    assert cancelled.skip == "void"
     assert source.date_orders == ["dmy"]
     assert source.lacks() == {"due", "paid_on"}
 
@@ -136,7 +136,10 @@ def test_invoice_ninja_spanish_and_dutch_headers():
 
 
 def test_invoice_ninja_drafts_are_left_out():
-    assert read("invoiceninja_en.csv").invoices[3].skip == "a draft in Invoice Ninja, never sent"
+    source = read("invoiceninja_en.csv")
+    built = build(source, emails={"Nordlicht GmbH": "info@nordlicht.example"})
+    assert built.skipped == [(5, "draft", {"tool": "Invoice Ninja"})]
+    assert mapping.why(*built.skipped[0][1:]) == "a draft in Invoice Ninja, never sent"
 
 
 def test_freshbooks_line_items_make_one_invoice_paid_in_full():
@@ -299,7 +302,7 @@ def test_the_document_puts_matched_names_on_the_stored_client_and_makes_new_ones
     assert len(acme["work_logs"]) == 3  # "Acme Studio" and "ACME studio!"
     assert nordlicht["ref"] == "nordlicht-gmbh"
     assert (nordlicht["email"], nordlicht["started_on"]) == ("info@nordlicht.example", "2026-03-04")
-    assert built.skipped == [(6, "shorter than a minute")]
+    assert built.skipped == [(6, "short", {"tool": "Toggl Track"})]
     assert built.origins["clients[1].work_logs[0]"] == 5
 
 
@@ -319,7 +322,10 @@ def test_skipped_names_leave_their_rows_out_and_say_so():
         },
     )
     assert [c["ref"] for c in built.document["clients"]] == ["acme"]
-    assert (5, 'client "Nordlicht GmbH" skipped') in built.skipped
+    assert (5, "client", {"name": "Nordlicht GmbH"}) in built.skipped
+    assert mapping.why("client", {"name": "Nordlicht GmbH"}) == (
+        'client "Nordlicht GmbH" skipped, as you chose'
+    )
 
 
 def test_ambiguous_dates_wait_for_the_answer_and_then_follow_it():
@@ -350,7 +356,7 @@ def test_missing_payment_dates_follow_the_choice():
     assert issued["payments"][0]["paid_on"] == "2026-01-20"
     left_out = build(source, paid_on=mapping.PAID_ON_NONE)
     assert left_out.document["clients"][0]["invoices"][0]["payments"] == []
-    assert (2, "its payment: no payment date, as you chose") in left_out.skipped
+    assert (2, "payment", {}) in left_out.skipped
 
 
 def test_a_missing_currency_is_asked_for_and_the_answer_used():

@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.utils.text import slugify
+from django.utils.translation import gettext_noop
 
 from clients.backup import FORMAT_VERSION
 from clients.imports import text
@@ -24,6 +25,20 @@ from clients.imports.reading import Source
 
 NEW, SKIP = "+new", "+skip"
 PAID_ON_DUE, PAID_ON_ISSUED, PAID_ON_NONE = "due", "issued", "none"
+# Why a row is left out, by the key `Built.skipped` gives; the pages show them translated.
+REASONS = {
+    "short": gettext_noop("shorter than a minute"),
+    "draft": gettext_noop("a draft in %(tool)s, never sent"),
+    "void": gettext_noop("cancelled in %(tool)s"),
+    "credit": gettext_noop("an amount of zero or less (a credit note)"),
+    "client": gettext_noop('client "%(name)s" skipped, as you chose'),
+    "payment": gettext_noop("its payment left out: no payment date, as you chose"),
+}
+
+
+def why(reason: str, params: Mapping[str, str], translate=lambda message: message) -> str:
+    """A left-out row's reason in words (`translate`: gettext, for a page)."""
+    return translate(REASONS[reason]) % params
 
 
 @dataclass
@@ -86,7 +101,8 @@ class Built:
     document: dict[str, Any]
     # Document path -> the file's row, as the CSV import keeps them (`csv_import.explain`).
     origins: dict[str, int]
-    skipped: list[tuple[int, str]]  # (row, why), the rows the import leaves out
+    # (row, reason, its params) for each row the import leaves out; see `why`.
+    skipped: list[tuple[int, str, dict[str, str]]]
     new_refs: dict[str, str]  # file name -> the ref given to its new client
     problems: list[str]  # open questions: nothing can be built until they are answered
 
@@ -126,9 +142,12 @@ def build(
     if problems:
         # What is left out whatever the answers: the preview shows it meanwhile.
         built.skipped = sorted(
-            (r.row, r.skip or f"client {text.show(r.client)} skipped")
-            for r in source.records
-            if r.skip or choices.clients.get(r.client) == SKIP
+            (
+                (r.row, r.skip or "client", {"tool": source.label, "name": r.client})
+                for r in source.records
+                if r.skip or choices.clients.get(r.client) == SKIP
+            ),
+            key=lambda item: item[0],
         )
         return built
     order = choices.date_order or (source.date_orders or [text.YMD])[0]
@@ -160,7 +179,7 @@ def build(
     def client_for(record: WorkRecord | InvoiceRecord) -> dict[str, Any] | None:
         choice = choices.clients.get(record.client, SKIP)
         if choice == SKIP:
-            built.skipped.append((record.row, f"client {text.show(record.client)} skipped"))
+            built.skipped.append((record.row, "client", {"name": record.client}))
             return None
         client = clients[built.new_refs.get(record.client, choice)]
         first_rows.setdefault(client["ref"], record.row)
@@ -168,7 +187,7 @@ def build(
 
     for record in source.work:
         if record.skip:
-            built.skipped.append((record.row, record.skip))
+            built.skipped.append((record.row, record.skip, {"tool": source.label}))
             continue
         client = client_for(record)
         if client is None:
@@ -187,7 +206,7 @@ def build(
         _started(client, day, built.new_refs)
     for record in source.invoices:
         if record.skip:
-            built.skipped.append((record.row, record.skip))
+            built.skipped.append((record.row, record.skip, {"tool": source.label}))
             continue
         client = client_for(record)
         if client is None:
@@ -210,7 +229,7 @@ def build(
         if record.paid > 0 and paid_on is not None:
             invoice["payments"].append({"paid_on": paid_on.isoformat(), "amount": str(record.paid)})
         elif record.paid > 0:
-            built.skipped.append((record.row, "its payment: no payment date, as you chose"))
+            built.skipped.append((record.row, "payment", {}))
         invoices = client.setdefault("invoices", [])
         path = f"@{client['ref']}.invoices[{len(invoices)}]"
         built.origins[path] = record.row
@@ -232,7 +251,7 @@ def build(
         for path, row in built.origins.items()
         if not path.startswith("@") or path[1:].split(".", 1)[0] in positions
     }
-    built.skipped.sort()
+    built.skipped.sort(key=lambda item: item[0])
     return built
 
 

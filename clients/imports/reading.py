@@ -210,7 +210,7 @@ def read_file(raw: bytes, *, filename: str = "", tool: str | None = None) -> Sou
                 )
                 continue
             if record.hours < MIN_HOURS:
-                record.skip = "shorter than a minute"
+                record.skip = "short"
             record.description = record.description[:500]
         dates.extend((number, name, cell) for name, cell in row.dates.items())
         records.append(record)
@@ -297,5 +297,5 @@ def _invoices(
                 f"row {record.row}: paid {record.paid}, more than the invoice's {record.amount}"
             )
         if record.amount <= 0 and not record.skip:
-            record.skip = "an amount of zero or less (a credit note)"
+            record.skip = "credit"
     return list(by_number.values())

@@ -24,7 +24,7 @@ class WorkRecord:
     hours: Decimal
     description: str
     billable: bool
-    skip: str = ""  # why the row is left out, if it is
+    skip: str = ""  # why the row is left out, if it is: a key of mapping.REASONS
 
 
 @dataclass
@@ -185,7 +185,7 @@ def invoice(row: Row, label: str) -> InvoiceRecord | None:
         record.paid = amount - balance
     record.paid_in_full = status in PAID or (bool(paid_on) and paid is None and balance is None)
     if status in DRAFT:
-        record.skip = f"a draft in {label}, never sent"
+        record.skip = "draft"
     elif status in VOID:
-        record.skip = f"cancelled in {label}"
+        record.skip = "void"
     return record

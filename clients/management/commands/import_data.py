@@ -162,7 +162,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {name!r}: new client {built.new_refs[name]!r}")
             else:
                 self.stdout.write(f"  {name!r}: your client {choice!r}")
-        for row, why in built.skipped:
-            self.stdout.write(f"  row {row} left out: {why}")
+        for row, reason, params in built.skipped:
+            self.stdout.write(f"  row {row} left out: {mapping.why(reason, params)}")
         self.origins = built.origins
         return built.document
