@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from clients import backup, tasks
@@ -20,6 +21,7 @@ from clients.csv_import import explain
 from clients.imports import mapping
 from clients.imports.reading import Source
 from clients.models import Client, ImportJob, ImportPreview, Profile
+from invoices.models import Payment
 
 # Long enough to read a preview over a coffee; after that, the file is uploaded again.
 PREVIEW_LIFETIME = timedelta(hours=2)
@@ -193,9 +195,22 @@ def tool_context(
 def tool_document(
     *, owner: AbstractBaseUser, source: Source, choices: mapping.Choices
 ) -> mapping.Built:
+    """The document for `source` as `choices` place it: four queries, however long."""
     _names, known, defaults = tool_context(owner)
+    numbers = [record.number for record in source.invoices]
+    paid = dict(
+        Payment.objects.for_owner(owner)
+        .filter(invoice__number__in=numbers, is_overpayment=False)
+        .values_list("invoice__number")
+        .annotate(total=Sum("amount"))
+    )
     return mapping.build(
-        source, choices, known=known, defaults=defaults, today=timezone.localdate()
+        source,
+        choices,
+        known=known,
+        defaults=defaults,
+        paid=paid,
+        today=timezone.localdate(),
     )
 
 

@@ -266,3 +266,21 @@ def test_the_preview_is_in_the_freelancers_language_reasons_too(alice_client, ac
     assert "Tiedoston asiakkaat" in page  # "Clients in the file"
     assert "Rivi 5: peruttu työkalussa Invoice Ninja" in page
     assert "cancelled in" not in page
+
+
+def test_a_file_exported_again_after_another_payment_adds_only_the_difference(alice_client, acme):
+    def confirm(raw: bytes):
+        url = preview_url(upload(alice_client, "invoiceninja_en.csv", raw))
+        data = form_data(alice_client.get(url))
+        return alice_client.post(url, data | {"email_1": "info@nordlicht.example", "confirm": ""})
+
+    first = (DATA / "invoiceninja_en.csv").read_bytes()
+    confirm(first)
+    partial = Invoice.objects.get(number="IN-0002")
+    assert [p.amount for p in partial.payments.all()] == [500]
+    # Paid in full since: the new export's balance is 0.
+    confirm(first.replace(b"800.00,300.00,Partial", b"800.00,0.00,Paid"))
+    assert sorted(p.amount for p in partial.payments.all()) == [300, 500]
+    again = confirm(first.replace(b"800.00,300.00,Partial", b"800.00,0.00,Paid"))
+    assert flashed(again)[-1] == "Nothing to import: everything in the file was already here."
+    assert Payment.objects.count() == 3

@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.utils.text import slugify
@@ -130,13 +131,16 @@ def build(
     known: Mapping[str, Mapping[str, Any]],
     defaults: Mapping[str, Any],
     today: date,
+    paid: Mapping[str, Decimal] | None = None,
 ) -> Built:
     """The backup document for `source` as `choices` place it.
 
     `known` holds, by ref, the document values of the freelancer's stored clients (the
     values the file does not touch); `defaults` a new client's language, payment terms and
-    currency.
+    currency; `paid`, by invoice number, what is recorded as paid on stored invoices: a file
+    exported again after another payment adds only the difference.
     """
+    paid = paid or {}
     problems = questions(source, choices)
     built = Built({"version": FORMAT_VERSION, "clients": []}, {}, [], {}, problems)
     if problems:
@@ -225,10 +229,12 @@ def build(
             "currency": record.currency or choices.currency,
             "payments": [],
         }
+        # The file says what was paid in all; what is recorded already stays as it is.
+        unpaid = record.paid - paid.get(record.number, Decimal("0"))
         paid_on = _paid_on(record, issued, due, choices, order, today)
-        if record.paid > 0 and paid_on is not None:
-            invoice["payments"].append({"paid_on": paid_on.isoformat(), "amount": str(record.paid)})
-        elif record.paid > 0:
+        if unpaid > 0 and paid_on is not None:
+            invoice["payments"].append({"paid_on": paid_on.isoformat(), "amount": str(unpaid)})
+        elif unpaid > 0:
             built.skipped.append((record.row, "payment", {}))
         invoices = client.setdefault("invoices", [])
         path = f"@{client['ref']}.invoices[{len(invoices)}]"

@@ -7,10 +7,9 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
 from clients.backup import BackupInvalid, backup_import, backup_parse
-from clients.import_previews import tool_context
+from clients.import_previews import tool_context, tool_document
 from clients.imports import mapping, text
 from clients.imports.reading import TOOLS, FileInvalid, read_file
 from clientwatch.dates import zone_active
@@ -132,7 +131,7 @@ class Command(BaseCommand):
 
     def tool_document(self, owner, raw, file, tool, options):
         source = self.parse(lambda: read_file(raw, filename=file, tool=tool), file)
-        names, known, defaults = tool_context(owner)
+        names, _known, defaults = tool_context(owner)
         choices = mapping.default_choices(source, names, defaults["currency"])
         for name, answer in _pairs(options["client"], "--client").items():
             if name not in choices.clients:
@@ -148,9 +147,7 @@ class Command(BaseCommand):
             choices.currency = options["currency"].upper()
         choices.due_days = options["due_days"]
         choices.paid_on = options["paid_on"]
-        built = mapping.build(
-            source, choices, known=known, defaults=defaults, today=timezone.localdate()
-        )
+        built = tool_document(owner=owner, source=source, choices=choices)
         if built.problems:
             self.refuse(file, [f"{p} (see --help)" for p in built.problems])
         self.stdout.write(f"{file}: {source.label}, {source.rows} rows.")
