@@ -166,16 +166,6 @@ def tool_preview_create(*, owner: AbstractBaseUser, source: Source) -> ImportPre
     )
 
 
-def tool_preview_source(*, owner: AbstractBaseUser, token: str) -> ImportPreview | None:
-    """The owner's unexpired preview of a tool's file, or None."""
-    return (
-        ImportPreview.objects.for_owner(owner)
-        .filter(token=token, expires_at__gt=timezone.now())
-        .exclude(source={}, confirmed_at__isnull=True)
-        .first()
-    )
-
-
 def tool_context(
     owner: AbstractBaseUser,
 ) -> tuple[dict[str, str], dict[str, dict[str, Any]], dict[str, Any]]:

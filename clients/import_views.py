@@ -13,7 +13,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
@@ -34,7 +34,6 @@ from clients.import_previews import (
     tool_document,
     tool_preview_confirm,
     tool_preview_create,
-    tool_preview_source,
 )
 from clients.imports import mapping, text
 from clients.imports.reading import TOOLS, FileInvalid, Source, read_file
@@ -434,7 +433,7 @@ def tool_upload(request: HtmxHttpRequest) -> HttpResponse:
             problems = invalid.problems
         else:
             preview = tool_preview_create(owner=request.user, source=source)
-            return redirect("tool_import_preview", token=preview.token)
+            return redirect("tool_import_preview", pk=preview.pk)
     context = {
         "form": form,
         "problems": problems,
@@ -453,13 +452,16 @@ def _tool_confirmed_url(preview: ImportPreview | None) -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def tool_preview(request: HtmxHttpRequest, token: str) -> HttpResponse:
-    preview = tool_preview_source(owner=request.user, token=token)
-    if preview is None:
+def tool_preview(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    preview = get_object_or_404(ImportPreview.objects.for_owner(request.user), pk=pk)
+    token = preview.token
+    if preview.expires_at <= timezone.now():
         messages.error(request, _("That preview has expired. Please upload the file again."))
         return redirect("tool_import")
     if preview.confirmed_at is not None:
         return redirect(_tool_confirmed_url(preview))
+    if not preview.source:
+        raise Http404("not a preview of another tool's file")  # our own CSV's preview
     source = Source.from_json(preview.source)
     names, _known, defaults = tool_context(request.user)
     first = mapping.default_choices(source, names, defaults["currency"])
@@ -498,7 +500,7 @@ def tool_preview(request: HtmxHttpRequest, token: str) -> HttpResponse:
                 },
             )
     choices = form.choices(first) if form.is_bound and form.is_valid() else first
-    context = {"form": form, "source": source, "token": token}
+    context = {"form": form, "source": source, "preview": preview}
     context |= tool_preview_context(request, source, choices, names)
     context["client_rows"] = [
         (row, client_field, email_field)

@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, reset_queries
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from clients.imports import mapping
 from clients.models import Client, ImportJob, ImportPreview, WorkLog
@@ -160,10 +161,9 @@ def test_a_bad_file_lists_every_problem_by_row_and_column(alice_client):
 def test_another_freelancers_preview_is_not_found(alice_client, client, bob, acme):
     url = preview_url(upload(alice_client, "toggl.csv"))
     client.force_login(bob)
-    response = client.get(url)
-    assert response.status_code == 302 and response.url == reverse("tool_import")
-    response = client.post(url, {"confirm": ""})
-    assert response.url == reverse("tool_import") and WorkLog.objects.count() == 0
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"confirm": ""}).status_code == 404
+    assert WorkLog.objects.count() == 0
 
 
 def test_names_are_matched_only_to_the_freelancers_own_clients(alice_client, factories, bob, alice):
@@ -171,6 +171,21 @@ def test_names_are_matched_only_to_the_freelancers_own_clients(alice_client, fac
     page = alice_client.get(preview_url(upload(alice_client, "kimai.csv")))
     html = shown(page)
     assert "no client by this name" in html and "bobs-acme" not in html
+
+
+def test_an_expired_preview_sends_back_to_the_upload(alice_client, acme):
+    url = preview_url(upload(alice_client, "kimai.csv"))
+    ImportPreview.objects.update(expires_at=timezone.now())
+    response = alice_client.get(url)
+    assert response.status_code == 302 and response.url == reverse("tool_import")
+    assert "That preview has expired" in flashed(response)[-1]
+
+
+def test_our_own_csv_preview_is_not_shown_as_another_tools(alice_client, alice):
+    from clients.import_previews import import_preview_create
+
+    preview = import_preview_create(owner=alice, filename="ours.csv", document={}, origins={})
+    assert alice_client.get(reverse("tool_import_preview", args=[preview.pk])).status_code == 404
 
 
 def test_a_second_confirm_of_the_same_preview_imports_once(alice_client, acme):
