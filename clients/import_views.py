@@ -13,7 +13,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
@@ -29,14 +29,25 @@ from clients.import_previews import (
     import_preview_create,
     import_start,
     imports_in_background,
+    known_clients,
+    tool_context,
+    tool_document,
+    tool_preview_confirm,
+    tool_preview_create,
 )
-from clients.models import Client, ImportJob, ImportPreview, Profile
+from clients.imports import mapping, text
+from clients.imports.reading import TOOLS, FileInvalid, Source, read_file
+from clients.models import ImportJob, ImportPreview, Profile
 from clients.views import HtmxHttpRequest
 from clientwatch.once import form_save
 
 BACKUP_PAGE = "clients/import/backup.html"
 JOB_PAGE = "clients/import/import_job.html"
 CSV_PAGE = "clients/import/csv_import.html"
+TOOL_PAGE = "clients/import/tool_import.html"
+TOOL_PREVIEW_PAGE = "clients/import/tool_preview.html"
+# Skipped rows listed on the preview; the rest are counted.
+SKIPPED_SHOWN = 50
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 # Where previews were kept before they moved to ImportPreview: cleared on sight.
 CSV_SESSION_KEY = "csv_import"
@@ -180,7 +191,7 @@ def import_job(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             .values_list("origins", flat=True)
             .first()
         )
-        problems = explain(problems, origins) if origins else problems
+        problems = mapping.explain(explain(problems, origins), origins) if origins else problems
     context = {
         "job": job,
         "problems": problems,
@@ -193,34 +204,6 @@ def import_job(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 
 # CSV import: upload, preview, confirm
-
-
-def known_clients(owner: Any) -> dict[str, dict[str, Any]]:
-    """The owner's stored clients as the document writes the values a CSV may leave empty."""
-    rows = Client.objects.for_owner(owner).values_list(
-        "ref",
-        "name",
-        "email",
-        "currency",
-        "language",
-        "billing_mode",
-        "rate",
-        "payment_terms_days",
-        "started_on",
-    )
-    return {
-        ref: {
-            "name": name,
-            "email": email,
-            "currency": currency,
-            "language": language,
-            "billing": billing,
-            "rate": str(rate.quantize(backup.CENTS)),
-            "payment_terms_days": terms,
-            "started_on": started_on.isoformat(),
-        }
-        for ref, name, email, currency, language, billing, rate, terms, started_on in rows
-    }
 
 
 def csv_preview(request: HtmxHttpRequest, raw: bytes) -> tuple[CsvDocument, dict[str, Any] | None]:
@@ -329,3 +312,242 @@ def csv_import_confirm(request: HtmxHttpRequest) -> HttpResponse:
         "max_upload_bytes": MAX_UPLOAD_BYTES,
     }
     return render(request, CSV_PAGE, context)
+
+
+# Another tool's export: upload, preview with choices, confirm
+
+
+class ToolUploadForm(UploadForm):
+    file = forms.FileField(label=gettext_lazy("Export file (CSV)"))
+    accept = ".csv,text/csv"
+
+
+class ToolChoicesForm(forms.Form):
+    """The preview's questions: a client for each of the file's names, and the defaults
+    for what the file does not say."""
+
+    def __init__(self, *args: Any, source: Source, clients: dict[str, str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.source = source
+        self.names = source.names()
+        options = [
+            (mapping.NEW, _("A new client")),
+            (mapping.SKIP, _("Skip: leave these rows out")),
+            *sorted(clients.items(), key=lambda item: item[1].casefold()),
+        ]
+        for i, name in enumerate(self.names):
+            self.fields[f"client_{i}"] = forms.ChoiceField(label=name, choices=options)
+            self.fields[f"email_{i}"] = forms.EmailField(
+                label=_("Email of the new client %(name)s") % {"name": name}, required=False
+            )
+        if len(source.date_orders) > 1:
+            self.fields["date_order"] = forms.ChoiceField(
+                label=_("The file's dates are written"),
+                choices=[
+                    ("", "---------"),
+                    (text.DMY, _("day first (31/01/2026)")),
+                    (text.MDY, _("month first (01/31/2026)")),
+                ],
+                help_text=_("Every date in the file reads as either: say which your tool writes."),
+            )
+        lacks = source.lacks()
+        if "currency" in lacks:
+            self.fields["currency"] = forms.CharField(
+                label=_("Currency of invoices the file gives none for"), max_length=3
+            )
+        if "due" in lacks:
+            self.fields["due_days"] = forms.IntegerField(
+                label=_("Due days after issue, for invoices without a due date"),
+                required=False,
+                min_value=0,
+                max_value=365,
+                help_text=_("Leave empty to use each client's payment terms."),
+            )
+        if "paid_on" in lacks:
+            self.fields["paid_on"] = forms.ChoiceField(
+                label=_("Paid invoices without a payment date were paid"),
+                choices=[
+                    (mapping.PAID_ON_DUE, _("on their due date")),
+                    (mapping.PAID_ON_ISSUED, _("on their issue date")),
+                    (mapping.PAID_ON_NONE, _("leave their payments out")),
+                ],
+            )
+
+    def clean_currency(self) -> str:
+        from clientwatch.money import currency_codes
+
+        code = self.cleaned_data["currency"].strip().upper()
+        if code not in currency_codes():
+            raise forms.ValidationError(_("Use a currency code like EUR or MYR."))
+        return code
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        for i, _name in enumerate(self.names):
+            if data.get(f"client_{i}") == mapping.NEW and not data.get(f"email_{i}"):
+                self.add_error(f"email_{i}", _("A new client needs an email address."))
+        return data
+
+    def client_rows(self) -> list[tuple[Any, Any]]:
+        return [(self[f"client_{i}"], self[f"email_{i}"]) for i in range(len(self.names))]
+
+    def question_fields(self) -> list[Any]:
+        return [
+            self[n] for n in ("date_order", "currency", "due_days", "paid_on") if n in self.fields
+        ]
+
+    def choices(self, first: mapping.Choices) -> mapping.Choices:
+        """The answers given; `first` (the defaults) for the questions not asked."""
+        data = self.cleaned_data
+        return mapping.Choices(
+            clients={name: data[f"client_{i}"] for i, name in enumerate(self.names)},
+            emails={name: data.get(f"email_{i}") or "" for i, name in enumerate(self.names)},
+            date_order=data.get("date_order", first.date_order),
+            currency=data.get("currency", first.currency),
+            due_days=data.get("due_days", first.due_days),
+            paid_on=data.get("paid_on", first.paid_on),
+        )
+
+
+def tool_initial(choices: mapping.Choices, names: list[str]) -> dict[str, Any]:
+    initial: dict[str, Any] = {
+        "date_order": choices.date_order,
+        "currency": choices.currency,
+        "paid_on": choices.paid_on,
+    }
+    for i, name in enumerate(names):
+        initial[f"client_{i}"] = choices.clients.get(name, mapping.NEW)
+        initial[f"email_{i}"] = choices.emails.get(name, "")
+    return initial
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def tool_upload(request: HtmxHttpRequest) -> HttpResponse:
+    form = ToolUploadForm(request.POST or None, request.FILES or None)
+    problems: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            source = read_file(upload.read(), filename=upload.name)
+        except FileInvalid as invalid:
+            problems = invalid.problems
+        else:
+            preview = tool_preview_create(owner=request.user, source=source)
+            return redirect("tool_import_preview", pk=preview.pk)
+    context = {
+        "form": form,
+        "problems": problems,
+        "max_upload_bytes": MAX_UPLOAD_BYTES,
+        "tools": TOOLS.values(),
+    }
+    return render(request, TOOL_PAGE, context)
+
+
+def _tool_confirmed_url(preview: ImportPreview | None) -> str:
+    outcome = preview.outcome if preview is not None else {}
+    if "job" in outcome:
+        return reverse("import_job", args=[outcome["job"]])
+    return reverse("dashboard" if "result" in outcome else "tool_import")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def tool_preview(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    preview = get_object_or_404(ImportPreview.objects.for_owner(request.user), pk=pk)
+    token = preview.token
+    if preview.expires_at <= timezone.now():
+        messages.error(request, _("That preview has expired. Please upload the file again."))
+        return redirect("tool_import")
+    if preview.confirmed_at is not None:
+        return redirect(_tool_confirmed_url(preview))
+    if not preview.source:
+        raise Http404("not a preview of another tool's file")  # our own CSV's preview
+    source = Source.from_json(preview.source)
+    names, _known, defaults = tool_context(request.user)
+    first = mapping.default_choices(source, names, defaults["currency"])
+    form = ToolChoicesForm(
+        request.POST or None,
+        source=source,
+        clients=names,
+        initial=tool_initial(first, source.names()),
+    )
+    if request.method == "POST" and "confirm" in request.POST:
+        done = form_save(
+            request,
+            form,
+            lambda: tool_preview_confirm(
+                owner=request.user, token=token, choices=form.choices(first)
+            ),
+            once=_tool_confirmed_url,
+        )
+        if done.repeat is not None:
+            return done.repeat
+        if done.ok:
+            outcome = done.value.outcome if done.value is not None else {}
+            if "job" in outcome:
+                return redirect("import_job", pk=outcome["job"])
+            if "result" in outcome:
+                messages.success(request, result_summary(outcome["result"]))
+                return redirect("dashboard")
+            return render(
+                request,
+                TOOL_PAGE,
+                {
+                    "form": ToolUploadForm(),
+                    "problems": outcome.get("problems", []),
+                    "max_upload_bytes": MAX_UPLOAD_BYTES,
+                    "tools": TOOLS.values(),
+                },
+            )
+    choices = form.choices(first) if form.is_bound and form.is_valid() else first
+    context = {"form": form, "source": source, "preview": preview}
+    context |= tool_preview_context(request, source, choices, names)
+    context["client_rows"] = [
+        (row, client_field, email_field)
+        for row, (client_field, email_field) in zip(
+            context["match_rows"], form.client_rows(), strict=True
+        )
+    ]
+    return render(request, TOOL_PREVIEW_PAGE, context)
+
+
+def tool_preview_context(
+    request: HtmxHttpRequest, source: Source, choices: mapping.Choices, names: dict[str, str]
+) -> dict[str, Any]:
+    """What the import would do with `choices`: counts from a dry run (unless the file is
+    large), the rows left out and why, and how each name was matched."""
+    built = tool_document(owner=request.user, source=source, choices=choices)
+    matches = mapping.match_names(source.names(), names)
+    context: dict[str, Any] = {
+        "open_questions": built.problems,
+        "skipped": [
+            (row, mapping.why(reason, params, _))
+            for row, reason, params in built.skipped[:SKIPPED_SHOWN]
+        ],
+        "skipped_more": max(0, len(built.skipped) - SKIPPED_SHOWN),
+        "match_rows": [
+            {
+                "name": name,
+                "how": matches[name].how,
+                "client": names.get(choices.clients.get(name, ""), ""),
+                "choice": choices.clients.get(name, mapping.NEW),
+            }
+            for name in source.names()
+        ],
+        "in_background": False,
+        "result_rows": [],
+        "problems": [],
+    }
+    if built.problems:
+        return context
+    if imports_in_background(built.document):
+        context["in_background"] = True
+        return context
+    try:
+        result = backup.backup_import(owner=request.user, document=built.document, dry_run=True)
+    except backup.BackupInvalid as invalid:
+        context["problems"] = mapping.explain(invalid.problems, built.origins)
+    else:
+        context["result_rows"] = result_rows(asdict(result))
+    return context

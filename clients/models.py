@@ -615,7 +615,7 @@ class ImportPreviewQuerySet(OwnedQuerySet):
 
 
 class ImportPreview(models.Model):
-    """A checked CSV file waiting for the freelancer's confirm.
+    """A checked CSV file (ours or another tool's) waiting for the freelancer's confirm.
 
     Kept here rather than in the session: a large file's document would be read and written
     with the session on every request. A confirm is recorded on the row, so a second confirm
@@ -631,6 +631,9 @@ class ImportPreview(models.Model):
     document = models.JSONField(default=dict, blank=True)
     # Document path -> CSV row, to name problems found at the confirm by row.
     origins = models.JSONField(default=dict, blank=True)
+    # Another tool's file read into records (clients.imports.reading.Source), kept until
+    # the confirm turns it into `document` with the freelancer's choices.
+    source = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     confirmed_at = models.DateTimeField(null=True, blank=True)

@@ -256,6 +256,50 @@ def bench_report() -> None:
         )
 
 
+def bench_time_import() -> None:
+    from clients.backup import backup_import
+    from clients.import_previews import tool_document
+    from clients.imports import mapping
+    from clients.imports.reading import read_file
+
+    print("\n## Import of a Toggl Track export (read, match, check and write, as the worker does)")
+    header = "Client,Project,Description,Billable,Start date,Start time,Duration\n"
+    for rows in (1000, 10_000):
+        user = get_user_model().objects.create(username=f"toggl{rows}")
+        Profile.objects.create(user=user)
+        Client.objects.bulk_create(
+            Client(owner=user, ref=f"c{n}", name=f"Client {n}", email=f"c{n}@example.com")
+            for n in range(20)
+        )
+        raw = (
+            header
+            + "".join(
+                f"Client {n % 20},Web,Entry {n},Yes,{TODAY - timedelta(days=n % 300)},"
+                f"09:00:00,01:{n % 60:02d}:00\n"
+                for n in range(rows)
+            )
+        ).encode()
+
+        def run(raw=raw, user=user):
+            source = read_file(raw, filename="toggl.csv")
+            choices = mapping.default_choices(source, {}, "EUR")
+            choices.clients = {f"Client {n}": f"c{n}" for n in range(20)}
+            built = tool_document(owner=user, source=source, choices=choices)
+            return backup_import(owner=user, document=built.document)
+
+        counter = QueryCounter()
+        with connection.execute_wrapper(counter):
+            start = time.perf_counter()
+            result = run()
+            elapsed = time.perf_counter() - start
+        assert result.work_logs.created == rows  # nosec B101  # benchmark self-check
+        print(
+            f"- {rows:>6,} rows for 20 clients: {elapsed:.1f} s, {counter.count} queries "
+            "(constant but for the bulk inserts' batches, which the database's limit on "
+            "parameters sizes)"
+        )
+
+
 def main() -> None:
     print("# ClientWatch benchmarks")
     print(
@@ -267,6 +311,7 @@ def main() -> None:
     bench_dashboard()
     bench_reminders()
     bench_report()
+    bench_time_import()
 
 
 if __name__ == "__main__":

@@ -290,7 +290,7 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=15)  # Django's default is none
 # taken over by the retry sweep.
 REMINDER_LEASE_SECONDS = env.int("REMINDER_LEASE_SECONDS", default=10 * 60)
 
-# From this many clients and invoices on, an import is handed to the worker: in the
+# From this many clients, invoices and work logs on, an import is handed to the worker: in the
 # request it could outlast the web server's timeout.
 IMPORT_BACKGROUND_FROM_ROWS = env.int("IMPORT_BACKGROUND_FROM_ROWS", default=500)
 

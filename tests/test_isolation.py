@@ -6,6 +6,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
+from clients.import_previews import tool_preview_create
+from clients.imports.reading import read_file
 from clients.models import ExchangeRate, ImportJob, Report
 from invoices.models import LateFee, Reminder
 
@@ -22,6 +24,7 @@ PK_OWNERS = {
     "reminder": "reminder",
     "report": "report",
     "import_job": "import_job",
+    "tool_import_preview": "import_preview",
     "fee": "fee",
     "authenticator": "authenticator",
     "passkey": "passkey",
@@ -84,6 +87,13 @@ def alices_objects(alice, bob, factories, settings, tmp_path):
         "work_log": factories.work_log(client=client),
         "account_item": factories.account_item(client=client),
         "import_job": ImportJob.objects.create(owner=alice, payload='{"clients": []}'),
+        "import_preview": tool_preview_create(
+            owner=alice,
+            source=read_file(
+                b"Client,Description,Billable,Start date,Start time,Duration\n"
+                + f'"{client.name}",Logo,Yes,2026-01-05,09:00:00,01:00:00\n'.encode()
+            ),
+        ),
         "report": Report.objects.create(
             client=client,
             kind="handover",

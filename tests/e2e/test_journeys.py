@@ -259,3 +259,42 @@ def test_the_statement_of_account_from_the_client_page(page, maria):
     with page.expect_download() as download:
         page.get_by_role("link", name="Download PDF").click()
     assert download.value.suggested_filename.endswith(".pdf")
+
+
+def test_importing_a_toggl_export_brings_the_hours_in_and_the_score_follows(page, freelancer):
+    document = backup_document()
+    document["settings"]["target_hourly_rate"] = "60.00"
+    backup.backup_import(owner=freelancer, document=document)
+    log_in(page, "maria")
+    client_page(page, "Nora North")
+    score = page.locator("#assessment .score")
+    before = int(score.inner_text().split("/")[0])
+    expect(page.locator("#assessment")).not_to_contain_text("Takes more time than they pay for")
+
+    # A fortnight of long days in Toggl Track, the client's name written its own way.
+    today = timezone.localdate()
+    rows = "".join(
+        f'"NORA NORTH",Menu,,Proofs round {n},Yes,{today - timedelta(days=n)},09:00:00,08:00:00\n'
+        for n in range(1, 11)
+    )
+    export = (
+        "\ufeffClient,Project,Task,Description,Billable,Start date,Start time,Duration\n" + rows
+    )
+    page.goto("/backup/import/")
+    page.get_by_role("link", name="Import an export file").click()
+    page.get_by_label("Export file (CSV)").set_input_files(
+        {"name": "toggl.csv", "mimeType": "text/csv", "buffer": export.encode()}
+    )
+    page.get_by_role("button", name="Preview").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Preview of toggl.csv (Toggl Track)")
+    expect(page.locator("tbody tr", has_text="NORA NORTH")).to_contain_text(
+        "same name, ignoring case and punctuation"
+    )
+    expect(page.get_by_label("Import NORA NORTH as")).to_have_value("north-bakery")
+    page.get_by_role("button", name="Import", exact=True).click()
+
+    expect(page.locator("#messages")).to_contain_text("Work logs: 10 new")
+    client_page(page, "Nora North")
+    expect(page.locator("#assessment")).to_contain_text("Takes more time than they pay for")
+    assert int(score.inner_text().split("/")[0]) < before

@@ -345,6 +345,13 @@ def visit_logged_in_pages(checks: PageChecks, site: dict) -> None:
     page.get_by_role("button", name="Preview").click()
     expect(page.get_by_role("button", name="Import these rows")).to_be_visible()
     checks.visit("csv-preview")
+    checks.visit("tool-import", "/backup/tools/")
+    page.get_by_label("Export file (CSV)").set_input_files(
+        str(ROOT / "tests" / "data" / "imports" / "invoiceninja_de.csv")
+    )
+    page.get_by_role("button", name="Preview").click()
+    expect(page.get_by_role("button", name="Update the preview")).to_be_visible()
+    checks.visit("tool-preview")
 
     checks.visit("drop", f"/clients/{frida.pk}/drop/")
     checks.visit("report", f"/reports/{site['report'].pk}/")
