@@ -13,6 +13,7 @@ from django.template.loader import get_template, render_to_string
 from django.utils import translation
 from django.utils.choices import BlankChoiceIterator
 from django.utils.functional import Promise
+from django.utils.html import format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from clientwatch.formatting import (
@@ -38,6 +39,16 @@ def money_display(amount: Decimal | int | float | None, currency: str) -> str:
 def money(amount: Decimal | None, currency: str) -> str:
     """{{ invoice.amount|money:invoice.currency }}"""
     return money_display(amount, currency)
+
+
+@register.filter
+def money_list(amounts: Any, tone: str = "") -> SafeString:
+    """{{ pairs|money_list:"overdue" }}: (currency, amount) pairs on one line, "€1,200.00 ·
+    RM300.00", each amount kept whole; never added across currencies."""
+    css = f"amount {tone}".strip() if tone in ("", "overdue", "disputed", "due") else "amount"
+    return format_html_join(
+        " · ", '<span class="{}">{}</span>', ((css, money_display(a, c)) for c, a in amounts)
+    )
 
 
 @register.filter
