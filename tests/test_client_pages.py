@@ -402,7 +402,7 @@ def test_the_client_page_shows_the_assessment_with_reasons_advice_and_evidence(
     assert "Verbal abuse" in html
     assert "not acceptable" in html  # the advice
     assert reverse("incident_edit", args=[incident.pk]) in html  # evidence links to it
-    assert 'class="score-chart"' in html
+    assert 'class="chart chart-score"' in html and 'class="chart-data"' in html
 
 
 def test_logging_an_incident_updates_the_verdict_without_a_reload(alice_client, acme):

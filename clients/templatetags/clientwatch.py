@@ -96,7 +96,7 @@ def fragment_key(*parts: str) -> str:
 
 # What `_form_fields.html` renders a form with; their sources are part of the key, so an
 # edited template (the development server reloads templates) is never served stale.
-FORM_FIELD_TEMPLATES = ("_form_fields.html", "_form_field.html")
+FORM_FIELD_TEMPLATES = ("_form_fields.html", "_fieldsets.html", "_form_field.html")
 # Form attributes that rendering reads; the rest (an owner, a client) only validate.
 _FORM_RENDER_ATTRS = (
     "auto_id",
