@@ -57,7 +57,7 @@ def score_line_geometry(
 # a year; at least a week high, so invoices paid on time sit low, not at the top.
 DAY_STEPS = (7, 14, 30, 60, 90, 180, 365)
 MAX_TICKS = 4  # above zero
-MAX_X_LABELS = 6  # more would overlap at a phone's width; every point keeps its own title
+MAX_X_LABELS = 4  # more would overlap at a phone's width; every point keeps its own title
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +67,8 @@ class Frame:
     width: int
     height: int
     left: int = 34
-    right: int = 8
-    top: int = 10
+    right: int = 26  # room for the newest label, centred on its point
+    top: int = 24  # room for the y axis title above the axis
     bottom: int = 30
 
     @property

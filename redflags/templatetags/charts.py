@@ -156,7 +156,7 @@ def _axes_svg(chart: Chart, *, y_title: str, x_title: str, marks: dict[int, str]
             frame.left + frame.plot_width // 2,
             frame.height - 2,
             x_title,
-            frame.top - 2,
+            frame.top - 12,
             y_title,
         )
     )
