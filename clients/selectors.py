@@ -243,18 +243,23 @@ class MoneyAtRisk:
         return bool(self.overdue or self.in_dispute)
 
 
-def money_at_risk_with_disputes(*, owner: AbstractBaseUser) -> MoneyAtRisk:
-    """Overdue and disputed balances across all the owner's clients, per currency, from
-    the stored assessments (which the dashboard brings up to date first): one query, one
-    row per client."""
+def _money_at_risk(balances: Iterable[tuple[dict, dict]]) -> MoneyAtRisk:
+    """Stored (overdue, disputed) maps {currency: amount}, summed per currency."""
     overdue: dict[str, Decimal] = defaultdict(Decimal)
     disputed: dict[str, Decimal] = defaultdict(Decimal)
-    for late, in_dispute in ClientScore.objects.for_owner(owner).values_list("overdue", "disputed"):
+    for late, in_dispute in balances:
         for currency, amount in late.items():
             overdue[currency] += Decimal(amount)
         for currency, amount in in_dispute.items():
             disputed[currency] += Decimal(amount)
     return MoneyAtRisk(sorted(overdue.items()), sorted(disputed.items()))
+
+
+def money_at_risk_with_disputes(*, owner: AbstractBaseUser) -> MoneyAtRisk:
+    """Overdue and disputed balances across all the owner's clients, per currency, from
+    the stored assessments (which the dashboard brings up to date first): one query, one
+    row per client."""
+    return _money_at_risk(ClientScore.objects.for_owner(owner).values_list("overdue", "disputed"))
 
 
 @dataclass(frozen=True)
@@ -281,18 +286,14 @@ def dashboard_overview(
     (one query), and the invoices newly overdue (one count). `reminders_due` comes from
     the ladder, which lives above this app."""
     verdicts = dict.fromkeys(VERDICTS, 0)
-    overdue: dict[str, Decimal] = defaultdict(Decimal)
-    disputed: dict[str, Decimal] = defaultdict(Decimal)
-    rows = ClientScore.objects.for_owner(owner).values_list(
-        "verdict", "client__status", "overdue", "disputed"
+    rows = list(
+        ClientScore.objects.for_owner(owner).values_list(
+            "verdict", "client__status", "overdue", "disputed"
+        )
     )
-    for verdict, status, late, in_dispute in rows:
+    for verdict, status, _late, _disputed in rows:
         if status != Client.Status.DROPPED and verdict in verdicts:
             verdicts[verdict] += 1
-        for currency, amount in late.items():
-            overdue[currency] += Decimal(amount)
-        for currency, amount in in_dispute.items():
-            disputed[currency] += Decimal(amount)
     newly_overdue = (
         _overdue_invoices(today)
         .filter(owner=owner, due_on__gte=today - timedelta(days=NEWLY_OVERDUE_DAYS))
@@ -300,7 +301,7 @@ def dashboard_overview(
     )
     return DashboardOverview(
         verdicts=verdicts,
-        money=MoneyAtRisk(sorted(overdue.items()), sorted(disputed.items())),
+        money=_money_at_risk((late, disputed) for *_, late, disputed in rows),
         reminders_due=reminders_due,
         newly_overdue=newly_overdue,
     )
