@@ -4,6 +4,7 @@ Forms validate and hand `service_fields()` to a service; they never save. `owner
 `client` are never form fields: views take them from the URL and the logged-in user.
 """
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -114,7 +115,64 @@ def currency_field(**kwargs: Any) -> forms.ChoiceField:
     )
 
 
-class ServiceModelForm(forms.ModelForm):
+@dataclass(frozen=True)
+class Fieldset:
+    """One section of a long form: a legend and its fields; a folded one (advanced,
+    with working defaults) renders closed unless one of its fields has an error."""
+
+    legend: str
+    fields: list[forms.BoundField]
+    folded: bool = False
+
+    @property
+    def has_errors(self) -> bool:
+        return any(field.errors for field in self.fields)
+
+
+class GroupedFields:
+    """For a form of many fields: `GROUPS` is ((legend, field names, folded), ...), in
+    the order shown. A field no group names is shown in a last section, never lost."""
+
+    GROUPS: tuple[tuple[Any, tuple[str, ...], bool], ...] = ()
+
+    def groups(self) -> tuple[tuple[Any, tuple[str, ...], bool], ...]:
+        return self.GROUPS
+
+    def fieldsets(self) -> list[Fieldset]:
+        placed: set[str] = set()
+        sections = []
+        for legend, names, folded in self.groups():
+            present = [name for name in names if name in self.fields and name not in placed]
+            placed.update(present)
+            if present:
+                sections.append(Fieldset(str(legend), [self[name] for name in present], folded))
+        rest = [
+            self[name] for name in self.fields if name not in placed and not self[name].is_hidden
+        ]
+        if rest:
+            sections.append(Fieldset(str(_("More")), rest, folded=False))
+        return sections
+
+
+class FirstErrorFocus:
+    """After a rejected submit the first field with an error (in the order shown) gets
+    `autofocus`, so the browser lands there even without JavaScript."""
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        if not self._errors:
+            return
+        if isinstance(self, GroupedFields):
+            shown = [field.name for section in self.fieldsets() for field in section.fields]
+        else:
+            shown = [field.name for field in self.visible_fields()]
+        for name in shown:
+            if name in self._errors:
+                self.fields[name].widget.attrs["autofocus"] = True
+                return
+
+
+class ServiceModelForm(FirstErrorFocus, forms.ModelForm):
     """A ModelForm whose cleaned data a service writes; `save()` is not used.
 
     `id_prefix` keeps element ids unique when several forms share a page while the
@@ -155,10 +213,46 @@ class ServiceModelForm(forms.ModelForm):
         raise NotImplementedError("Write through the app's service functions.")
 
 
-class ClientForm(ServiceModelForm):
+class ClientForm(GroupedFields, ServiceModelForm):
     id_prefix = "client"
     currency = currency_field()
     late_fee_flat_amounts = FlatFeesField(label=_("This client's flat late fee per currency"))
+
+    # What every client needs first; what has a working default is folded away.
+    GROUPS = (
+        (_("Who the client is"), ("name", "company", "email", "ref", "language"), False),
+        (
+            _("What you agreed"),
+            ("billing_mode", "rate", "currency", "payment_terms_days", "started_on"),
+            False,
+        ),
+        (
+            _("Boundaries and availability"),
+            ("boundaries", "business_hours", "response_time_hours"),
+            False,
+        ),
+        (
+            _("Deposit, due rule, status and end date"),
+            ("deposit_percent", "payment_due_rule", "status", "ended_on"),
+            True,
+        ),
+        (
+            _("Reminders, receipts and autopay"),
+            ("reminders_enabled", "receipts_enabled", "autopay"),
+            True,
+        ),
+        (
+            _("Late fees and interest"),
+            (
+                "late_fees",
+                "late_fee_flat_amounts",
+                "late_fee_percent",
+                "late_fee_timing",
+                "late_interest_percent",
+            ),
+            True,
+        ),
+    )
 
     class Meta:
         model = Client

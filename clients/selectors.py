@@ -250,18 +250,68 @@ class MoneyAtRisk:
         return bool(self.overdue or self.in_dispute)
 
 
-def money_at_risk_with_disputes(*, owner: AbstractBaseUser) -> MoneyAtRisk:
-    """Overdue and disputed balances across all the owner's clients, per currency, from
-    the stored assessments (which the dashboard brings up to date first): one query, one
-    row per client."""
+def _money_at_risk(balances: Iterable[tuple[dict, dict]]) -> MoneyAtRisk:
+    """Stored (overdue, disputed) maps {currency: amount}, summed per currency."""
     overdue: dict[str, Decimal] = defaultdict(Decimal)
     disputed: dict[str, Decimal] = defaultdict(Decimal)
-    for late, in_dispute in ClientScore.objects.for_owner(owner).values_list("overdue", "disputed"):
+    for late, in_dispute in balances:
         for currency, amount in late.items():
             overdue[currency] += Decimal(amount)
         for currency, amount in in_dispute.items():
             disputed[currency] += Decimal(amount)
     return MoneyAtRisk(sorted(overdue.items()), sorted(disputed.items()))
+
+
+def money_at_risk_with_disputes(*, owner: AbstractBaseUser) -> MoneyAtRisk:
+    """Overdue and disputed balances across all the owner's clients, per currency, from
+    the stored assessments (which the dashboard brings up to date first): one query, one
+    row per client."""
+    return _money_at_risk(ClientScore.objects.for_owner(owner).values_list("overdue", "disputed"))
+
+
+@dataclass(frozen=True)
+class DashboardOverview:
+    """The dashboard's header: what the freelancer should see before any row."""
+
+    verdicts: dict[str, int]  # {"keep": 3, "watch": 1, "fire": 0}, clients not dropped
+    money: MoneyAtRisk
+    reminders_due: int  # ladder stages that go out today
+    newly_overdue: int  # invoices that fell overdue in the last NEWLY_OVERDUE_DAYS days
+
+    @property
+    def to_act_on(self) -> bool:
+        return bool(self.reminders_due or self.newly_overdue)
+
+
+NEWLY_OVERDUE_DAYS = 7
+
+
+def dashboard_overview(
+    *, owner: AbstractBaseUser, today: date, reminders_due: int
+) -> DashboardOverview:
+    """Clients by verdict and the money at risk per currency from the stored assessments
+    (one query), and the invoices newly overdue (one count). `reminders_due` comes from
+    the ladder, which lives above this app."""
+    verdicts = dict.fromkeys(VERDICTS, 0)
+    rows = list(
+        ClientScore.objects.for_owner(owner).values_list(
+            "verdict", "client__status", "overdue", "disputed"
+        )
+    )
+    for verdict, status, _late, _disputed in rows:
+        if status != Client.Status.DROPPED and verdict in verdicts:
+            verdicts[verdict] += 1
+    newly_overdue = (
+        _overdue_invoices(today)
+        .filter(owner=owner, due_on__gte=today - timedelta(days=NEWLY_OVERDUE_DAYS))
+        .count()
+    )
+    return DashboardOverview(
+        verdicts=verdicts,
+        money=_money_at_risk((late, disputed) for *_, late, disputed in rows),
+        reminders_due=reminders_due,
+        newly_overdue=newly_overdue,
+    )
 
 
 def money_at_risk(*, owner: AbstractBaseUser) -> list[tuple[str, Decimal]]:

@@ -31,21 +31,23 @@ from clients.selectors import (
     CLIENT_SEARCH_MAX_LENGTH,
     DASHBOARD_PAGE_SIZE,
     DASHBOARD_SORTS,
+    NEWLY_OVERDUE_DAYS,
     RECENT_INCIDENT_DAYS,
     VERDICTS,
     account_items_for,
     client_timeline,
     client_totals,
     clients_for_dashboard,
+    dashboard_overview,
     dashboard_row_values,
     dashboard_rows,
-    money_at_risk_with_disputes,
     overdue_by_client,
 )
 from clients.templatetags.clientwatch import fragment_key
 from clientwatch.once import Saved, form_save
 from invoices.forms import ClientPaymentForm, InvoiceForm
 from invoices.late_fees import waived_fee_counts
+from invoices.reminders import reminders_due
 from redflags.assess import (
     rule_settings_for,
     score_history,
@@ -270,10 +272,16 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
         "show_dropped": show_dropped,
         "search": search,
         "search_max_length": CLIENT_SEARCH_MAX_LENGTH,
-        "money_at_risk": money_at_risk_with_disputes(owner=request.user),
     }
-    template = "clients/dashboard.html#client_list" if request.htmx else "clients/dashboard.html"
-    return render(request, template, context)
+    if request.htmx:
+        return render(request, "clients/dashboard.html#client_list", context)
+    context["overview"] = dashboard_overview(
+        owner=request.user,
+        today=today,
+        reminders_due=len(reminders_due(owner=request.user, as_of=today, profile=profile)),
+    )
+    context["newly_overdue_days"] = NEWLY_OVERDUE_DAYS
+    return render(request, "clients/dashboard.html", context)
 
 
 # Clients

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
 
-from clients.forms import UNKNOWN_CURRENCY, FlatFeesField
+from clients.forms import UNKNOWN_CURRENCY, FirstErrorFocus, FlatFeesField, GroupedFields
 from clients.models import LateFeeTiming, Profile
 from clients.wording import Kind, wording_limit, wording_text
 from clientwatch.money import currency_choices
@@ -151,44 +151,45 @@ PAPERWORK_FIELDS = (
     "letter_with_final",
     "statement_with_final",
 )
-FIRST_GROUP = (
+BUSINESS_FIELDS = (
     "business_name",
     "business_details",
     "currency",
     "target_hourly_rate",
     "default_payment_terms_days",
     "time_zone",
+)
+REMINDER_FIELDS = (
     "reminder_nudge_days",
     "reminder_pause_days",
     "reminder_final_days",
     "reminder_bcc_me",
     "digest_enabled",
     "digest_hour",
-    "paper_size",
 )
+FIRST_GROUP = (*BUSINESS_FIELDS, *REMINDER_FIELDS, "paper_size")
 
 
-class ProfileForm(IdentityFieldsMixin, forms.ModelForm):
+class ProfileForm(FirstErrorFocus, GroupedFields, IdentityFieldsMixin, forms.ModelForm):
     late_fee_flat_amounts = FlatFeesField()
 
     class Meta:
         model = Profile
         fields = [*FIRST_GROUP, *IDENTITY_FIELDS, *LATE_FEE_FIELDS, *PAPERWORK_FIELDS]
 
+    # The business and how clients see it first; the rest has working defaults.
     GROUPS = (
-        (_("Business, reminders and daily digest"), FIRST_GROUP),
-        (_("How your clients see you"), IDENTITY_FIELDS),
-        (_("Late fees and interest"), LATE_FEE_FIELDS),
-        (_("Receipts and letters"), PAPERWORK_FIELDS),
+        (_("Your business"), BUSINESS_FIELDS, False),
+        (_("How your clients see you"), IDENTITY_FIELDS, False),
+        (_("Reminders and daily digest"), REMINDER_FIELDS, True),
+        (_("Late fees and interest"), LATE_FEE_FIELDS, True),
+        (_("Receipts, letters and paper"), (*PAPERWORK_FIELDS, "paper_size"), True),
     )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["late_fee_timing"].required = False
         self._identity_setup()
-
-    def fieldsets(self) -> list[tuple[str, list[forms.BoundField]]]:
-        return [(legend, [self[name] for name in names]) for legend, names in self.GROUPS]
 
     def clean_late_fee_timing(self) -> str:
         return self.cleaned_data["late_fee_timing"] or LateFeeTiming.ONCE
@@ -215,7 +216,7 @@ LANGUAGE_DEFAULTS = {
 }
 
 
-class OnboardingForm(IdentityFieldsMixin, forms.ModelForm):
+class OnboardingForm(FirstErrorFocus, IdentityFieldsMixin, forms.ModelForm):
     """The few details asked right after sign-up; all of them can wait for the settings.
 
     The payment instructions are the freelancer's wording in the language they choose here
@@ -284,8 +285,80 @@ class OnboardingForm(IdentityFieldsMixin, forms.ModelForm):
 PROFILE_DRIVEN = {"target_hourly_rate", "target_currency"}
 
 
-class RuleSettingsForm(forms.Form):
+# The rule weights by family, as docs/domain.md groups the signs; the verdict thresholds
+# first, the fine tuning folded.
+RULE_GROUPS = (
+    (
+        _("Verdicts"),
+        (
+            "keep_at",
+            "watch_at",
+            "red_flag_points",
+            "red_flag_below",
+            "early_invoices",
+            "early_days",
+        ),
+        False,
+    ),
+    (
+        _("Paying late"),
+        (
+            "late_window_days",
+            "late_grace_days",
+            "late_share_points",
+            "late_benefit_invoices",
+            "late_day_points",
+            "late_days_max_points",
+            "trend_weight",
+            "trend_half_life_days",
+            "overdue_points",
+            "overdue_full_days",
+            "unchased_invoices",
+            "unchased_max_points",
+        ),
+        True,
+    ),
+    (
+        _("Disputes and scope creep"),
+        (
+            "dispute_points",
+            "dispute_repeat_points",
+            "dispute_window_days",
+            "dispute_match_days",
+            "scope_hourly_points",
+            "scope_retainer_points",
+            "scope_fixed_points",
+        ),
+        True,
+    ),
+    (
+        _("Conduct"),
+        (
+            "half_life_days",
+            "verbal_abuse_points",
+            "unresponsive_points",
+            "micromanaging_points",
+            "ignored_advice_points",
+            "competitor_leverage_points",
+            "public_criticism_points",
+            "threat_points",
+            "unreasonable_demand_points",
+            "other_points",
+            "pattern_count",
+            "pattern_window_days",
+            "pattern_points",
+            "sign_window_days",
+        ),
+        True,
+    ),
+    (_("Effort and reward"), ("effort_window_days", "effort_points"), True),
+)
+
+
+class RuleSettingsForm(FirstErrorFocus, GroupedFields, forms.Form):
     """Every weight and threshold of the rules engine, built from its own description."""
+
+    GROUPS = RULE_GROUPS
 
     def __init__(self, *args, current: RuleSettings, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -245,13 +245,22 @@ def test_the_dashboard_costs_the_same_queries_for_2_or_20_clients(
         factories.payment(invoice=invoice, amount=Decimal("10.00"))
         factories.incident(client=client)
         factories.work_log(client=client)
-    # session, user, count, page of clients, overdue grouped by client and currency
+        factories.invoice(  # fell overdue two days ago: the header counts it
+            client=client,
+            issued_on=timezone.localdate() - timedelta(days=16),
+            due_on=timezone.localdate() - timedelta(days=2),
+        )
     alice_client.get(reverse("dashboard"))  # first visit of the day scores everyone
-    # session, user, profile, freshness check, count, the page's ids, its rows, overdue,
-    # money at risk
-    with django_assert_num_queries(9):
+    # session, user, profile, freshness check, count, the page's ids, its rows, overdue;
+    # the header: verdicts and money at risk, newly overdue, reminders due (invoices and
+    # their reminders)
+    with django_assert_num_queries(12):
         response = alice_client.get(reverse("dashboard"))
     assert response.status_code == 200
+    overview = response.context["overview"]
+    assert overview.newly_overdue == clients
+    assert overview.reminders_due >= clients
+    assert sum(overview.verdicts.values()) == clients
 
 
 # Client page
@@ -393,7 +402,7 @@ def test_the_client_page_shows_the_assessment_with_reasons_advice_and_evidence(
     assert "Verbal abuse" in html
     assert "not acceptable" in html  # the advice
     assert reverse("incident_edit", args=[incident.pk]) in html  # evidence links to it
-    assert 'class="score-chart"' in html
+    assert 'class="chart chart-score"' in html and 'class="chart-data"' in html
 
 
 def test_logging_an_incident_updates_the_verdict_without_a_reload(alice_client, acme):
@@ -837,7 +846,7 @@ def test_disputed_money_is_money_at_risk_shown_apart_on_the_dashboard_and_client
                       dispute_reason="x", currency="USD", amount=Decimal("77.00"))  # fmt: skip
 
     html = page(alice_client.get(reverse("dashboard")))
-    top = html.split('class="money-at-risk"', 1)[1].split("</p>", 1)[0]
+    top = html.split('class="figure money-at-risk"', 1)[1].split("</div>", 1)[0]
     assert "€300.00" in top and "$5,700.00" in top and "in dispute" in top
     assert "$77.00" not in html
     row = html.split("Haggle Ltd", 2)[1].split("</tr>", 1)[0]

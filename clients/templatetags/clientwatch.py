@@ -14,6 +14,7 @@ from django.template.loader import get_template, render_to_string
 from django.utils import translation
 from django.utils.choices import BlankChoiceIterator
 from django.utils.functional import Promise
+from django.utils.html import format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from clientwatch.formatting import (
@@ -48,6 +49,16 @@ def exchange_rate(value: Decimal | None) -> str:
 def money(amount: Decimal | None, currency: str) -> str:
     """{{ invoice.amount|money:invoice.currency }}"""
     return money_display(amount, currency)
+
+
+@register.filter
+def money_list(amounts: Any, tone: str = "") -> SafeString:
+    """{{ pairs|money_list:"overdue" }}: (currency, amount) pairs on one line, "€1,200.00 ·
+    RM300.00", each amount kept whole; never added across currencies."""
+    css = f"amount {tone}".strip() if tone in ("", "overdue", "disputed", "due") else "amount"
+    return format_html_join(
+        " · ", '<span class="{}">{}</span>', ((css, money_display(a, c)) for c, a in amounts)
+    )
 
 
 @register.filter
@@ -95,7 +106,7 @@ def fragment_key(*parts: str) -> str:
 
 # What `_form_fields.html` renders a form with; their sources are part of the key, so an
 # edited template (the development server reloads templates) is never served stale.
-FORM_FIELD_TEMPLATES = ("_form_fields.html", "_form_field.html")
+FORM_FIELD_TEMPLATES = ("_form_fields.html", "_fieldsets.html", "_form_field.html")
 # Form attributes that rendering reads; the rest (an owner, a client) only validate.
 _FORM_RENDER_ATTRS = (
     "auto_id",

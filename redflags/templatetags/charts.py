@@ -8,12 +8,19 @@ pure function of its numbers, size and caption, so recent ones are kept per proc
 from functools import lru_cache
 
 from django import template
-from django.utils.html import escape
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from clientwatch.formatting import active_locale, format_month
-from redflags.charts import lateness_bars_geometry, score_line_geometry
+from redflags.charts import (
+    Chart,
+    lateness_bars_geometry,
+    lateness_chart_geometry,
+    score_chart_geometry,
+    score_line_geometry,
+)
 
 register = template.Library()
 
@@ -82,4 +89,170 @@ def score_chart(
         f'stroke-dasharray="3 3"/>'
         f'<polyline points="{line}" fill="none" stroke="#1f4e79" stroke-width="2"/>'
         f"{circles}</svg>"
+    )
+
+
+# The client page's charts: axes, a label per value on hover and focus, and the same
+# figures as a table for whoever cannot see the picture.
+
+AXIS = 'stroke="#52606d" stroke-width="1"'
+GRID = 'stroke="#d9dee4" stroke-width="1"'
+
+
+def _chart_figure(
+    *, kind: str, caption: str, note: str, svg: str, headers: tuple[str, str], rows: list
+) -> SafeString:
+    table = format_html_join("", '<tr><th scope="row">{}</th><td class="num">{}</td></tr>', rows)
+    return format_html(
+        '<div class="chart chart-{}"><figure>{}<figcaption>{}{}</figcaption></figure>'
+        '<details class="chart-data"><summary>{}</summary>'
+        '<table class="table compact"><caption class="visually-hidden">{}</caption>'
+        '<thead><tr><th scope="col">{}</th><th scope="col" class="num">{}</th></tr></thead>'
+        "<tbody>{}</tbody></table></details></div>",
+        kind,
+        svg,
+        caption,
+        format_html(' <span class="muted">{}</span>', note) if note else "",
+        _("The figures as a table"),
+        caption,
+        *headers,
+        table,
+    )
+
+
+def _axes_svg(chart: Chart, *, y_title: str, x_title: str, marks: dict[int, str]) -> str:
+    """Ticks and grid lines on the y axis, the x axis line and labels, axis titles: all
+    hidden from screen readers, which get each value's own name instead."""
+    frame = chart.frame
+    parts = []
+    for tick in chart.ticks:
+        dash = ' stroke-dasharray="4 3"' if tick.value in marks else ""
+        colour = marks.get(tick.value, "")
+        line = f'stroke="{colour}" stroke-width="1.5"' if colour else GRID
+        parts.append(
+            f'<line x1="{frame.left}" x2="{frame.width - frame.right}" y1="{tick.y}" '
+            f'y2="{tick.y}" {line}{dash}/>'
+            f'<text x="{frame.left - 4}" y="{tick.y + 4}" text-anchor="end">{tick.value}</text>'
+        )
+    parts.append(
+        f'<line x1="{frame.left}" x2="{frame.left}" y1="{frame.top}" y2="{frame.baseline}" {AXIS}/>'
+        f'<line x1="{frame.left}" x2="{frame.width - frame.right}" y1="{frame.baseline}" '
+        f'y2="{frame.baseline}" {AXIS}/>'
+    )
+    for column in chart.columns:
+        if column.axis_label:
+            parts.append(
+                format_html(
+                    '<text x="{}" y="{}" text-anchor="middle">{}</text>',
+                    column.x,
+                    frame.baseline + 14,
+                    column.axis_label,
+                )
+            )
+    parts.append(
+        format_html(
+            '<text class="axis-title" x="{}" y="{}" text-anchor="middle">{}</text>'
+            '<text class="axis-title" x="2" y="{}" text-anchor="start">{}</text>',
+            frame.left + frame.plot_width // 2,
+            frame.height - 2,
+            x_title,
+            frame.top - 12,
+            y_title,
+        )
+    )
+    return f'<g class="axes" aria-hidden="true">{"".join(parts)}</g>'
+
+
+def _point_svg(name: str, shape: str, value: int, x: int, y: int) -> str:
+    """One value: focusable, named, with its title (shown on hover) and its figure
+    (shown on hover and focus)."""
+    return format_html(
+        '<g class="point" tabindex="0" role="img" aria-label="{}"><title>{}</title>{}'
+        '<text class="value" x="{}" y="{}" text-anchor="middle">{}</text></g>',
+        name,
+        name,
+        mark_safe(shape),  # noqa: S308  # nosec B308 B703  # ints and fixed names only
+        x,
+        max(y - 6, 10),
+        value,
+    )
+
+
+@register.simple_tag
+def days_late_chart(days_late: list[int]) -> str:
+    """Days late per invoice, oldest first, as a bar chart with its table."""
+    days_late = [int(days) for days in days_late]
+    if not days_late:
+        return ""
+    labels = [str(number) for number in range(1, len(days_late) + 1)]
+    chart = lateness_chart_geometry(days_late, labels)
+    points = []
+    rows = []
+    for column in chart.columns:
+        name = ngettext(
+            "Invoice %(number)s: %(days)s day late",
+            "Invoice %(number)s: %(days)s days late",
+            column.value,
+        ) % {"number": column.label, "days": column.value}
+        shape = (
+            f'<rect x="{column.x - column.width // 2}" y="{column.y}" width="{column.width}" '
+            f'height="{column.height}" class="bar {column.tone}" '
+            f'fill="{TONE_COLOURS[column.tone]}"/>'
+        )
+        points.append(_point_svg(name, shape, column.value, column.x, column.y))
+        rows.append((column.label, column.value))
+    caption = _("Days late per invoice, oldest first")
+    svg = (
+        f'<svg class="chart-svg" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 '
+        f'{chart.frame.width} {chart.frame.height}" role="group" aria-label="{escape(caption)}">'
+        + _axes_svg(chart, y_title=_("Days late"), x_title=_("Invoices, oldest first"), marks={})
+        + "".join(points)
+        + "</svg>"
+    )
+    return _chart_figure(
+        kind="lateness",
+        caption=caption,
+        note="",
+        svg=mark_safe(svg),  # noqa: S308  # nosec B308 B703  # built from escaped parts above
+        headers=(_("Invoice"), _("Days late")),
+        rows=rows,
+    )
+
+
+@register.simple_tag
+def score_history_chart(history, keep_at: int = 70, watch_at: int = 40) -> str:
+    """`history`: (date, Assessment) pairs, oldest first; the score per month on a 0-100
+    axis with the keep and watch thresholds dashed."""
+    locale = active_locale()
+    scores = [
+        (format_month(day, locale, short=True), int(assessment.score))
+        for day, assessment in history
+    ]
+    if not scores:
+        return ""
+    keep_at, watch_at = int(keep_at), int(watch_at)
+    chart = score_chart_geometry(scores, marks=(keep_at, watch_at))
+    line = " ".join(f"{c.x},{c.y}" for c in chart.columns)
+    points = []
+    for column in chart.columns:
+        name = _("%(month)s: score %(score)s") % {"month": column.label, "score": column.value}
+        shape = f'<circle cx="{column.x}" cy="{column.y}" r="4" fill="#1f4e79"/>'
+        points.append(_point_svg(name, shape, column.value, column.x, column.y))
+    caption = _("Score at the end of each month")
+    marks = {keep_at: TONE_COLOURS["on-time"], watch_at: "#c0392b"}
+    svg = (
+        f'<svg class="chart-svg" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 '
+        f'{chart.frame.width} {chart.frame.height}" role="group" aria-label="{escape(caption)}">'
+        + _axes_svg(chart, y_title=_("Score"), x_title=_("End of month"), marks=marks)
+        + f'<polyline points="{line}" fill="none" stroke="#1f4e79" stroke-width="2" '
+        'aria-hidden="true"/>' + "".join(points) + "</svg>"
+    )
+    return _chart_figure(
+        kind="score",
+        caption=caption,
+        note=_("Dashed lines: keep from %(keep)s, watch from %(watch)s.")
+        % {"keep": keep_at, "watch": watch_at},
+        svg=mark_safe(svg),  # noqa: S308  # nosec B308 B703  # built from escaped parts above
+        headers=(_("Month"), _("Score")),
+        rows=[(c.label, c.value) for c in chart.columns],
     )

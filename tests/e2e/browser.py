@@ -32,6 +32,7 @@ CHROMIUM_ARGS = [
 ]
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
+NARROW = {"width": 320, "height": 640}  # the smallest phones still sold
 TIMEOUT_MS = 10_000  # a step that takes longer than this is broken, not slow
 
 

@@ -179,6 +179,7 @@ def test_a_heavier_weight_for_verbal_abuse_moves_the_client_to_fire(page, maria)
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Settings").click()
     rules = page.get_by_role("region", name="How clients are scored")
+    rules.locator("summary", has_text="Conduct").click()  # the fine tuning is folded
     rules.get_by_label("Points off for verbal abuse").fill("80")
     rules.get_by_role("button", name="Save rule weights").click()
     expect(page.locator("#messages")).to_contain_text("every client was scored again")

@@ -2,8 +2,8 @@
 
 Each page is saved as the browser sees it after loading (artifacts/pages/) and checked by
 the Nu HTML Checker, in one run for all pages; axe-core checks it against WCAG 2.1 A and AA
-at 1280 and at 390 px; at 390 px nothing may scroll sideways. Screenshots of every page at
-both widths go to artifacts/screenshots/.
+at 1280 and at 390 px; at 1280, 390 and 320 px nothing may scroll sideways. Screenshots of
+every page at 1280 and 390 px go to artifacts/screenshots/.
 """
 
 import json
@@ -26,7 +26,7 @@ from clients.services import exchange_rate_add, profile_for, profile_update
 from invoices.models import Invoice, Payment
 from invoices.services import invoice_create
 from redflags.models import Incident
-from tests.e2e.browser import DESKTOP, PAGES, PHONE, ROOT, SCREENSHOTS, expect
+from tests.e2e.browser import DESKTOP, NARROW, PAGES, PHONE, ROOT, SCREENSHOTS, expect
 from tests.e2e.helpers import backup_document, log_in
 
 pytestmark = pytest.mark.e2e
@@ -36,8 +36,8 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 # checker reports each as "not allowed". They are the app's, on purpose; only those messages
 # are dropped, every other error fails the test.
 HTMX_ATTRIBUTES = r"Attribute “hx-[a-z-]+” not allowed on element “[a-z0-9]+” at this point\."
-# At 390 px: nothing when the page fits, else its width and the elements sticking out.
-PHONE_OVERFLOW = """() => {
+# Nothing when the page fits its window, else its width and the elements sticking out.
+OVERFLOW = """() => {
   const width = window.innerWidth;
   if (document.documentElement.scrollWidth <= width) return [];
   const name = (el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")
@@ -80,15 +80,22 @@ class PageChecks:
         self.saved.append(path)
 
         self.axe(name, "1280 px")
+        self.fits(name, "1280 px")
         page.screenshot(path=str(SCREENSHOTS / f"{name}-1280.png"), full_page=True)
 
         page.set_viewport_size(PHONE)
-        overflow = page.evaluate(PHONE_OVERFLOW)
-        if overflow:
-            self.problems.append(f"{name}: scrolls sideways at 390 px: " + "; ".join(overflow))
+        self.fits(name, "390 px")
         self.axe(name, "390 px")
         page.screenshot(path=str(SCREENSHOTS / f"{name}-390.png"), full_page=True)
+        page.set_viewport_size(NARROW)
+        self.fits(name, "320 px")
         page.set_viewport_size(DESKTOP)
+
+    def fits(self, name: str, width: str) -> None:
+        """document.documentElement.scrollWidth <= innerWidth, or what sticks out."""
+        overflow = self.page.evaluate(OVERFLOW)
+        if overflow:
+            self.problems.append(f"{name}: scrolls sideways at {width}: " + "; ".join(overflow))
 
     def axe(self, name: str, width: str) -> None:
         if not self.page.evaluate("() => typeof window.axe === 'object'"):
@@ -135,16 +142,50 @@ class PageChecks:
                 )
 
 
+# Amounts as long as a money table meets: billions of rupiah, ringgit beside them.
+LONG_AMOUNTS = {
+    "ref": "indra-studio",
+    "name": "Indra Studio",
+    "email": "indra@studio.example",
+    "language": "en",
+    "currency": "IDR",
+    "billing": "fixed",
+    "rate": "1234567890.00",
+    "payment_terms_days": 14,
+    "started_on": "2025-01-06",
+    "invoices": [
+        {
+            "number": "IS-1",
+            "issued_on": "2025-02-03",
+            "due_on": "2025-02-17",
+            "amount": "1234567890.00",
+            "payments": [{"paid_on": "2025-02-20", "amount": "1234567890.00"}],
+        },
+        {
+            "number": "IS-2",
+            "issued_on": "2025-03-03",
+            "due_on": "2025-03-17",
+            "currency": "MYR",
+            "amount": "98765432.10",
+        },
+    ],
+    "work_logs": [{"date": "2025-02-01", "hours": "12.00", "description": "Brand book"}],
+}
+
+
 @pytest.fixture
 def site(freelancer):
     """Maria's account with one of everything: clients, an invoice with a payment, an
     incident, work, a managed account, an exit report, a finished import."""
-    backup.backup_import(owner=freelancer, document=backup_document())
+    document = backup_document()
+    document["clients"].append(LONG_AMOUNTS)
+    backup.backup_import(owner=freelancer, document=document)
     nora = Client.objects.get(ref="north-bakery")
     invoice = Invoice.objects.get(number="NB-1")
     return {
         "nora": nora,
         "frida": Client.objects.get(ref="fjord-media"),
+        "indra": Client.objects.get(ref="indra-studio"),
         "invoice": invoice,
         "open_invoice": Invoice.objects.get(number="NB-2"),
         "payment": Payment.objects.get(invoice=invoice),
@@ -227,6 +268,7 @@ def visit_logged_in_pages(checks: PageChecks, site: dict) -> None:
     expect(page.locator("#add-incident")).to_contain_text("Upload a PDF, PNG, JPEG")
     checks.visit("client-incident-errors")
     checks.visit("client-watch", f"/clients/{frida.pk}/")
+    checks.visit("client-long-amounts", f"/clients/{site['indra'].pk}/")
 
     checks.visit("client-new", "/clients/new/")
     form = page.locator("#client-form")
