@@ -11,7 +11,7 @@ from typing import Any, Literal, NamedTuple, overload
 
 from redflags.rules.settings import RuleSettings
 
-EvidenceKind = Literal["invoice", "incident", "work"]
+EvidenceKind = Literal["invoice", "incident", "step", "work"]
 
 
 class Verdict(StrEnum):
@@ -28,7 +28,7 @@ class Evidence(NamedTuple):
     """
 
     kind: EvidenceKind
-    id: int | None  # the invoice or incident id; None for work totals
+    id: int | None  # the invoice, incident or step id; None for work totals
     on: date
     label: str
     amount: Decimal | None = None
