@@ -47,6 +47,7 @@ KINDS = {
     "payments": gettext_lazy("Payments"),
     "fees": gettext_lazy("Late fees"),
     "incidents": gettext_lazy("Incidents"),
+    "steps": gettext_lazy("Steps tried"),
     "work_logs": gettext_lazy("Work logs"),
     "accounts": gettext_lazy("Managed accounts"),
 }

@@ -29,7 +29,7 @@ from django.utils import timezone
 from clients.models import AccountItem, Client, WorkLog
 from clientwatch.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
 from invoices.models import Invoice, InvoiceStatus, Payment, Reminder
-from redflags.models import ClientScore, Incident
+from redflags.models import ClientScore, Incident, Step
 
 RECENT_INCIDENT_DAYS = 90
 DASHBOARD_PAGE_SIZE = 50
@@ -289,7 +289,7 @@ def overdue_by_client(
 
 @dataclass(frozen=True)
 class TimelineEntry:
-    kind: str  # "invoice", "payment", "incident", "work" or "reminder"
+    kind: str  # "invoice", "payment", "incident", "step", "work" or "reminder"
     on: date
     obj: Any
     status: InvoiceStatus | None = None  # invoices only: what the invoice is today
@@ -315,8 +315,8 @@ class TimelinePage:
 def client_timeline(
     *, client: Client, today: date, page: int = 1, per_page: int = TIMELINE_PAGE_SIZE
 ) -> TimelinePage:
-    """Invoices, payments, incidents, work logs and reminder emails in one list, newest
-    first: five queries.
+    """Invoices, payments, incidents, steps tried, work logs and reminder emails in one
+    list, newest first: six queries.
 
     Page n needs at most n * per_page + 1 rows of each kind to know its entries and
     whether more follow, so deeper pages cost more rows but never more queries.
@@ -337,6 +337,7 @@ def client_timeline(
     incidents = Incident.objects.filter(client=client).order_by(
         "-occurred_on", "-created_at", "-pk"
     )[:limit]
+    steps = Step.objects.filter(client=client).order_by("-taken_on", "-created_at", "-pk")[:limit]
     work_logs = WorkLog.objects.filter(client=client).order_by("-worked_on", "-created_at", "-pk")[
         :limit
     ]
@@ -352,6 +353,7 @@ def client_timeline(
         *(TimelineEntry("invoice", i.issued_on, i, i.status(today)) for i in invoices),
         *(TimelineEntry("payment", p.paid_on, p) for p in payments),
         *(TimelineEntry("incident", i.occurred_on, i) for i in incidents),
+        *(TimelineEntry("step", s.taken_on, s) for s in steps),
         *(TimelineEntry("work", w.worked_on, w) for w in work_logs),
         *(
             # The day it went out on the freelancer's clock (the zone of the request).
@@ -388,6 +390,8 @@ def _entry_urls(entry: TimelineEntry, url: dict[str, Callable[[int], str]]) -> d
             "edit": url["incident_edit"](pk),
             "delete": url["incident_delete"](pk),
         }
+    if entry.kind == "step":
+        return {"edit": url["step_edit"](pk), "delete": url["step_delete"](pk)}
     if entry.kind == "work":
         return {"edit": url["work_log_edit"](pk), "delete": url["work_log_delete"](pk)}
     if entry.kind == "reminder":
@@ -408,6 +412,8 @@ def _timeline_urls() -> dict[str, Callable[[int], str]]:
         "incident_evidence",
         "incident_edit",
         "incident_delete",
+        "step_edit",
+        "step_delete",
         "work_log_edit",
         "work_log_delete",
         "reminder_detail",

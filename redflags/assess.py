@@ -17,7 +17,7 @@ from django.utils import timezone
 from clients.models import Client, Profile, WorkLog
 from clientwatch import dates
 from invoices.models import Invoice, Payment, Reminder
-from redflags.models import ClientScore, Incident
+from redflags.models import ClientScore, Incident, Step
 from redflags.rules import (
     Assessment,
     ClientFacts,
@@ -25,6 +25,7 @@ from redflags.rules import (
     InvoiceFacts,
     PaymentFacts,
     RuleSettings,
+    StepFacts,
     WorkLogFacts,
     assess,
 )
@@ -60,7 +61,7 @@ def rule_settings_for(profile: Profile) -> RuleSettings:
 def client_facts(
     owner: AbstractBaseUser, client_ids: Iterable[int] | None = None
 ) -> dict[int, ClientFacts]:
-    """Facts for the owner's clients (or some of them): five queries, whatever the count."""
+    """Facts for the owner's clients (or some of them): six queries, whatever the count."""
     clients = Client.objects.for_owner(owner)
     if client_ids is not None:
         clients = clients.filter(pk__in=list(client_ids))
@@ -111,20 +112,20 @@ def client_facts(
         )
 
     incidents: dict[int, list[IncidentFacts]] = defaultdict(list)
-    for pk, client_id, category, occurred, severity, note, warned in (
+    for pk, client_id, category, occurred, severity, note in (
         Incident.objects.filter(client__in=ids)
         .order_by("occurred_on", "id")
-        .values_list(
-            "id",
-            "client_id",
-            "category",
-            "occurred_on",
-            "severity",
-            "description",
-            "client_was_warned",
-        )
+        .values_list("id", "client_id", "category", "occurred_on", "severity", "description")
     ):
-        incidents[client_id].append(IncidentFacts(pk, category, occurred, severity, note, warned))
+        incidents[client_id].append(IncidentFacts(pk, category, occurred, severity, note))
+
+    steps: dict[int, list[StepFacts]] = defaultdict(list)
+    for pk, client_id, kind, taken_on, addresses, note in (
+        Step.objects.filter(client__in=ids)
+        .order_by("taken_on", "id")
+        .values_list("id", "client_id", "kind", "taken_on", "addresses", "note")
+    ):
+        steps[client_id].append(StepFacts(pk, kind, taken_on, addresses or None, note))
 
     work: dict[int, list[WorkLogFacts]] = defaultdict(list)
     for client_id, worked_on, hours, billable in WorkLog.objects.filter(client__in=ids).values_list(
@@ -142,6 +143,7 @@ def client_facts(
             incidents=tuple(incidents.get(pk, ())),
             work_logs=tuple(work.get(pk, ())),
             started_on=started_on,
+            steps=tuple(steps.get(pk, ())),
         )
         for pk, name, billing, currency, started_on in rows
     }

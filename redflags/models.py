@@ -53,9 +53,6 @@ class Incident(models.Model):
         max_length=4000, blank=True, help_text=_("Quotes, links, message ids.")
     )
     evidence_file = models.FileField(upload_to=evidence_upload_to, blank=True, max_length=300)
-    client_was_warned = models.BooleanField(
-        _("client was told this is not acceptable"), default=False
-    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = IncidentQuerySet.as_manager()
@@ -77,6 +74,57 @@ class Incident(models.Model):
 
         if self.occurred_on and self.occurred_on > timezone.localdate():
             raise ValidationError({"occurred_on": _("An incident cannot be in the future.")})
+
+
+class StepKind(models.TextChoices):
+    """What the freelancer tried (docs/domain.md, "What a client is worth, and what to try
+    first"). The slugs are stable: import/export and the rules engine use them."""
+
+    WARNED = "warned", _("Warned them, firmly and kindly")
+    RESTATED_TERMS = "restated_terms", _("Restated terms or boundaries in writing")
+    ASKED_DEPOSIT = "asked_deposit", _("Asked for a deposit")
+    RENEGOTIATED = "renegotiated", _("Renegotiated price or scope")
+    APOLOGISED = "apologised", _("Apologised and fixed something")
+    PAUSED_WORK = "paused_work", _("Paused work")
+
+
+class StepQuerySet(OwnedQuerySet):
+    owner_path = "client__owner"
+
+
+class Step(models.Model):
+    """One dated thing the freelancer tried with a client, and what it was about.
+
+    The one record of a warning given: what goes on after it counts against the client.
+    """
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="steps")
+    taken_on = models.DateField(_("date"), default=timezone.localdate)
+    kind = models.CharField(_("what you did"), max_length=16, choices=StepKind.choices)
+    addresses = models.CharField(
+        _("about"),
+        max_length=24,
+        choices=Category.choices,
+        blank=True,
+        help_text=_("The kind of trouble it was about; leave empty if it was about everything."),
+    )
+    note = models.TextField(_("note"), max_length=2000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = StepQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-taken_on", "-id"]
+        indexes = [models.Index(fields=["client", "taken_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.taken_on}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.taken_on and self.taken_on > timezone.localdate():
+            raise ValidationError({"taken_on": _("A step cannot be in the future.")})
 
 
 class ClientScoreQuerySet(OwnedQuerySet):
