@@ -29,7 +29,7 @@ from django.utils import timezone
 from clients.models import AccountItem, Client, WorkLog
 from clientwatch.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
 from invoices.models import Invoice, InvoiceStatus, Payment, Reminder
-from redflags.models import ClientScore, Incident, Step
+from redflags.models import ClientScore, Incident, Step, area_list
 
 RECENT_INCIDENT_DAYS = 90
 DASHBOARD_PAGE_SIZE = 50
@@ -116,7 +116,7 @@ def dashboard_rows(*, client_ids: list[int], today: date) -> list[Client]:
     """The page's clients, in the given order, each annotated with what its row shows:
     `recent_incidents` (count over the last RECENT_INCIDENT_DAYS days),
     `oldest_overdue_on` (due date of the longest-overdue invoice, or None),
-    `last_activity_on` (newest invoice, payment, incident or work log, or None), and its
+    `last_activity_on` (newest invoice, payment, incident, step or work log, or None), and its
     stored assessment as `score`. One query."""
     client = OuterRef("pk")
     recent = (
@@ -142,6 +142,7 @@ def dashboard_rows(*, client_ids: list[int], today: date) -> list[Client]:
                     _latest(Invoice.objects.filter(client=client), "issued_on"),
                     _latest(Payment.objects.filter(invoice__client=client), "paid_on"),
                     _latest(Incident.objects.filter(client=client), "occurred_on"),
+                    _latest(Step.objects.filter(client=client), "taken_on"),
                     _latest(WorkLog.objects.filter(client=client), "worked_on"),
                 ),
                 Value(_NO_DATE),
@@ -178,6 +179,8 @@ class DashboardRow:
     too_early: bool
     top_reason: str
     lateness: tuple[int, ...]
+    # Where the problem is: (area, label, number) for the areas below 100 only, to stay small.
+    areas: tuple[tuple[str, str, int], ...] = ()
 
 
 _SENTINEL_PK = 987654321
@@ -227,6 +230,7 @@ def dashboard_row_values(
                 too_early=score.too_early if score else False,
                 top_reason=score.top_reason if score else "",
                 lateness=tuple(score.lateness or ()) if score else (),
+                areas=tuple(a for a in area_list(score.areas) if a[2] < 100) if score else (),
             )
         )
     return values

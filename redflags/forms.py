@@ -156,6 +156,9 @@ class StepForm(ServiceModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["taken_on"].widget = DateInput(attrs={"max": timezone.localdate().isoformat()})
+        # The model's default is a callable, which would add a hidden copy of the initial
+        # date; that copy would also be named by the error's aria-describedby.
+        self.fields["taken_on"].show_hidden_initial = False
         self.fields["addresses"].choices = [("", _("Everything (no one kind)"))] + [
             choice for choice in self.fields["addresses"].choices if choice[0]
         ]

@@ -127,6 +127,15 @@ class Step(models.Model):
             raise ValidationError({"taken_on": _("A step cannot be in the future.")})
 
 
+class Area(models.TextChoices):
+    """Where the problem is (redflags/rules/areas.py): the slugs the engine uses."""
+
+    MONEY = "money", _("Money")
+    CONDUCT = "conduct", _("Conduct")
+    SCOPE = "scope", _("Scope")
+    EFFORT = "effort", _("Effort")
+
+
 class ClientScoreQuerySet(OwnedQuerySet):
     owner_path = "client__owner"
 
@@ -153,6 +162,9 @@ class ClientScore(models.Model):
     top_reason = models.CharField(max_length=200, blank=True)
     top_advice = models.TextField(blank=True)
     reasons = models.JSONField(default=list)
+    # A number per area ({"money": 100, "conduct": 61, ...}), from the same reasons: where
+    # the problem is, on the dashboard row without reading the reasons.
+    areas = models.JSONField(default=dict)
     # Days late of the latest invoices, oldest first: the dashboard's small chart.
     lateness = models.JSONField(default=list)
     # Overdue balance per currency on `as_of` ({"EUR": "1200.00"}): summed across clients,
@@ -176,9 +188,21 @@ class ClientScore(models.Model):
         return f"{self.client_id}: {self.score} {self.verdict}"
 
     @property
+    def area_scores(self) -> list[tuple[str, str, int]]:
+        """(slug, label, number) per area, in the engine's order; empty until assessed."""
+        return area_list(self.areas)
+
+    @property
     def overdue_amounts(self) -> list[tuple[str, Decimal]]:
         return sorted((currency, Decimal(amount)) for currency, amount in self.overdue.items())
 
     @property
     def disputed_amounts(self) -> list[tuple[str, Decimal]]:
         return sorted((currency, Decimal(amount)) for currency, amount in self.disputed.items())
+
+
+def area_list(areas: dict[str, int]) -> list[tuple[str, str, int]]:
+    """A stored {area: number} as (slug, label, number), in the order of Area."""
+    return [
+        (area.value, str(area.label), areas[area.value]) for area in Area if area.value in areas
+    ]

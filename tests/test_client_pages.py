@@ -252,6 +252,8 @@ def test_the_dashboard_costs_the_same_queries_for_2_or_20_clients(
     with django_assert_num_queries(9):
         response = alice_client.get(reverse("dashboard"))
     assert response.status_code == 200
+    # Where the problem is, from the stored row: the overdue money shows, no query more.
+    assert 'class="areas"' in response.content.decode()
 
 
 # Client page
