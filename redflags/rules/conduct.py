@@ -275,7 +275,7 @@ def patterns(snap: Snapshot, settings: RuleSettings) -> tuple[Reason, ...]:
         if len(recent) < settings.pattern_count or not settings.pattern_points:
             continue
         points = settings.pattern_points
-        step = snap.raised_by(category)
+        step = snap.raised_by(category) if snap.raised else None
         if step is not None and any(state[0].occurred_on > step.taken_on for state in recent):
             # They were told and it went on: the advice already says what then.
             points = max(points, settings.fire_points)
@@ -368,7 +368,8 @@ def _after_steps(
     or raise the points for friction that goes on after it.
     """
     points = round_points(weight * _severe(incidents))
-    step = snap.raised_by(category)
+    # Most clients have no step at all: then the lookup is not worth its call.
+    step = snap.raised_by(category) if snap.raised else None
     after = [] if step is None else [s for s in incidents if s[0].occurred_on > step.taken_on]
     if not after:
         if category in TELL_FIRST:
