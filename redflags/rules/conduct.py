@@ -370,10 +370,14 @@ def _after_steps(
     points = round_points(weight * _severe(incidents))
     # Most clients have no step at all: then the lookup is not worth its call.
     step = snap.raised_by(category) if snap.raised else None
-    after = [] if step is None else [s for s in incidents if s[0].occurred_on > step.taken_on]
+    if step is None:
+        if category in TELL_FIRST and points > settings.tell_first_max_points:
+            points = settings.tell_first_max_points
+        return points, advice, _evidence(incidents)
+    after = [state for state in incidents if state[0].occurred_on > step.taken_on]
     if not after:
-        if category in TELL_FIRST:
-            points = min(points, settings.tell_first_max_points)
+        if category in TELL_FIRST and points > settings.tell_first_max_points:
+            points = settings.tell_first_max_points
         return points, advice, _evidence(incidents, step)
     escalated = round_points(float(settings.after_step_factor) * weight * _severe(after))
     return max(points, escalated), _AFTER_STEP_ADVICE, _evidence(incidents, step)
