@@ -5,8 +5,9 @@
 of it, and writes in bulk. docs/data-format.md describes the format field by field.
 
 Importing the same document twice changes nothing. Clients are matched by `ref` and invoices
-by `number`, and updated in place. Payments, incidents and work logs have no natural key, so a
-row identical to one already stored is taken to be that row and anything else is added.
+by `number`, and updated in place. Payments, incidents, steps and work logs have no natural
+key, so a row identical to one already stored is taken to be that row and anything else is
+added.
 Accounts are matched by name within their client, and late fees by kind and reminder stage
 within their invoice, and updated. The freelancer's own wording is matched by kind and language.
 An import never deletes.
@@ -38,7 +39,7 @@ from clientwatch.money import MONEY_WHOLE_DIGITS, currency_codes
 from clientwatch.validity import invoice_payment_errors, payment_amount_errors, regular_paid
 from invoices.models import Invoice, LateFee, Payment, Reminder
 from redflags.assess import scores_refresh
-from redflags.models import Incident
+from redflags.models import Incident, Step
 from redflags.rules.settings import InvalidSettings, RuleSettings
 
 FORMAT_VERSION = 1
@@ -144,6 +145,7 @@ class ImportResult:
     fees: Tally = field(default_factory=Tally)
     reminders: Tally = field(default_factory=Tally)
     incidents: Tally = field(default_factory=Tally)
+    steps: Tally = field(default_factory=Tally)
     work_logs: Tally = field(default_factory=Tally)
     accounts: Tally = field(default_factory=Tally)
 
@@ -385,6 +387,34 @@ def _old_flat_fee(data: Any, path: str, currency: Any, problems: _Problems) -> A
     return data
 
 
+def _old_warnings(
+    incidents: list[Any], path: str, problems: _Problems
+) -> tuple[list[Any], list[Any]]:
+    """Files written before steps were recorded mark an incident `client_was_warned`: that
+    is a warned step about its kind of trouble on its day, as the migration of stored
+    incidents made it. The incidents without the flag, and the steps it stood for."""
+    kept: list[Any] = []
+    steps: list[Any] = []
+    for k, item in enumerate(incidents):
+        if isinstance(item, dict) and "client_was_warned" in item:
+            item = dict(item)
+            warned = item.pop("client_was_warned")
+            if not isinstance(warned, bool):
+                problems.add(
+                    f"{path}[{k}].client_was_warned", f"must be true or false, not {_show(warned)}"
+                )
+            elif warned and "occurred_on" in item:
+                steps.append(
+                    {
+                        "kind": "warned",
+                        "taken_on": item["occurred_on"],
+                        "about": item.get("category", ""),
+                    }
+                )
+        kept.append(item)
+    return kept, steps
+
+
 def _time_zone(value: Any) -> str:
     try:
         ZoneInfo(_text(value))
@@ -402,6 +432,11 @@ def _choice(model: type[models.Model], name: str, what: str) -> Reader:
         raise _Bad(f"unknown {what} {_show(value)}; use one of: {', '.join(allowed)}")
 
     return read
+
+
+def _blank_or(read: Reader) -> Reader:
+    """Empty text (or null) for "none in particular", else what `read` makes of it."""
+    return lambda value: "" if value in ("", None) else read(value)
 
 
 def _nullable(read: Reader) -> Reader:
@@ -512,7 +547,7 @@ CLIENT_FIELDS = (
     _field("late_fee_timing", _choice(Client, "late_fee_timing", "late fee timing")),
     _field("late_interest_percent", _nullable(_percent)),
 )
-CLIENT_LISTS = ("invoices", "incidents", "work_logs", "accounts")
+CLIENT_LISTS = ("invoices", "incidents", "steps", "work_logs", "accounts")
 INVOICE_FIELDS = (
     _field("number", _text, required=True),
     _field("issued_on", _date, required=True),
@@ -563,8 +598,13 @@ INCIDENT_FIELDS = (
     _field("occurred_on", _date, required=True),
     _field("severity", _whole, required=True),
     _field("note", _text, attr="description", required=True),
-    _field("client_was_warned", _boolean),
     _field("evidence", _text),
+)
+STEP_FIELDS = (
+    _field("kind", _choice(Step, "kind", "kind"), required=True),
+    _field("taken_on", _date, required=True),
+    _field("about", _blank_or(_choice(Step, "addresses", "kind of trouble")), attr="addresses"),
+    _field("note", _text),
 )
 WORK_LOG_FIELDS = (
     _field("date", _date, attr="worked_on", required=True),
@@ -584,16 +624,10 @@ ACCOUNT_FIELDS = (
     _field("handed_over_on", _nullable(_date)),
     _field("notes", _text),
 )
-# What makes a payment, incident or work log "the same row" on a second import.
+# What makes a payment, incident, step or work log "the same row" on a second import.
 PAYMENT_KEY = ("paid_on", "amount", "is_overpayment", "note")
-INCIDENT_KEY = (
-    "occurred_on",
-    "category",
-    "severity",
-    "description",
-    "evidence",
-    "client_was_warned",
-)
+INCIDENT_KEY = ("occurred_on", "category", "severity", "description", "evidence")
+STEP_KEY = ("taken_on", "kind", "addresses", "note")
 WORK_LOG_KEY = ("worked_on", "hours", "description", "billable")
 
 
@@ -733,6 +767,7 @@ class _Stored:
     fees: dict[int, dict[tuple[str, str], LateFee]] = field(default_factory=dict)
     reminder_stages: dict[int, set[str]] = field(default_factory=dict)  # by invoice id
     incidents: dict[int, Counter[tuple[Any, ...]]] = field(default_factory=dict)  # by client id
+    steps: dict[int, Counter[tuple[Any, ...]]] = field(default_factory=dict)  # by client id
     work_logs: dict[int, Counter[tuple[Any, ...]]] = field(default_factory=dict)  # by client id
     accounts: dict[int, dict[str, list[AccountItem]]] = field(default_factory=dict)
     wordings: dict[tuple[str, str], Wording] = field(default_factory=dict)  # (kind, language)
@@ -758,6 +793,7 @@ def _load_stored(owner: AbstractBaseUser, refs_in_file: set[str]) -> _Stored:
         stored.reminder_stages.setdefault(invoice_id, set()).add(stage)
     for target, model, key_fields in (
         (stored.incidents, Incident, INCIDENT_KEY),
+        (stored.steps, Step, STEP_KEY),
         (stored.work_logs, WorkLog, WORK_LOG_KEY),
     ):
         for client_id, *key in model.objects.for_owner(owner).values_list("client_id", *key_fields):
@@ -784,6 +820,7 @@ class _Plan:
                 LateFee,
                 Reminder,
                 Incident,
+                Step,
                 WorkLog,
                 AccountItem,
                 Wording,
@@ -985,15 +1022,28 @@ class _Importer:
         currency_ok = "currency" not in failed
         for j, item in enumerate(_list(data, "invoices", path, self.problems)):
             self.invoice(item, f"{path}.invoices[{j}]", client, currency_ok)
+        incidents, warnings = _old_warnings(
+            _list(data, "incidents", path, self.problems), f"{path}.incidents", self.problems
+        )
         self.history(
             "incidents",
             Incident,
             INCIDENT_FIELDS,
             INCIDENT_KEY,
             client,
-            _list(data, "incidents", path, self.problems),
+            incidents,
             f"{path}.incidents",
             self.stored.incidents,
+        )
+        self.history(
+            "steps",
+            Step,
+            STEP_FIELDS,
+            STEP_KEY,
+            client,
+            [*_list(data, "steps", path, self.problems), *warnings],
+            f"{path}.steps",
+            self.stored.steps,
         )
         self.history(
             "work_logs",
@@ -1199,7 +1249,7 @@ class _Importer:
         path: str,
         stored: dict[int, Counter[tuple[Any, ...]]],
     ) -> None:
-        """Incidents and work logs: a row identical to a stored one is that row."""
+        """Incidents, steps and work logs: a row identical to a stored one is that row."""
         remaining = Counter(stored.get(client.pk, {})) if client.pk else Counter()
         for k, item in enumerate(items):
             rpath = f"{path}[{k}]"
@@ -1362,6 +1412,9 @@ def backup_export(*, owner: AbstractBaseUser) -> dict[str, Any]:
     incidents: dict[int, list[Incident]] = defaultdict(list)
     for incident in Incident.objects.for_owner(owner).order_by("occurred_on", "id"):
         incidents[incident.client_id].append(incident)
+    steps: dict[int, list[Step]] = defaultdict(list)
+    for step in Step.objects.for_owner(owner).order_by("taken_on", "id"):
+        steps[step.client_id].append(step)
     work_logs: dict[int, list[WorkLog]] = defaultdict(list)
     for work_log in WorkLog.objects.for_owner(owner).order_by("worked_on", "id"):
         work_logs[work_log.client_id].append(work_log)
@@ -1413,7 +1466,9 @@ def backup_export(*, owner: AbstractBaseUser) -> dict[str, Any]:
             RATES_KEY: rates,
         },
         "clients": [
-            _client_data(client, invoices, payments, fees, sent, incidents, work_logs, accounts)
+            _client_data(
+                client, invoices, payments, fees, sent, incidents, steps, work_logs, accounts
+            )
             for client in Client.objects.for_owner(owner).order_by("ref")
         ],
     }
@@ -1426,6 +1481,7 @@ def _client_data(
     fees: Mapping[int, list[LateFee]],
     sent: Mapping[int, list[Reminder]],
     incidents: Mapping[int, list[Incident]],
+    steps: Mapping[int, list[Step]],
     work_logs: Mapping[int, list[WorkLog]],
     accounts: Mapping[int, list[AccountItem]],
 ) -> dict[str, Any]:
@@ -1523,10 +1579,18 @@ def _client_data(
                 "occurred_on": _date_text(incident.occurred_on),
                 "severity": incident.severity,
                 "note": incident.description,
-                "client_was_warned": incident.client_was_warned,
                 "evidence": incident.evidence,
             }
             for incident in incidents.get(client.pk, ())
+        ],
+        "steps": [
+            {
+                "kind": step.kind,
+                "taken_on": _date_text(step.taken_on),
+                "about": step.addresses,
+                "note": step.note,
+            }
+            for step in steps.get(client.pk, ())
         ],
         "work_logs": [
             {

@@ -42,8 +42,8 @@ from clientwatch.formatting import format_day, format_money
 from invoices.models import Invoice, Payment
 from invoices.services import invoice_create, payment_record
 from redflags.assess import scores_refresh
-from redflags.models import ClientScore, Incident
-from redflags.services import incident_log
+from redflags.models import ClientScore, Incident, Step, StepKind
+from redflags.services import incident_log, step_log
 
 DEFAULT_USERNAME = "demo"
 DEFAULT_PASSWORD = "demo-password-2026"  # noqa: S105 (a published demo login, not a secret)
@@ -136,7 +136,8 @@ class Work:
 
 @dataclass(frozen=True)
 class Happened:
-    """An incident, `days_ago` days before as_of."""
+    """An incident, `days_ago` days before as_of; `warned`: they were told that day, in
+    writing, that it has to stop (a warned step about it)."""
 
     days_ago: int
     category: str
@@ -258,8 +259,9 @@ CLIENTS: tuple[DemoClient, ...] = (
         ),
     ),
     DemoClient(
-        shows="The unresponsive client: feedback never comes, hours go into chasing it. "
-        "Billed in rupiah, compared with the target in euros through the freelancer's rates.",
+        shows="The unresponsive client: feedback never comes, hours go into chasing it, "
+        "and nobody has told him yet that the work waits on him. Billed in rupiah, compared "
+        "with the target in euros through the freelancer's rates.",
         verdict="watch",
         fields={
             "ref": "sinar-rasa",
@@ -321,9 +323,7 @@ CLIENTS: tuple[DemoClient, ...] = (
                 152,
                 "unresponsive",
                 3,
-                "Two weeks without an answer about the new outlet photos. Told him work cannot "
-                "move without timely answers.",
-                warned=True,
+                "Two weeks without an answer about the new outlet photos.",
             ),
             Happened(
                 84,
@@ -363,7 +363,7 @@ CLIENTS: tuple[DemoClient, ...] = (
     ),
     DemoClient(
         shows="The controlling client: approves every post, overrides best practice, "
-        "and handed over only some of the channels.",
+        "and handed over only some of the channels; told in writing, and it went on.",
         verdict="fire",
         fields={
             "ref": "hoekstra-bou",
@@ -976,6 +976,7 @@ class ClientPlan:
     accounts: list[dict[str, Any]]
     work_logs: list[dict[str, Any]]
     incidents: list[dict[str, Any]]
+    steps: list[dict[str, Any]]
     invoices: list[InvoicePlan]
 
 
@@ -1016,9 +1017,17 @@ def _client_plan(index: int, spec: DemoClient, as_of: date) -> ClientPlan:
                 "severity": happened.severity,
                 "description": happened.description,
                 "evidence": happened.evidence,
-                "client_was_warned": happened.warned,
             }
             for happened in spec.incidents
+        ],
+        steps=[
+            {
+                "taken_on": as_of - timedelta(days=happened.days_ago),
+                "kind": StepKind.WARNED,
+                "addresses": happened.category,
+            }
+            for happened in spec.incidents
+            if happened.warned
         ],
         invoices=[
             _invoice_plan(index, spec, i, issued_on, work_logs, as_of)
@@ -1211,6 +1220,8 @@ def demo_seed(
             work_log_add(client=client, fields=work_log)
         for incident in plan.incidents:
             incident_log(client=client, fields=incident)
+        for step in plan.steps:
+            step_log(client=client, fields=step)
     _scores_restart(user, as_of)
 
     return SeedResult(
@@ -1224,6 +1235,7 @@ def demo_seed(
             "invoices": Invoice.objects.for_owner(user).count(),
             "payments": Payment.objects.for_owner(user).count(),
             "incidents": Incident.objects.for_owner(user).count(),
+            "steps": Step.objects.for_owner(user).count(),
             "work logs": WorkLog.objects.for_owner(user).count(),
             "account items": AccountItem.objects.for_owner(user).count(),
         },

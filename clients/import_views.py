@@ -59,6 +59,7 @@ KINDS = {
     "fees": gettext_lazy("Late fees"),
     "reminders": gettext_lazy("Reminders sent"),
     "incidents": gettext_lazy("Incidents"),
+    "steps": gettext_lazy("Steps tried"),
     "work_logs": gettext_lazy("Work logs"),
     "accounts": gettext_lazy("Managed accounts"),
 }

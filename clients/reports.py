@@ -26,7 +26,7 @@ from invoices.late_fees import fee_label
 from invoices.models import Invoice, Payment, Reminder
 from invoices.statement import Statement, statement_for
 from redflags.assess import client_facts, lateness_bars, score_history
-from redflags.models import Incident
+from redflags.models import Incident, Step
 
 STATIC = Path(settings.BASE_DIR) / "static"
 _LOGO_TYPES = {".png": "image/png", ".jpg": "image/jpeg"}
@@ -175,6 +175,7 @@ def report_context(client: Client, *, internal: bool, as_of: date | None = None)
                 for incident in incidents
                 if incident.evidence or incident.evidence_file
             ],
+            "steps": list(Step.objects.filter(client=client).order_by("taken_on", "id")),
             "reminders": list(
                 Reminder.objects.filter(invoice__client=client, state=Reminder.State.SENT)
                 .select_related("invoice")

@@ -29,7 +29,7 @@ from django.utils import timezone
 from clients.models import AccountItem, Client, ExchangeRate, WorkLog
 from clientwatch.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
 from invoices.models import Invoice, InvoiceStatus, Payment, Reminder
-from redflags.models import ClientScore, Incident
+from redflags.models import ClientScore, Incident, Step, area_list
 
 RECENT_INCIDENT_DAYS = 90
 DASHBOARD_PAGE_SIZE = 50
@@ -123,7 +123,7 @@ def dashboard_rows(*, client_ids: list[int], today: date) -> list[Client]:
     """The page's clients, in the given order, each annotated with what its row shows:
     `recent_incidents` (count over the last RECENT_INCIDENT_DAYS days),
     `oldest_overdue_on` (due date of the longest-overdue invoice, or None),
-    `last_activity_on` (newest invoice, payment, incident or work log, or None), and its
+    `last_activity_on` (newest invoice, payment, incident, step or work log, or None), and its
     stored assessment as `score`. One query."""
     client = OuterRef("pk")
     recent = (
@@ -149,6 +149,7 @@ def dashboard_rows(*, client_ids: list[int], today: date) -> list[Client]:
                     _latest(Invoice.objects.filter(client=client), "issued_on"),
                     _latest(Payment.objects.filter(invoice__client=client), "paid_on"),
                     _latest(Incident.objects.filter(client=client), "occurred_on"),
+                    _latest(Step.objects.filter(client=client), "taken_on"),
                     _latest(WorkLog.objects.filter(client=client), "worked_on"),
                 ),
                 Value(_NO_DATE),
@@ -185,6 +186,8 @@ class DashboardRow:
     too_early: bool
     top_reason: str
     lateness: tuple[int, ...]
+    # Where the problem is: (area, label, number) for the areas below 100 only, to stay small.
+    areas: tuple[tuple[str, str, int], ...] = ()
 
 
 _SENTINEL_PK = 987654321
@@ -234,6 +237,7 @@ def dashboard_row_values(
                 too_early=score.too_early if score else False,
                 top_reason=score.top_reason if score else "",
                 lateness=tuple(score.lateness or ()) if score else (),
+                areas=tuple(a for a in area_list(score.areas) if a[2] < 100) if score else (),
             )
         )
     return values
@@ -346,7 +350,7 @@ def overdue_by_client(
 
 @dataclass(frozen=True)
 class TimelineEntry:
-    kind: str  # "invoice", "payment", "incident", "work" or "reminder"
+    kind: str  # "invoice", "payment", "incident", "step", "work" or "reminder"
     on: date
     obj: Any
     status: InvoiceStatus | None = None  # invoices only: what the invoice is today
@@ -372,8 +376,8 @@ class TimelinePage:
 def client_timeline(
     *, client: Client, today: date, page: int = 1, per_page: int = TIMELINE_PAGE_SIZE
 ) -> TimelinePage:
-    """Invoices, payments, incidents, work logs and reminder emails in one list, newest
-    first: five queries.
+    """Invoices, payments, incidents, steps tried, work logs and reminder emails in one
+    list, newest first: six queries.
 
     Page n needs at most n * per_page + 1 rows of each kind to know its entries and
     whether more follow, so deeper pages cost more rows but never more queries.
@@ -394,6 +398,7 @@ def client_timeline(
     incidents = Incident.objects.filter(client=client).order_by(
         "-occurred_on", "-created_at", "-pk"
     )[:limit]
+    steps = Step.objects.filter(client=client).order_by("-taken_on", "-created_at", "-pk")[:limit]
     work_logs = WorkLog.objects.filter(client=client).order_by("-worked_on", "-created_at", "-pk")[
         :limit
     ]
@@ -409,6 +414,7 @@ def client_timeline(
         *(TimelineEntry("invoice", i.issued_on, i, i.status(today)) for i in invoices),
         *(TimelineEntry("payment", p.paid_on, p) for p in payments),
         *(TimelineEntry("incident", i.occurred_on, i) for i in incidents),
+        *(TimelineEntry("step", s.taken_on, s) for s in steps),
         *(TimelineEntry("work", w.worked_on, w) for w in work_logs),
         *(
             # The day it went out on the freelancer's clock (the zone of the request).
@@ -445,6 +451,8 @@ def _entry_urls(entry: TimelineEntry, url: dict[str, Callable[[int], str]]) -> d
             "edit": url["incident_edit"](pk),
             "delete": url["incident_delete"](pk),
         }
+    if entry.kind == "step":
+        return {"edit": url["step_edit"](pk), "delete": url["step_delete"](pk)}
     if entry.kind == "work":
         return {"edit": url["work_log_edit"](pk), "delete": url["work_log_delete"](pk)}
     if entry.kind == "reminder":
@@ -465,6 +473,8 @@ def _timeline_urls() -> dict[str, Callable[[int], str]]:
         "incident_evidence",
         "incident_edit",
         "incident_delete",
+        "step_edit",
+        "step_delete",
         "work_log_edit",
         "work_log_delete",
         "reminder_detail",

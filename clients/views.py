@@ -1,6 +1,6 @@
 """Pages for clients: the dashboard, the client page, and client/work log/account forms.
 
-The client page's inline forms (incident, payment, work log, invoice) post with htmx
+The client page's inline forms (incident, step, payment, work log, invoice) post with htmx
 and get the timeline back; without JavaScript they post normally and redirect. The
 helpers under "Shared with the other apps" give every app's views the same endings.
 """
@@ -55,11 +55,11 @@ from redflags.assess import (
     stale_scores,
     today_for,
 )
-from redflags.forms import IncidentForm
+from redflags.forms import IncidentForm, StepForm
 from redflags.models import ClientScore
 
 CLIENT_PAGE = "clients/client_detail.html"
-INLINE_FORMS = ("incident", "payment", "work", "invoice")
+INLINE_FORMS = ("incident", "step", "payment", "work", "invoice")
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -94,6 +94,7 @@ def client_forms(client: Client, *, owner: Any) -> dict[str, Any]:
     """The client page's inline forms, blank."""
     return {
         "incident_form": IncidentForm(),
+        "step_form": StepForm(),
         "payment_form": ClientPaymentForm(client=client),
         "work_form": WorkLogForm(),
         "invoice_form": quick_invoice_form(client, owner=owner),
@@ -133,7 +134,7 @@ def inline_form_answer(
     message: str,
     money: bool = False,
 ) -> HttpResponse | None:
-    """How a create form of the client page (work, incident, invoice, payment) ends: the
+    """How a create form of the client page (work, incident, step, invoice, payment) ends: the
     first result for a repeat, the changed page for a save (in place with htmx), the form
     with its errors in place; None when the caller renders its own page with the errors."""
     if done.repeat:

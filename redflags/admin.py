@@ -1,12 +1,19 @@
 from django.contrib import admin
 
-from redflags.models import ClientScore, Incident
+from redflags.models import ClientScore, Incident, Step
 
 
 @admin.register(Incident)
 class IncidentAdmin(admin.ModelAdmin):
-    list_display = ["client", "occurred_on", "category", "severity", "client_was_warned"]
+    list_display = ["client", "occurred_on", "category", "severity"]
     list_filter = ["category", "severity"]
+    list_select_related = ["client"]
+
+
+@admin.register(Step)
+class StepAdmin(admin.ModelAdmin):
+    list_display = ["client", "taken_on", "kind", "addresses"]
+    list_filter = ["kind", "addresses"]
     list_select_related = ["client"]
 
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 from clients.models import Client, ExchangeRate, Profile, WorkLog
 from clientwatch import dates
 from invoices.models import Invoice, Payment, Reminder
-from redflags.models import ClientScore, Incident
+from redflags.models import ClientScore, Incident, Step
 from redflags.rules import (
     Assessment,
     ClientFacts,
@@ -25,6 +25,7 @@ from redflags.rules import (
     InvoiceFacts,
     PaymentFacts,
     RuleSettings,
+    StepFacts,
     WorkLogFacts,
     assess,
 )
@@ -61,7 +62,7 @@ def rule_settings_for(profile: Profile) -> RuleSettings:
 def client_facts(
     owner: AbstractBaseUser, client_ids: Iterable[int] | None = None
 ) -> dict[int, ClientFacts]:
-    """Facts for the owner's clients (or some of them): five queries, whatever the count."""
+    """Facts for the owner's clients (or some of them): six queries, whatever the count."""
     return _load(owner, client_ids)[0]
 
 
@@ -77,7 +78,7 @@ def _load(
     """Facts for the owner's clients and, given the profile, the freelancer's income from
     every client (for shares) with the exchange rates that compare it.
 
-    Five queries, and a sixth for the rates only when some money is in another currency
+    Six queries, and a seventh for the rates only when some money is in another currency
     than the freelancer's own. The income is every payment after `since` (default: a year
     before as_of), read in the same query as the clients' own payments; the rates are
     those that hold from `first_day` (default: as_of), the first day assessed, on.
@@ -144,20 +145,20 @@ def _load(
         )
 
     incidents: dict[int, list[IncidentFacts]] = defaultdict(list)
-    for pk, client_id, category, occurred, severity, note, warned in (
+    for pk, client_id, category, occurred, severity, note in (
         Incident.objects.filter(client__in=ids)
         .order_by("occurred_on", "id")
-        .values_list(
-            "id",
-            "client_id",
-            "category",
-            "occurred_on",
-            "severity",
-            "description",
-            "client_was_warned",
-        )
+        .values_list("id", "client_id", "category", "occurred_on", "severity", "description")
     ):
-        incidents[client_id].append(IncidentFacts(pk, category, occurred, severity, note, warned))
+        incidents[client_id].append(IncidentFacts(pk, category, occurred, severity, note))
+
+    steps: dict[int, list[StepFacts]] = defaultdict(list)
+    for pk, client_id, kind, taken_on, addresses, note in (
+        Step.objects.filter(client__in=ids)
+        .order_by("taken_on", "id")
+        .values_list("id", "client_id", "kind", "taken_on", "addresses", "note")
+    ):
+        steps[client_id].append(StepFacts(pk, kind, taken_on, addresses or None, note))
 
     work: dict[int, list[WorkLogFacts]] = defaultdict(list)
     for client_id, worked_on, hours, billable in WorkLog.objects.filter(client__in=ids).values_list(
@@ -175,6 +176,7 @@ def _load(
             incidents=tuple(incidents.get(pk, ())),
             work_logs=tuple(work.get(pk, ())),
             started_on=started_on,
+            steps=tuple(steps.get(pk, ())),
         )
         for pk, name, billing, currency, started_on in rows
     }
@@ -313,6 +315,7 @@ def scores_refresh(
                 top_reason=top.title if top else "",
                 top_advice=top.advice if top else "",
                 reasons=[reason.to_dict() for reason in result.reasons],
+                areas=result.areas,
                 lateness=lateness_bars(client, as_of),
                 overdue=overdue_balances(client, as_of),
                 disputed=disputed_balances(client),
@@ -336,6 +339,7 @@ def scores_refresh(
             "top_reason",
             "top_advice",
             "reasons",
+            "areas",
             "lateness",
             "overdue",
             "disputed",

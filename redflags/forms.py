@@ -14,7 +14,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from clients.forms import DateInput, ServiceModelForm
-from redflags.models import Incident
+from redflags.models import Incident, Step
 
 SEVERITY_CHOICES = [
     (1, _("1: minor")),
@@ -90,17 +90,11 @@ class IncidentForm(ServiceModelForm):
             "description",
             "evidence",
             "evidence_file",
-            "client_was_warned",
         ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
             "evidence": forms.Textarea(attrs={"rows": 2}),
             "evidence_file": EvidenceFileInput(attrs={"accept": EVIDENCE_ACCEPT}),
-        }
-        help_texts = {
-            "client_was_warned": _(
-                "Tick once you have told them this is not acceptable: a repeat then weighs more."
-            ),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -141,3 +135,30 @@ class IncidentForm(ServiceModelForm):
         stem = slugify(PurePath(upload.name).stem, allow_unicode=True)[:80] or "evidence"
         upload.name = f"{stem}.{kind}"
         return upload
+
+
+class StepForm(ServiceModelForm):
+    """What was tried: a warning, terms restated, a deposit asked for... (docs/domain.md)."""
+
+    id_prefix = "step"
+
+    class Meta:
+        model = Step
+        fields = ["taken_on", "kind", "addresses", "note"]
+        widgets = {"note": forms.Textarea(attrs={"rows": 2})}
+        help_texts = {
+            "kind": _(
+                "Once you have told them, what happens after it counts: the same trouble "
+                "going on weighs more."
+            ),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["taken_on"].widget = DateInput(attrs={"max": timezone.localdate().isoformat()})
+        # The model's default is a callable, which would add a hidden copy of the initial
+        # date; that copy would also be named by the error's aria-describedby.
+        self.fields["taken_on"].show_hidden_initial = False
+        self.fields["addresses"].choices = [("", _("Everything (no one kind)"))] + [
+            choice for choice in self.fields["addresses"].choices if choice[0]
+        ]

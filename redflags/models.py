@@ -55,9 +55,6 @@ class Incident(models.Model):
         max_length=4000, blank=True, help_text=_("Quotes, links, message ids.")
     )
     evidence_file = models.FileField(upload_to=evidence_upload_to, blank=True, max_length=300)
-    client_was_warned = models.BooleanField(
-        _("client was told this is not acceptable"), default=False
-    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = IncidentQuerySet.as_manager()
@@ -121,6 +118,64 @@ class Worth:
     @property
     def tenure_years(self) -> int:
         return (self.tenure_days or 0) // 365
+class StepKind(models.TextChoices):
+    """What the freelancer tried (docs/domain.md, "What a client is worth, and what to try
+    first"). The slugs are stable: import/export and the rules engine use them."""
+
+    WARNED = "warned", _("Warned them, firmly and kindly")
+    RESTATED_TERMS = "restated_terms", _("Restated terms or boundaries in writing")
+    ASKED_DEPOSIT = "asked_deposit", _("Asked for a deposit")
+    RENEGOTIATED = "renegotiated", _("Renegotiated price or scope")
+    APOLOGISED = "apologised", _("Apologised and fixed something")
+    PAUSED_WORK = "paused_work", _("Paused work")
+
+
+class StepQuerySet(OwnedQuerySet):
+    owner_path = "client__owner"
+
+
+class Step(models.Model):
+    """One dated thing the freelancer tried with a client, and what it was about.
+
+    The one record of a warning given: what goes on after it counts against the client.
+    """
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="steps")
+    taken_on = models.DateField(_("date"), default=timezone.localdate)
+    kind = models.CharField(_("what you did"), max_length=16, choices=StepKind.choices)
+    addresses = models.CharField(
+        _("about"),
+        max_length=24,
+        choices=Category.choices,
+        blank=True,
+        help_text=_("The kind of trouble it was about; leave empty if it was about everything."),
+    )
+    note = models.TextField(_("note"), max_length=2000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = StepQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-taken_on", "-id"]
+        indexes = [models.Index(fields=["client", "taken_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.taken_on}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.taken_on and self.taken_on > timezone.localdate():
+            raise ValidationError({"taken_on": _("A step cannot be in the future.")})
+
+
+class Area(models.TextChoices):
+    """Where the problem is (redflags/rules/areas.py): the slugs the engine uses."""
+
+    MONEY = "money", _("Money")
+    CONDUCT = "conduct", _("Conduct")
+    SCOPE = "scope", _("Scope")
+    EFFORT = "effort", _("Effort")
 
 
 class ClientScoreQuerySet(OwnedQuerySet):
@@ -149,6 +204,9 @@ class ClientScore(models.Model):
     top_reason = models.CharField(max_length=200, blank=True)
     top_advice = models.TextField(blank=True)
     reasons = models.JSONField(default=list)
+    # A number per area ({"money": 100, "conduct": 61, ...}), from the same reasons: where
+    # the problem is, on the dashboard row without reading the reasons.
+    areas = models.JSONField(default=dict)
     # Days late of the latest invoices, oldest first: the dashboard's small chart.
     lateness = models.JSONField(default=list)
     # Overdue balance per currency on `as_of` ({"EUR": "1200.00"}): summed across clients,
@@ -175,6 +233,11 @@ class ClientScore(models.Model):
         return f"{self.client_id}: {self.score} {self.verdict}"
 
     @property
+    def area_scores(self) -> list[tuple[str, str, int]]:
+        """(slug, label, number) per area, in the engine's order; empty until assessed."""
+        return area_list(self.areas)
+
+    @property
     def overdue_amounts(self) -> list[tuple[str, Decimal]]:
         return sorted((currency, Decimal(amount)) for currency, amount in self.overdue.items())
 
@@ -186,3 +249,10 @@ class ClientScore(models.Model):
     @property
     def disputed_amounts(self) -> list[tuple[str, Decimal]]:
         return sorted((currency, Decimal(amount)) for currency, amount in self.disputed.items())
+
+
+def area_list(areas: dict[str, int]) -> list[tuple[str, str, int]]:
+    """A stored {area: number} as (slug, label, number), in the order of Area."""
+    return [
+        (area.value, str(area.label), areas[area.value]) for area in Area if area.value in areas
+    ]

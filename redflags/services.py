@@ -1,4 +1,4 @@
-"""Writes for the red-flag log."""
+"""Writes for the red-flag log and the steps tried."""
 
 from collections.abc import Mapping
 from typing import Any
@@ -8,7 +8,7 @@ from django.db import transaction
 from clients.models import Client
 from clientwatch.services import model_save, stored_files_delete
 from redflags.assess import client_score_refresh
-from redflags.models import Incident
+from redflags.models import Incident, Step
 
 
 @transaction.atomic
@@ -33,4 +33,25 @@ def incident_delete(*, incident: Incident) -> None:
     client = incident.client
     stored_files_delete([incident.evidence_file.name])
     incident.delete()
+    client_score_refresh(client)
+
+
+@transaction.atomic
+def step_log(*, client: Client, fields: Mapping[str, Any]) -> Step:
+    step = model_save(Step(client=client), fields)
+    client_score_refresh(client)
+    return step
+
+
+@transaction.atomic
+def step_update(*, step: Step, fields: Mapping[str, Any]) -> Step:
+    model_save(step, fields)
+    client_score_refresh(step.client)
+    return step
+
+
+@transaction.atomic
+def step_delete(*, step: Step) -> None:
+    client = step.client
+    step.delete()
     client_score_refresh(client)

@@ -1,4 +1,4 @@
-"""Pages for the red-flag log: incidents are logged from the client page."""
+"""Pages for the red-flag log: incidents and the steps tried are logged from the client page."""
 
 from copy import copy
 from pathlib import PurePath
@@ -21,8 +21,8 @@ from clients.views import (
 )
 from clientwatch.once import form_save
 from redflags import services
-from redflags.forms import IncidentForm
-from redflags.models import Incident
+from redflags.forms import IncidentForm, StepForm
+from redflags.models import Incident, Step
 
 
 def _owned_incident(request: HttpRequest, pk: int) -> Incident:
@@ -97,3 +97,56 @@ def incident_evidence(request: HttpRequest, pk: int) -> FileResponse:
     return FileResponse(
         handle, as_attachment=True, filename=PurePath(incident.evidence_file.name).name
     )
+
+
+def _owned_step(request: HttpRequest, pk: int) -> Step:
+    return get_object_or_404(Step.objects.for_owner(request.user).select_related("client"), pk=pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def step_create(request: HtmxHttpRequest, client_pk: int) -> HttpResponse:
+    client = owned_client(request, client_pk)
+    form = StepForm()
+    if request.method == "POST":
+        form = StepForm(request.POST)
+        done = form_save(
+            request,
+            form,
+            lambda: services.step_log(client=client, fields=form.service_fields()),
+            once=lambda step: reverse("client_detail", args=[client.pk]),
+        )
+        answer = inline_form_answer(request, client, "step", form, done, message=_("Step logged."))
+        if answer is not None:
+            return answer
+    return render(request, "redflags/step_form.html", {"client": client, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def step_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    step = _owned_step(request, pk)
+    form = StepForm(instance=step)
+    if request.method == "POST":
+        form = StepForm(request.POST, instance=copy(step))
+        done = form_save(
+            request,
+            form,
+            lambda: services.step_update(step=step, fields=form.service_fields()),
+        )
+        if done.ok:
+            messages.success(request, _("Step saved."))
+            return saved(request, reverse("client_detail", args=[step.client_id]))
+    context = {"client": step.client, "step": step, "form": form}
+    return form_page(request, "redflags/step_form.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def step_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    step = _owned_step(request, pk)
+    if request.method == "POST":
+        services.step_delete(step=step)
+        messages.success(request, _("Step deleted."))
+        return timeline_entry_deleted(request, step.client)
+    return render(request, "redflags/step_delete.html", {"client": step.client, "step": step})

@@ -11,6 +11,7 @@ from tests.factories import (
     IncidentFactory,
     InvoiceFactory,
     PaymentFactory,
+    StepFactory,
     UserFactory,
     WorkLogFactory,
 )
@@ -106,6 +107,7 @@ def factories():
         invoice = InvoiceFactory
         payment = PaymentFactory
         incident = IncidentFactory
+        step = StepFactory
         work_log = WorkLogFactory
         account_item = AccountItemFactory
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from clients.models import AccountItem, Client, Profile, VerifiedEmail, WorkLog
 from invoices.models import Invoice, Payment
-from redflags.models import Incident
+from redflags.models import Incident, Step
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -81,6 +81,17 @@ class IncidentFactory(factory.django.DjangoModelFactory):
     category = "unresponsive"
     severity = 3
     description = "No answer to three emails about the homepage copy."
+
+
+class StepFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Step
+
+    client = factory.SubFactory(ClientFactory)
+    taken_on = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=10))
+    kind = "warned"
+    addresses = "unresponsive"
+    note = "Told them the launch waits on their answers."
 
 
 class WorkLogFactory(factory.django.DjangoModelFactory):

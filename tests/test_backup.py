@@ -18,7 +18,7 @@ from django.utils import timezone
 from clients.backup import BackupInvalid, backup_export, backup_import, backup_parse
 from clients.models import AccountItem, Client, ExchangeRate, Profile, WorkLog
 from invoices.models import Invoice, LateFee, Payment, Receipt
-from redflags.models import ClientScore, Incident
+from redflags.models import ClientScore, Incident, Step
 
 pytestmark = pytest.mark.django_db
 
@@ -108,15 +108,22 @@ def document() -> dict:
                         "occurred_on": days_ago(20),
                         "severity": 3,
                         "note": "No answer to three emails.",
-                        "client_was_warned": False,
                     },
                     {
                         "category": "scope_change",
                         "occurred_on": days_ago(10),
                         "severity": 2,
                         "note": "New homepage idea mid-sprint.",
-                        "client_was_warned": True,
                         "evidence": "Email of 14:02.",
+                    },
+                ],
+                "steps": [
+                    {"kind": "warned", "taken_on": days_ago(10), "about": "scope_change"},
+                    {
+                        "kind": "asked_deposit",
+                        "taken_on": days_ago(5),
+                        "about": "",
+                        "note": "Half up front from now on.",
                     },
                 ],
                 "work_logs": [
@@ -171,7 +178,7 @@ def document() -> dict:
     }
 
 
-MODELS = (Client, Invoice, Payment, LateFee, Incident, WorkLog, AccountItem)
+MODELS = (Client, Invoice, Payment, LateFee, Incident, Step, WorkLog, AccountItem)
 # What this version added to the format; a document without any of it is an older backup.
 NEW_SETTINGS = (
     "late_fee_flat_amounts",
@@ -196,14 +203,16 @@ NEW_CLIENT_KEYS = (
     "late_interest_percent",
 )
 NEW_INVOICE_KEYS = ("autopay_failed_on", "fees")
+NEW_CLIENT_LISTS = ("steps",)
 
 
 def older_format(doc: dict) -> dict:
-    """The document as a backup written before late fees, receipts and autopay existed."""
+    """The document as a backup written before late fees, receipts, autopay and steps
+    existed."""
     for key in NEW_SETTINGS:
         doc.get("settings", {}).pop(key, None)
     for client in doc["clients"]:
-        for key in NEW_CLIENT_KEYS:
+        for key in (*NEW_CLIENT_KEYS, *NEW_CLIENT_LISTS):
             client.pop(key, None)
         for invoice in client.get("invoices", []):
             for key in NEW_INVOICE_KEYS:
@@ -231,6 +240,9 @@ def totals(owner) -> dict[str, object]:
         "autopay_failed": Invoice.objects.for_owner(owner).aggregate(n=Count("autopay_failed_on")),
         "incidents": Incident.objects.for_owner(owner).aggregate(
             n=Count("id"), severity=Sum("severity")
+        ),
+        "steps": sorted(
+            Step.objects.for_owner(owner).values_list("taken_on", "kind", "addresses", "note")
         ),
         "work_logs": WorkLog.objects.for_owner(owner).aggregate(n=Count("id"), hours=Sum("hours")),
         "accounts": AccountItem.objects.for_owner(owner).aggregate(n=Count("id")),
@@ -344,8 +356,9 @@ def alice_history(alice, factories):
             category="verbal_abuse",
             severity=4,
             evidence="Voicemail.",
-            client_was_warned=True,
         )
+        factories.step(client=client, kind="warned", addresses="verbal_abuse")
+        factories.step(client=client, kind="paused_work", addresses="", note="")
         factories.incident(client=client, category="unresponsive")
         factories.work_log(client=client, hours=Decimal("1.25"), billable=False)
         factories.work_log(client=client, hours=Decimal("1.25"), billable=False)
@@ -457,8 +470,8 @@ def test_an_export_carries_the_late_fees_and_the_terms_they_came_from(alice_hist
 
 def test_export_takes_a_fixed_number_of_queries(alice_history, django_assert_num_queries):
     # The profile, then one query per kind of row (wording and exchange rates too), however
-    # many rows there are (sent reminders too).
-    with django_assert_num_queries(11):
+    # many rows there are (sent reminders and steps too).
+    with django_assert_num_queries(12):
         backup_export(owner=alice_history)
 
 
@@ -493,6 +506,7 @@ def test_importing_the_same_document_twice_changes_nothing(alice):
     assert result.invoices.unchanged == 3
     assert result.payments.unchanged == 2
     assert result.incidents.unchanged == 2
+    assert result.steps.unchanged == 2
     assert result.work_logs.unchanged == 3  # two identical rows stay two rows
     assert result.accounts.unchanged == 2
     assert result.fees.unchanged == 2
@@ -663,6 +677,7 @@ def test_the_example_in_the_docs_imports_and_exports_as_documented(bob):
         2,
     )
     assert result.fees.created == 2
+    assert result.steps.created == 2
     assert not backup_import(owner=bob, document=backup_parse(example)).changed
     exported = backup_export(owner=bob)
     assert exported["clients"][0]["ref"] == "hakim-motors"
@@ -1355,3 +1370,39 @@ def test_the_same_rate_twice_in_one_file_is_rejected(bob):
     assert error.value.problems == [
         "settings.exchange_rates[1]: the same currencies and date as settings.exchange_rates[0]"
     ]
+
+
+def test_an_old_file_with_warned_incidents_imports_them_as_warned_steps(alice):
+    doc = older_format(document())
+    scope = doc["clients"][0]["incidents"][1]
+    scope["client_was_warned"] = True
+    doc["clients"][0]["incidents"][0]["client_was_warned"] = False
+
+    result = backup_import(owner=alice, document=doc)
+
+    assert result.incidents.created == 2
+    assert result.steps.created == 1
+    step = Step.objects.for_owner(alice).get()
+    assert (step.kind, step.addresses) == ("warned", "scope_change")
+    assert step.taken_on.isoformat() == scope["occurred_on"]
+    # Again, or as the export it now makes (the step, no flag): nothing new.
+    assert not backup_import(owner=alice, document=doc).changed
+    assert not backup_import(owner=alice, document=backup_export(owner=alice)).changed
+
+
+def test_a_step_in_the_future_or_of_an_unknown_kind_is_named_and_nothing_is_written(alice):
+    doc = document()
+    doc["clients"][0]["steps"] = [
+        {"kind": "shouted", "taken_on": days_ago(1)},
+        {"kind": "warned", "taken_on": days_ago(-2), "about": "rudeness"},
+    ]
+
+    with pytest.raises(BackupInvalid) as error:
+        backup_import(owner=alice, document=doc)
+
+    text = "\n".join(error.value.problems)
+    assert 'clients[0].steps[0].kind: unknown kind "shouted"' in text
+    assert "clients[0].steps[1].about: unknown kind of trouble" in text
+    assert "clients[0].steps[1].taken_on: A step cannot be in the future." in text
+    assert not Step.objects.exists()
+    assert not Client.objects.filter(owner=alice).exists()

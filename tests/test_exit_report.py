@@ -60,6 +60,12 @@ def ending_client(alice, factories):
     factories.incident(
         client=client, category="lying", description="Claimed the brief was approved; it was not."
     )
+    factories.step(
+        client=client,
+        kind="restated_terms",
+        addresses="scope_change",
+        note="Sent the signed brief back to them.",
+    )
     return client
 
 
@@ -82,6 +88,8 @@ def test_client_handover_report_has_every_section_and_the_right_balance(ending_c
     # Professional: nothing of the incident log.
     assert "Claimed the brief" not in text
     assert "Incident log" not in text
+    assert "Steps tried" not in text
+    assert "Sent the signed brief back" not in text
     assert reader.metadata.title == "Handover report for Brightline Fitness"
     assert reader.metadata.author == "alice"
     assert 2 <= len(reader.pages) <= 8
@@ -91,6 +99,7 @@ def test_internal_record_adds_incidents_reminders_chart_and_history(ending_clien
     reader, text = pdf_text(report_pdf(ending_client, internal=True))
     for heading in (
         "Incident log",
+        "Steps tried",
         "Reminders sent",
         "Payment lateness",
         "Assessment history",
@@ -98,6 +107,9 @@ def test_internal_record_adds_incidents_reminders_chart_and_history(ending_clien
     ):
         assert heading in text, heading
     assert "Claimed the brief was approved" in text
+    flowing = " ".join(text.split())  # table cells wrap their lines
+    assert "Restated terms or boundaries in writing" in flowing
+    assert "Sent the signed brief back to them." in flowing
     assert reader.metadata.title.startswith("Internal record")
 
 

@@ -31,6 +31,7 @@ FORMS = {
         "billing_mode",
     ),
     "incident_create": ("occurred_on", "category", "severity", "description", "evidence"),
+    "step_create": ("taken_on", "kind", "addresses", "note"),
     "invoice_create": ("number", "issued_on", "due_on", "amount", "currency", "dispute_reason"),
     "work_log_create": ("worked_on", "hours", "description"),
 }

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from clients.forms import AccountItemForm, ClientForm, WorkLogForm
 from invoices.forms import InvoiceForm, PaymentForm
-from redflags.forms import IncidentForm
+from redflags.forms import IncidentForm, StepForm
 from tests.fuzzing import FUZZ, IMG, SCRIPT, hostile_text, live_markup
 
 pytestmark = pytest.mark.django_db
@@ -57,6 +57,11 @@ def _incident(alice, acme, factories):
     return incident, IncidentForm(instance=incident)
 
 
+def _step(alice, acme, factories):
+    step = factories.step(client=acme)
+    return step, StepForm(instance=step)
+
+
 def _work_log(alice, acme, factories):
     work_log = factories.work_log(client=acme)
     return work_log, WorkLogForm(instance=work_log)
@@ -86,6 +91,7 @@ EDIT_PAGES = {
         ],
     ),
     "incident_edit": EditPage(_incident, lambda i: [_client_page(i)]),
+    "step_edit": EditPage(_step, lambda s: [_client_page(s)]),
     "work_log_edit": EditPage(_work_log, lambda w: [_client_page(w)]),
     "account_item_edit": EditPage(_account_item, lambda a: [_client_page(a)]),
 }

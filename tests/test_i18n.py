@@ -353,13 +353,13 @@ def troubled(alice, factories):
         issued_on=TODAY - timedelta(days=40),
         due_on=TODAY - timedelta(days=26),
     )
-    for days_ago, warned in ((20, True), (5, False)):
+    for days_ago in (20, 5):
         factories.incident(
-            client=client,
-            category="verbal_abuse",
-            occurred_on=TODAY - timedelta(days=days_ago),
-            client_was_warned=warned,
+            client=client, category="verbal_abuse", occurred_on=TODAY - timedelta(days=days_ago)
         )
+    factories.step(
+        client=client, kind="warned", addresses="verbal_abuse", taken_on=TODAY - timedelta(days=20)
+    )
     client_score_refresh(client)
     return client
 

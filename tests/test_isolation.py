@@ -19,6 +19,7 @@ PK_OWNERS = {
     "invoice": "invoice",
     "payment": "payment",
     "incident": "incident",
+    "step": "step",
     "work_log": "work_log",
     "account_item": "account_item",
     "reminder": "reminder",
@@ -84,6 +85,7 @@ def alices_objects(alice, bob, factories, settings, tmp_path):
         "incident": factories.incident(
             client=client, evidence_file=ContentFile(b"%PDF-1.4 evidence", name="evidence.pdf")
         ),
+        "step": factories.step(client=client),
         "work_log": factories.work_log(client=client),
         "account_item": factories.account_item(client=client),
         "import_job": ImportJob.objects.create(owner=alice, payload='{"clients": []}'),

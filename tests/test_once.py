@@ -14,12 +14,13 @@ from django.utils import timezone
 from clients.models import AccountItem, Client, FormToken, WorkLog
 from clientwatch.once import FIELD, KEPT_FOR, token_make, token_nonce
 from invoices.models import Invoice, Payment
-from redflags.models import Incident
+from redflags.models import Incident, Step
 from tests.test_client_pages import CLIENT_POST, HTMX, WORK_POST
 from tests.test_import_pages import CSV, csv_file
 from tests.test_incident_pages import INCIDENT_POST
 from tests.test_invoice_pages import INVOICE_POST, PAYMENT_POST
 from tests.test_late_fees import terms_set_late  # noqa: F401  (a fixture)
+from tests.test_step_pages import STEP_POST
 
 pytestmark = pytest.mark.django_db
 
@@ -49,6 +50,7 @@ CREATES = {
     "client": (lambda c, i: reverse("client_create"), CLIENT_POST, Client),
     "invoice": (lambda c, i: reverse("invoice_create", args=[c.pk]), INVOICE_POST, Invoice),
     "incident": (lambda c, i: reverse("incident_create", args=[c.pk]), INCIDENT_POST, Incident),
+    "step": (lambda c, i: reverse("step_create", args=[c.pk]), STEP_POST, Step),
     "work log": (lambda c, i: reverse("work_log_create", args=[c.pk]), WORK_POST, WorkLog),
     "account": (
         lambda c, i: reverse("account_item_create", args=[c.pk]),
@@ -87,9 +89,9 @@ def test_an_edit_form_carries_no_token(browser, acme):
 def test_every_add_form_on_the_client_page_carries_its_own_token(browser, acme, invoice):
     html = browser.get(reverse("client_detail", args=[acme.pk])).content.decode()
     tokens = tokens_in(html)
-    # Incident, payment, work, invoice and account: rendered from the cached fields, each
-    # form still gets a token of its own (never one kept in the cache).
-    assert len(tokens) == len(set(tokens)) == 5
+    # Incident, step, payment, work, invoice and account: rendered from the cached fields,
+    # each form still gets a token of its own (never one kept in the cache).
+    assert len(tokens) == len(set(tokens)) == 6
     again = browser.get(reverse("client_detail", args=[acme.pk])).content.decode()
     assert not set(tokens_in(again)) & set(tokens)
 

@@ -16,7 +16,7 @@ from clients.demo import CLIENTS, DEFAULT_PASSWORD, demo_plan
 from clients.models import AccountItem, Client, ExchangeRate, Profile, WorkLog
 from invoices.models import Invoice, InvoiceStatus, Payment
 from redflags.assess import assess_clients
-from redflags.models import Category, ClientScore, Incident
+from redflags.models import Category, ClientScore, Incident, Step
 
 pytestmark = pytest.mark.django_db
 
@@ -39,6 +39,7 @@ def row_counts() -> dict[str, int]:
             Invoice,
             Payment,
             Incident,
+            Step,
             WorkLog,
             AccountItem,
         )
@@ -176,7 +177,23 @@ def test_abusive_client_repeats_verbal_abuse_after_being_warned(demo):
             client=demo_client("hakim-motors"), category="verbal_abuse"
         ).order_by("occurred_on")
     )
-    assert [incident.client_was_warned for incident in abuse] == [True, False]
+    warning = Step.objects.get(client=demo_client("hakim-motors"), addresses="verbal_abuse")
+    assert warning.kind == "warned"
+    assert abuse[0].occurred_on == warning.taken_on < abuse[1].occurred_on
+
+
+def test_controlling_client_went_on_after_a_written_warning_and_is_fired(demo):
+    client = demo_client("hoekstra-bou")
+    warning = Step.objects.get(client=client, kind="warned", addresses="micromanaging")
+    assert Incident.objects.filter(
+        client=client, category="micromanaging", occurred_on__gt=warning.taken_on
+    ).exists()
+    score = ClientScore.objects.get(client=client)
+    assert score.verdict == "fire"
+    evidence = [item for reason in score.reasons for item in reason["evidence"]]
+    assert {"kind": "step", "id": warning.pk} in [
+        {"kind": item["kind"], "id": item["id"]} for item in evidence
+    ]
 
 
 def test_haggler_disputes_two_invoices_with_a_reason(demo):

@@ -14,6 +14,8 @@ from redflags.rules.facts import (
     IncidentFacts,
     InvoiceFacts,
     PaymentFacts,
+    StepFacts,
+    StepKind,
     WorkLogFacts,
 )
 from redflags.rules.settings import TUNABLES, InvalidSettings, RuleSettings, Tunable
@@ -33,6 +35,8 @@ __all__ = [
     "PaymentFacts",
     "Reason",
     "RuleSettings",
+    "StepFacts",
+    "StepKind",
     "Tunable",
     "Verdict",
     "WorkLogFacts",

@@ -9,12 +9,13 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, overload
 
+from redflags.rules.areas import area_scores
 from redflags.rules.settings import RuleSettings
 
 if TYPE_CHECKING:
     from redflags.rules.value import Worth
 
-EvidenceKind = Literal["invoice", "incident", "work"]
+EvidenceKind = Literal["invoice", "incident", "step", "work"]
 
 
 class Verdict(StrEnum):
@@ -31,7 +32,7 @@ class Evidence(NamedTuple):
     """
 
     kind: EvidenceKind
-    id: int | None  # the invoice or incident id; None for work totals
+    id: int | None  # the invoice, incident or step id; None for work totals
     on: date
     label: str
     amount: Decimal | None = None
@@ -146,11 +147,18 @@ class Assessment:
     def red_flag(self) -> bool:
         return any(reason.red_flag for reason in self.reasons)
 
+    @property
+    def areas(self) -> dict[str, int]:
+        """Where the problem is: a number per area (money, conduct, scope, effort), from
+        the same reasons as the score. Worked out on use: most assessments only score."""
+        return area_scores(self.reasons)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "score": self.score,
             "verdict": self.verdict.value,
             "too_early": self.too_early,
+            "areas": self.areas,
             "reasons": [reason.to_dict() for reason in self.reasons],
         }
 

@@ -13,11 +13,13 @@ from decimal import Decimal
 from redflags.rules.engine import assess
 from redflags.rules.facts import (
     CATEGORIES,
+    STEP_KINDS,
     BillingMode,
     ClientFacts,
     IncidentFacts,
     InvoiceFacts,
     PaymentFacts,
+    StepFacts,
     WorkLogFacts,
 )
 from redflags.rules.settings import RuleSettings
@@ -67,9 +69,19 @@ def synthetic_client(
             occurred_on=AS_OF - timedelta(days=rng.randrange(0, 720)),
             severity=rng.randint(1, 5),
             note="",
-            client_was_warned=rng.random() < 0.5,
         )
         for index in range(incidents)
+    )
+    # Up to two steps tried in the last year, drawn apart so the rest stays as it was.
+    tried = random.Random(-1 - seed)  # noqa: S311
+    step_list = tuple(
+        StepFacts(
+            id=seed * 1000 + 900 + index,
+            kind=tried.choice(STEP_KINDS),
+            taken_on=AS_OF - timedelta(days=tried.randrange(0, 365)),
+            addresses=tried.choice((None, *_SCORED_CATEGORIES)),
+        )
+        for index in range(tried.randrange(0, 3))
     )
     log_list = tuple(
         WorkLogFacts(
@@ -88,6 +100,7 @@ def synthetic_client(
         incidents=incident_list,
         work_logs=log_list,
         started_on=AS_OF - timedelta(days=30 * invoices + rng.randrange(0, 60)),
+        steps=step_list,
     )
 
 

@@ -3,13 +3,11 @@ and patterns of it."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from redflags.rules.assessment import LazyEvidence, Reason, round_points
-from redflags.rules.facts import BillingMode, Category
+from redflags.rules.facts import BillingMode, Category, StepFacts
 from redflags.rules.settings import RuleSettings
 from redflags.rules.snapshot import IncidentState, Snapshot
-from redflags.rules.wording import gettext_noop, incidents_evidence
+from redflags.rules.wording import gettext_noop, incidents_evidence, step_evidence
 
 # Red flags do not fade: an apology afterwards does not undo what happened.
 
@@ -59,23 +57,24 @@ def repeated_verbal_abuse(snap: Snapshot, settings: RuleSettings) -> tuple[Reaso
     incidents = snap.incidents.get(Category.VERBAL_ABUSE)
     if not incidents:
         return ()
-    warnings = [state for state in incidents if state[0].client_was_warned]
-    if not warnings:
+    warning = snap.raised_by(Category.VERBAL_ABUSE)
+    if warning is None:
         return ()
-    first_warning = min(warnings, key=_incident_order)
-    warned_on = first_warning[0].occurred_on
-    repeats = [state for state in incidents if state[0].occurred_on > warned_on]
+    repeats = [state for state in incidents if state[0].occurred_on > warning.taken_on]
     if not repeats:
         return ()
-    return _red_flag(
-        [first_warning, *repeats],
-        settings,
-        "repeated_verbal_abuse",
-        gettext_noop("Abusive again after a warning"),
-        gettext_noop(
-            "You told them it was not acceptable and it happened again. Part ways, and say it "
-            "plainly: their language crossed a line and you will no longer work with them. Step "
-            "away from any abusive conversation until then."
+    return (
+        Reason(
+            "repeated_verbal_abuse",
+            gettext_noop("Abusive again after a warning"),
+            settings.red_flag_points,
+            gettext_noop(
+                "You told them it was not acceptable and it happened again. Part ways, and say "
+                "it plainly: their language crossed a line and you will no longer work with "
+                "them. Step away from any abusive conversation until then."
+            ),
+            _evidence(repeats, warning),
+            red_flag=True,
         ),
     )
 
@@ -94,7 +93,7 @@ def verbal_abuse(snap: Snapshot, settings: RuleSettings) -> tuple[Reason, ...]:
             points,
             gettext_noop(
                 "Tell them calmly, and in writing, that insults and belittling remarks are not "
-                "acceptable, then mark the incident as warned: if it happens again, you part ways. "
+                "acceptable, then log that as a step (warned): if it happens again, you part ways. "
                 "Step away from an abusive conversation (\"let's take a break; I'll send a status "
                 'update within the hour").'
             ),
@@ -127,16 +126,14 @@ def scope_changes(snap: Snapshot, settings: RuleSettings) -> tuple[Reason, ...]:
             "On a fixed fee every change of mind is unpaid work. Decide where your cut-off is, "
             "write it down, and quote extra work before you do it."
         )
-    points = round_points(weight * _severe(incidents))
+    points, advice, evidence = _after_steps(
+        snap, Category.SCOPE_CHANGE, incidents, weight, settings, advice
+    )
     if not points:
         return ()
     return (
         Reason(
-            "scope_changes",
-            gettext_noop("Keeps changing their mind"),
-            points,
-            advice,
-            _evidence(incidents),
+            "scope_changes", gettext_noop("Keeps changing their mind"), points, advice, evidence
         ),
     )
 
@@ -233,7 +230,9 @@ def everyday_friction(snap: Snapshot, settings: RuleSettings) -> tuple[Reason, .
         incidents = snap.incidents.get(category)
         if not incidents:
             continue
-        points = round_points(getattr(settings, field) * _severe(incidents))
+        points, advice, evidence = _after_steps(
+            snap, category, incidents, getattr(settings, field), settings, advice
+        )
         if category == Category.COMPETITOR_LEVERAGE and any(
             state[1] < settings.sign_window_days for state in incidents
         ):
@@ -243,7 +242,7 @@ def everyday_friction(snap: Snapshot, settings: RuleSettings) -> tuple[Reason, .
             advice = _COMPETITOR_ADVICE
             snap.firm = True
         if points:
-            reasons.append(Reason(category.value, title, points, advice, _evidence(incidents)))
+            reasons.append(Reason(category.value, title, points, advice, evidence))
     return tuple(reasons)
 
 
@@ -277,9 +276,14 @@ def patterns(snap: Snapshot, settings: RuleSettings) -> tuple[Reason, ...]:
         if len(recent) < settings.pattern_count or not settings.pattern_points:
             continue
         points = settings.pattern_points
-        if _goes_on_after_a_warning(recent):
-            # They were told in writing and it went on: the advice already says what then.
+        step = snap.raised_by(category) if snap.raised else None
+        if step is not None and any(state[0].occurred_on > step.taken_on for state in recent):
+            # They were told and it went on: the advice already says what then.
             points = max(points, settings.fire_points)
+        else:
+            step = None
+            if category in TELL_FIRST:
+                points = min(points, settings.tell_first_max_points)
         reasons.append(
             Reason(
                 f"pattern:{category}",
@@ -290,7 +294,7 @@ def patterns(snap: Snapshot, settings: RuleSettings) -> tuple[Reason, ...]:
                     "put in writing what you need instead, and decide now what you will do if it "
                     "goes on."
                 ),
-                _evidence(recent),
+                _evidence(recent, step),
             )
         )
     snap.patterns = len(reasons)
@@ -330,12 +334,54 @@ def one_reason_per_pattern(reasons: list[Reason]) -> list[Reason]:
     ]
 
 
-def _goes_on_after_a_warning(incidents: list[IncidentState]) -> bool:
-    warned = [state[0].occurred_on for state in incidents if state[0].client_was_warned]
-    if not warned:
-        return False
-    first = min(warned)
-    return any(state[0].occurred_on > first for state in incidents)
+# Everyday friction that the practice says to raise with the client before holding it
+# against them (docs/domain.md, "Three kinds of problem client").
+TELL_FIRST = frozenset(
+    {
+        Category.UNRESPONSIVE,
+        Category.MICROMANAGING,
+        Category.UNREASONABLE_DEMAND,
+        Category.SCOPE_CHANGE,
+        Category.IGNORED_ADVICE,
+    }
+)
+
+_AFTER_STEP_ADVICE = gettext_noop(
+    "You raised this with them and it went on. Say once more, in writing, what has to "
+    "change and what you will do if it does not; if it still goes on, finish what you "
+    "promised and let them go."
+)
+
+
+def _after_steps(
+    snap: Snapshot,
+    category: str,
+    incidents: list[IncidentState],
+    weight: float,
+    settings: RuleSettings,
+    advice: str,
+) -> tuple[int, str, LazyEvidence]:
+    """Points, advice and evidence for one kind of friction, after what was tried.
+
+    Never raised with the client, or not gone on since: at most watch for the kinds to tell
+    them about first, with the advice on what to tell them. Gone on after a step: each
+    incident since weighs `after_step_factor` times as much. Adding a step can only keep
+    or raise the points for friction that goes on after it.
+    """
+    points = round_points(weight * _severe(incidents))
+    # Most clients have no step at all: then the lookup is not worth its call.
+    step = snap.raised_by(category) if snap.raised else None
+    if step is None:
+        if category in TELL_FIRST and points > settings.tell_first_max_points:
+            points = settings.tell_first_max_points
+        return points, advice, _evidence(incidents)
+    after = [state for state in incidents if state[0].occurred_on > step.taken_on]
+    if not after:
+        if category in TELL_FIRST and points > settings.tell_first_max_points:
+            points = settings.tell_first_max_points
+        return points, advice, _evidence(incidents, step)
+    escalated = round_points(float(settings.after_step_factor) * weight * _severe(after))
+    return max(points, escalated), _AFTER_STEP_ADVICE, _evidence(incidents, step)
 
 
 def _red_flag(
@@ -351,12 +397,13 @@ def _red_flag(
     return (Reason(rule, title, settings.red_flag_points, advice, evidence, red_flag=True),)
 
 
-def _evidence(incidents: list[IncidentState]) -> LazyEvidence:
-    return LazyEvidence(lambda: incidents_evidence(state[0] for state in incidents))
-
-
-def _incident_order(state: IncidentState) -> tuple[date, int]:
-    return state[0].occurred_on, state[0].id
+def _evidence(incidents: list[IncidentState], step: StepFacts | None = None) -> LazyEvidence:
+    """The incidents, most recent first, then the step that raised them, if any."""
+    if step is None:
+        return LazyEvidence(lambda: incidents_evidence(state[0] for state in incidents))
+    return LazyEvidence(
+        lambda: (*incidents_evidence(state[0] for state in incidents), step_evidence(step))
+    )
 
 
 def _faded(incidents: list[IncidentState]) -> float:

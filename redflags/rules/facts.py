@@ -38,6 +38,21 @@ class Category(StrEnum):
 CATEGORIES: tuple[str, ...] = tuple(category.value for category in Category)
 
 
+class StepKind(StrEnum):
+    """What the freelancer tried (docs/domain.md, "What a client is worth, and what to try
+    first"); the slugs match the Step model's choices."""
+
+    WARNED = "warned"
+    RESTATED_TERMS = "restated_terms"
+    ASKED_DEPOSIT = "asked_deposit"
+    RENEGOTIATED = "renegotiated"
+    APOLOGISED = "apologised"
+    PAUSED_WORK = "paused_work"
+
+
+STEP_KINDS: tuple[str, ...] = tuple(kind.value for kind in StepKind)
+
+
 class BillingMode(StrEnum):
     HOURLY = "hourly"
     FIXED = "fixed"
@@ -85,7 +100,18 @@ class IncidentFacts:
     occurred_on: date
     severity: int  # 1 = minor, 5 = severe
     note: str
-    client_was_warned: bool  # told after this incident that it is not acceptable
+
+
+@dataclass(frozen=True, slots=True)
+class StepFacts:
+    """Something the freelancer tried, and the kind of trouble it was about (None: no one
+    kind, a step about the relationship as a whole)."""
+
+    id: int
+    kind: str  # a StepKind value
+    taken_on: date
+    addresses: str | None
+    note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +131,7 @@ class ClientFacts:
     incidents: tuple[IncidentFacts, ...]
     work_logs: tuple[WorkLogFacts, ...]
     started_on: date | None = None  # when the work with them began, if known
+    steps: tuple[StepFacts, ...] = ()
 
 
 _payment_date = attrgetter("paid_on")

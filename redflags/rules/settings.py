@@ -97,6 +97,14 @@ class RuleSettings:
     unreasonable_demand_points: int = 12
     other_points: int = 6
 
+    # What was tried first (docs/domain.md, "What a client is worth, and what to try first").
+    # Everyday friction never raised with the client (no step about it, or none since which
+    # it went on) costs at most `tell_first_max_points` per kind: watch, with the advice to
+    # tell them. Friction that goes on after a step weighs `after_step_factor` times as much
+    # per incident since the step, and a pattern that goes on after one means fire.
+    tell_first_max_points: int = 45
+    after_step_factor: Decimal = Decimal(3)
+
     # A pattern: `pattern_count` incidents of one kind within `pattern_window_days` add
     # `pattern_points`, enough on its own for watch. The pattern and the reason for the same
     # incidents are one reason costing the larger of the two, so a pattern plus another
@@ -367,6 +375,22 @@ TUNABLES: tuple[Tunable, ...] = (
         "unchased_max_points",
         "Most points off for lateness never chased",
         "Keep it below what reaches fire, so that the advice is to send a reminder first.",
+    ),
+    _points(
+        "tell_first_max_points",
+        "Most points off per kind of friction never raised",
+        "Slow answers, micromanaging, unreasonable demands, changes of mind or ignored advice "
+        "that you have not yet raised with the client (no step logged about it that it went "
+        "on after). Keep it below what reaches fire, so that the advice is to tell them first.",
+    ),
+    Tunable(
+        "after_step_factor",
+        "Weight of friction after a step (times)",
+        "Each incident after a step you logged about that kind of trouble counts this many "
+        "times as much: it went on although they were told.",
+        "decimal",
+        Decimal(1),
+        Decimal(20),
     ),
     _points("dispute_points", "Points off per invoice dispute", "Fades like incidents do."),
     _points(

@@ -16,9 +16,12 @@ from math import exp, log
 from redflags.rules.facts import (
     CATEGORIES,
     ZERO,
+    Category,
     ClientFacts,
     IncidentFacts,
     InvoiceFacts,
+    StepFacts,
+    StepKind,
     days_delta,
     settle,
 )
@@ -56,11 +59,30 @@ class Snapshot:
     incidents: dict[str, list[IncidentState]]  # by category, in the given order; unknown: other
     income: Income | None  # the freelancer's income and exchange rates; None: not judged
     notes: list  # Phrases: what the rules could not compare (set by the rules)
+    # The first step that raised each kind of trouble with the client, by category; under
+    # "" the first one about the relationship as a whole. Steps after as_of are left out.
+    raised: dict[str, StepFacts]
     patterns: int = 0  # how many pattern reasons were found (set by conduct.patterns)
     hourly: Decimal | None = None  # effective rate in the target currency (set by effort)
     # A sign that is enough once on its own (playing you against a competitor on agreed
     # work): money does not buy it off (set by conduct.everyday_friction).
     firm: bool = False
+
+    def raised_by(self, category: str) -> StepFacts | None:
+        """The first step that told the client this kind of trouble has to stop.
+
+        The one place that says whether and when a warning was given. A step about the
+        relationship as a whole raises every kind but verbal abuse: a repeat of that ends
+        the relationship, so the warning has to be about it.
+        """
+        raised = self.raised
+        if not raised:
+            return None
+        own = raised.get(category)
+        general = None if category == Category.VERBAL_ABUSE else raised.get("")
+        if own is None or (general is not None and _step_order(general) < _step_order(own)):
+            return general
+        return own
 
 
 def take_snapshot(
@@ -130,4 +152,23 @@ def take_snapshot(
             incidents[category].append(incident_state)
         else:
             incidents[category] = [incident_state]
-    return Snapshot(client, as_of, judged, overdue, disputed, received, incidents, income, [])
+    raised: dict[str, StepFacts] = {}
+    for step in client.steps:
+        if step.taken_on > as_of or step.kind not in _RAISES:
+            continue
+        key = step.addresses or ""
+        first = raised.get(key)
+        if first is None or _step_order(step) < _step_order(first):
+            raised[key] = step
+    return Snapshot(
+        client, as_of, judged, overdue, disputed, received, incidents, income, [], raised
+    )
+
+
+# Every step but an apology tells the client what has to change: an apology is the
+# freelancer fixing their own mistake.
+_RAISES = frozenset(kind.value for kind in StepKind if kind != StepKind.APOLOGISED)
+
+
+def _step_order(step: StepFacts) -> tuple[date, int]:
+    return step.taken_on, step.id

@@ -15,7 +15,7 @@ from functools import cache
 from typing import Any, NamedTuple
 
 from redflags.rules.assessment import Evidence
-from redflags.rules.facts import Category, IncidentFacts, InvoiceFacts
+from redflags.rules.facts import Category, IncidentFacts, InvoiceFacts, StepFacts, StepKind
 
 # A reason names its most recent evidence; the full history stays in the client's records.
 MAX_EVIDENCE = 10
@@ -43,6 +43,16 @@ _CATEGORY_MSGIDS: dict[str, str] = {
     Category.PUBLIC_CRITICISM: gettext_noop("Public criticism"),
     Category.THREAT: gettext_noop("Threat"),
     Category.OTHER: gettext_noop("Other"),
+}
+
+# The same English as the Step model's choices, so one translation serves both.
+_STEP_MSGIDS: dict[str, str] = {
+    StepKind.WARNED: gettext_noop("Warned them, firmly and kindly"),
+    StepKind.RESTATED_TERMS: gettext_noop("Restated terms or boundaries in writing"),
+    StepKind.ASKED_DEPOSIT: gettext_noop("Asked for a deposit"),
+    StepKind.RENEGOTIATED: gettext_noop("Renegotiated price or scope"),
+    StepKind.APOLOGISED: gettext_noop("Apologised and fixed something"),
+    StepKind.PAUSED_WORK: gettext_noop("Paused work"),
 }
 
 _NOTE_LENGTH = 60
@@ -232,6 +242,24 @@ def incident_evidence(incident: IncidentFacts) -> Evidence:
             note = note[: _NOTE_LENGTH - 1].rstrip() + "…"
         label = fill("{event}: {note}", event=label, note=note)
     return Evidence("incident", incident.id, incident.occurred_on, label)
+
+
+STEP_LABELS: dict[str, Phrase] = {kind: Phrase(msgid) for kind, msgid in _STEP_MSGIDS.items()}
+
+
+def step_evidence(step: StepFacts) -> Evidence:
+    """Warned them, firmly and kindly, on 3 Mar 2024: the note's first line."""
+    label = fill(
+        "{step} on {date}",
+        step=STEP_LABELS.get(step.kind) or step.kind,
+        date=step.taken_on,
+    )
+    note = step.note.strip().partition("\n")[0]
+    if note:
+        if len(note) > _NOTE_LENGTH:
+            note = note[: _NOTE_LENGTH - 1].rstrip() + "…"
+        label = fill("{event}: {note}", event=label, note=note)
+    return Evidence("step", step.id, step.taken_on, label)
 
 
 def incidents_evidence(incidents: Iterable[IncidentFacts]) -> tuple[Evidence, ...]:

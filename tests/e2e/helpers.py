@@ -77,6 +77,13 @@ def backup_document(today: date | None = None) -> dict:
                         "note": "Called the draft garbage in front of the whole team.",
                     }
                 ],
+                "steps": [
+                    {
+                        "kind": "asked_deposit",
+                        "taken_on": ago(20),
+                        "note": "Half up front for the next campaign.",
+                    }
+                ],
             },
             {
                 "ref": "harbour-legal",

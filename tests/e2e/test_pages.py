@@ -25,7 +25,7 @@ from clients.reports import report_request
 from clients.services import exchange_rate_add, profile_for, profile_update
 from invoices.models import Invoice, Payment
 from invoices.services import invoice_create
-from redflags.models import Incident
+from redflags.models import Incident, Step
 from tests.e2e.browser import DESKTOP, NARROW, PAGES, PHONE, ROOT, SCREENSHOTS, expect
 from tests.e2e.helpers import backup_document, log_in
 
@@ -190,6 +190,7 @@ def site(freelancer):
         "open_invoice": Invoice.objects.get(number="NB-2"),
         "payment": Payment.objects.get(invoice=invoice),
         "incident": Incident.objects.get(client__ref="fjord-media"),
+        "step": Step.objects.get(client__ref="fjord-media"),
         "work": nora.work_logs.get(),
         "account": nora.account_items.get(),
         "report": report_request(client=nora, kind="handover"),
@@ -267,6 +268,15 @@ def visit_logged_in_pages(checks: PageChecks, site: dict) -> None:
     form.get_by_role("button", name="Log incident").click()
     expect(page.locator("#add-incident")).to_contain_text("Upload a PDF, PNG, JPEG")
     checks.visit("client-incident-errors")
+    page.get_by_text("Log a step you took").click()
+    form = page.locator("#add-step form")
+    date = form.get_by_label("Date")
+    date.evaluate("input => input.removeAttribute('max')")  # what the server says, then
+    date.fill((timezone.localdate() + timedelta(days=2)).isoformat())
+    form.get_by_label("What you did").select_option(label="Warned them, firmly and kindly")
+    form.get_by_role("button", name="Log step").click()
+    expect(page.locator("#add-step")).to_contain_text("A step cannot be in the future.")
+    checks.visit("client-step-errors")
     checks.visit("client-watch", f"/clients/{frida.pk}/")
     checks.visit("client-long-amounts", f"/clients/{site['indra'].pk}/")
 
@@ -286,6 +296,9 @@ def visit_logged_in_pages(checks: PageChecks, site: dict) -> None:
     checks.visit("incident-new", f"/clients/{nora.pk}/incidents/new/")
     checks.visit("incident-edit", f"/incidents/{site['incident'].pk}/edit/")
     checks.visit("incident-delete", f"/incidents/{site['incident'].pk}/delete/")
+    checks.visit("step-new", f"/clients/{nora.pk}/steps/new/")
+    checks.visit("step-edit", f"/steps/{site['step'].pk}/edit/")
+    checks.visit("step-delete", f"/steps/{site['step'].pk}/delete/")
     checks.visit("work-new", f"/clients/{nora.pk}/work/new/")
     checks.visit("work-edit", f"/work/{site['work'].pk}/edit/")
     checks.visit("work-delete", f"/work/{site['work'].pk}/delete/")

@@ -16,6 +16,8 @@ from redflags.rules import (
     InvoiceFacts,
     PaymentFacts,
     RuleSettings,
+    StepFacts,
+    StepKind,
     WorkLogFacts,
     assess,
 )
@@ -30,6 +32,8 @@ class FactBuilder:
 
     def __init__(self) -> None:
         self._ids = itertools.count(1)
+        # Warnings given with incidents (`incident(warned=True)`), for the next client().
+        self._warnings: list[StepFacts] = []
 
     def day(self, days_ago: int) -> date:
         return self.as_of - timedelta(days=days_ago)
@@ -94,14 +98,21 @@ class FactBuilder:
         warned: bool = False,
         note: str = "",
     ) -> IncidentFacts:
+        """warned: they were told that day it is not acceptable (a warned step about it)."""
+        if warned:
+            self._warnings.append(self.step(StepKind.WARNED, days_ago=days_ago, about=category))
         return IncidentFacts(
             id=next(self._ids),
             category=category,
             occurred_on=self.day(days_ago),
             severity=severity,
             note=note,
-            client_was_warned=warned,
         )
+
+    def step(
+        self, kind: str = StepKind.WARNED, *, days_ago: int = 3, about: str | None = None, note=""
+    ) -> StepFacts:
+        return StepFacts(next(self._ids), kind, self.day(days_ago), about, note)
 
     def work(self, *, days_ago: int, hours: str, billable: bool = True) -> WorkLogFacts:
         return WorkLogFacts(self.day(days_ago), Decimal(hours), billable)
@@ -112,11 +123,13 @@ class FactBuilder:
         invoices: Iterable[InvoiceFacts] = (),
         incidents: Iterable[IncidentFacts] = (),
         work_logs: Iterable[WorkLogFacts] = (),
+        steps: Iterable[StepFacts] = (),
         billing_mode: str = "fixed",
         currency: str = "EUR",
         started_days_ago: int | None = 730,
     ) -> ClientFacts:
         """An established client (working together for two years) unless told otherwise."""
+        warnings, self._warnings = self._warnings, []
         return ClientFacts(
             id=next(self._ids),
             name="Acme Studio",
@@ -126,6 +139,7 @@ class FactBuilder:
             incidents=tuple(incidents),
             work_logs=tuple(work_logs),
             started_on=None if started_days_ago is None else self.day(started_days_ago),
+            steps=(*warnings, *steps),
         )
 
     def assess(

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from redflags.rules import Category, Evidence, RuleSettings, Verdict, verdict_for
+from redflags.rules.areas import area_of
 from redflags.rules.assessment import LazyEvidence
 from redflags.rules.bench import engine_throughput
 
@@ -122,7 +123,13 @@ def test_assessment_as_json(facts):
 
     data = json.loads(json.dumps(facts.assess(client).to_dict()))
 
-    assert set(data) == {"score", "verdict", "reasons", "too_early"}
+    assert set(data) == {"score", "verdict", "reasons", "too_early", "areas"}
+    assert data["areas"] == {
+        "money": data["areas"]["money"],
+        "conduct": 94,
+        "scope": 100,
+        "effort": 100,
+    }
     assert data["verdict"] in {"keep", "watch", "fire"}
     first = data["reasons"][0]
     assert set(first) == {"rule", "title", "points", "advice", "red_flag", "evidence"}
@@ -200,6 +207,7 @@ def test_every_reason_has_a_title_advice_and_evidence(facts):
     for reason in reasons:
         assert reason.title and reason.advice and reason.evidence
         assert reason.points > 0
+        assert area_of(reason.rule) is not None, reason.rule  # every reason has its area
         assert all(
             isinstance(evidence, Evidence) and evidence.label for evidence in reason.evidence
         )

@@ -15,6 +15,8 @@ from redflags.rules import (
     InvoiceFacts,
     PaymentFacts,
     RuleSettings,
+    StepFacts,
+    StepKind,
     WorkLogFacts,
     assess,
     verdict_for,
@@ -69,7 +71,15 @@ incidents = st.builds(
     occurred_on=st.integers(-30, 900).map(day),
     severity=st.integers(1, 5),
     note=st.text(max_size=80),
-    client_was_warned=st.booleans(),
+)
+
+steps = st.builds(
+    StepFacts,
+    id=st.integers(1, 10_000),
+    kind=st.sampled_from(list(StepKind)).map(str),
+    taken_on=st.integers(-30, 900).map(day),
+    addresses=st.none() | st.sampled_from([*SCORED, "unknown"]),
+    note=st.text(max_size=40),
 )
 
 work_logs = st.builds(
@@ -89,6 +99,7 @@ clients = st.builds(
     incidents=st.lists(incidents, max_size=5).map(tuple),
     work_logs=st.lists(work_logs, max_size=8).map(tuple),
     started_on=st.none() | st.integers(0, 900).map(day),
+    steps=st.lists(steps, max_size=3).map(tuple),
 )
 
 rule_settings = st.builds(
@@ -246,7 +257,7 @@ def test_a_client_with_no_data_is_never_kept_with_100(started_days_ago, rules, a
 def test_a_red_flag_always_scores_below_any_client_with_lesser_problems_only(
     flagged, lesser, red_flag, rules, as_of
 ):
-    flag = IncidentFacts(99_999, red_flag, as_of - timedelta(days=1), 3, "", False)
+    flag = IncidentFacts(99_999, red_flag, as_of - timedelta(days=1), 3, "")
     flagged = replace(flagged, incidents=(*flagged.incidents, flag))
     lesser = without_red_flags(lesser)
     worst = assess(flagged, rules, as_of)
@@ -255,3 +266,33 @@ def test_a_red_flag_always_scores_below_any_client_with_lesser_problems_only(
 
     assert worst.score < other.score
     assert worst.verdict == "fire"
+
+
+@property_test
+@given(
+    clients,
+    st.sampled_from(SCORED),
+    st.lists(st.tuples(st.integers(0, 400), st.integers(1, 5)), min_size=1, max_size=6),
+    st.integers(0, 400),
+    rule_settings,
+)
+def test_a_warning_never_lowers_the_verdict_for_friction_that_goes_on_after_it(
+    client, category, friction, warned_days_ago, rules
+):
+    # docs/domain.md, "What a client is worth, and what to try first": what happened after
+    # they were told counts; telling them can never make that look better.
+    incidents = tuple(
+        IncidentFacts(90_000 + n, category, day(ago), severity, "")
+        for n, (ago, severity) in enumerate(friction)
+    )
+    warned_on = day(warned_days_ago)
+    assume(any(incident.occurred_on > warned_on for incident in incidents))
+    client = replace(client, incidents=(*client.incidents, *incidents))
+    warning = StepFacts(99_999, StepKind.WARNED, warned_on, category)
+    ladder = {"keep": 0, "watch": 1, "fire": 2}
+
+    before = assess(client, rules, TODAY)
+    after = assess(replace(client, steps=(*client.steps, warning)), rules, TODAY)
+
+    assert ladder[after.verdict] >= ladder[before.verdict]
+    assert after.score <= before.score

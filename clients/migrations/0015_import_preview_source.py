@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clients', '0011_import_preview'),
+        ('clients', '0014_exchange_rates'),
     ]
 
     operations = [

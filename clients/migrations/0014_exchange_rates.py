@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clients', '0011_import_preview'),
+        ('clients', '0013_profile_reminders_ran_on'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
