@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "template_partials",
     "clients",
     "invoices",
+    "invoices.bank",
     "redflags",
     "clientwatch",  # its ready() hooks login up to the second factor
     "django_otp",
@@ -291,6 +292,10 @@ REMINDER_LEASE_SECONDS = env.int("REMINDER_LEASE_SECONDS", default=10 * 60)
 # From this many clients and invoices on, an import is handed to the worker: in the
 # request it could outlast the web server's timeout.
 IMPORT_BACKGROUND_FROM_ROWS = env.int("IMPORT_BACKGROUND_FROM_ROWS", default=500)
+# A bank statement with more credits than this is previewed as a summary (the proposed
+# matches only) and its payments are recorded by a worker; a smaller one is edited line
+# by line in the preview and recorded in the request.
+BANK_BACKGROUND_FROM_CREDITS = env.int("BANK_BACKGROUND_FROM_CREDITS", default=100)
 
 # Celery. Without REDIS_URL the broker is a pair of local folders, so development
 # needs no server; production points REDIS_URL at Redis.
