@@ -124,7 +124,7 @@ def test_confirmed_matches_are_payments_dated_by_the_bank_and_reminders_stop(
     assert not Reminder.objects.exists()
     assert all("reminder" not in m["Subject"].lower() for m in smtp_server.mailbox.messages)
     done = alice_client.get(response.url).content.decode()
-    assert "Recorded 3 payments from 2 bank credits." in done
+    assert "Recorded 3 payments from the statement." in done
 
 
 def test_the_same_statement_twice_records_nothing_new(alice_client, invoices):
@@ -342,7 +342,7 @@ def test_a_large_statement_is_recorded_in_the_background_with_progress(
     ]
     done = alice_client.get(response.url, **HTMX).content.decode()
     assert "hx-trigger" not in done
-    assert "Recorded 3 payments from 3 bank credits." in done
+    assert "Recorded 3 payments from the statement." in done
 
 
 def test_a_background_apply_refused_by_the_payment_rules_records_nothing(
@@ -397,3 +397,22 @@ def test_paused_client_resumes_once_the_bank_payment_is_recorded(alice_client, i
     )
     acme.refresh_from_db()
     assert acme.status == Client.Status.ACTIVE
+
+
+@pytest.mark.parametrize(
+    ("language", "came_in", "reason"),
+    [
+        ("fi", "2 maksua saapui", "laskun numero viitteessä"),
+        ("fy", "2 betellingen binnenkaam", "faktuernûmer yn de referinsje"),
+        ("ms", "2 bayaran masuk", "nombor invois dalam rujukan"),
+        ("id", "2 pembayaran masuk", "nomor faktur dalam referensi"),
+    ],
+)
+def test_the_preview_reads_in_the_freelancers_language(
+    alice_client, invoices, language, came_in, reason
+):
+    response = upload(alice_client, "camt053.xml")
+    html = alice_client.get(response.url, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert came_in in html
+    assert reason in html
+    assert "Nothing is saved yet" not in html

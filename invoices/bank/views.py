@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clients.import_views import MAX_UPLOAD_BYTES
@@ -272,9 +272,14 @@ def statement_confirm(request: HtmxHttpRequest, token: str) -> HttpResponse:
         return redirect("bank_statement_upload")
     result = done.value.result
     if done.value.state == BankImport.State.DONE:
+        count = result.get("payments", 0)
         messages.success(
             request,
-            _("Recorded %(payments)d payments from %(credits)d bank credits.")
-            % {"payments": result.get("payments", 0), "credits": result.get("credits", 0)},
+            ngettext(
+                "Recorded %(count)d payment from the statement.",
+                "Recorded %(count)d payments from the statement.",
+                count,
+            )
+            % {"count": count},
         )
     return redirect(url)
