@@ -171,7 +171,7 @@ def test_an_allocation_over_the_credit_or_the_balance_is_refused_whole(alice_cli
             1: [("ACME-2026-015", "400.00"), ("ACME-2026-016", "450.00")],
         },
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     html = response.content.decode()
     assert "Nothing was recorded: 2 problems" in html
     assert "together more than the €750.00 received." in html

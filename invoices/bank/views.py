@@ -266,7 +266,7 @@ def statement_confirm(request: HtmxHttpRequest, token: str) -> HttpResponse:
         bank_import.refresh_from_db()
         context = _preview_context(request, bank_import, posted)
         context["problems"] = problems or [done.error]
-        return render(request, PREVIEW_PAGE, context, status=400)
+        return render(request, PREVIEW_PAGE, context, status=422)
     if done.value is None:
         messages.error(request, _("That preview has expired. Please upload the file again."))
         return redirect("bank_statement_upload")
