@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "clients",
     "invoices",
     "invoices.bank",
+    "invoices.ninja",
     "redflags",
     "clientwatch",  # its ready() hooks login up to the second factor
     "django_otp",
@@ -296,6 +297,9 @@ IMPORT_BACKGROUND_FROM_ROWS = env.int("IMPORT_BACKGROUND_FROM_ROWS", default=500
 # matches only) and its payments are recorded by a worker; a smaller one is edited line
 # by line in the preview and recorded in the request.
 BANK_BACKGROUND_FROM_CREDITS = env.int("BANK_BACKGROUND_FROM_CREDITS", default=100)
+# An Invoice Ninja address may be plain http:// (a server on the same machine in
+# development); in production the API token must travel over https.
+INVOICE_NINJA_ALLOW_HTTP = env.bool("INVOICE_NINJA_ALLOW_HTTP", default=DEBUG)
 
 # Celery. Without REDIS_URL the broker is a pair of local folders, so development
 # needs no server; production points REDIS_URL at Redis.
@@ -336,6 +340,11 @@ CELERY_BEAT_SCHEDULE = {
     "send-pending-receipts": {"task": "invoices.tasks.send_pending_receipts", "schedule": 5 * 60},
     # Imports and reports recorded while the broker was down (or lost) are queued again.
     "requeue-stalled-work": {"task": "clients.tasks.requeue_stalled_work", "schedule": 5 * 60},
+    # Hourly: what changed in each connected Invoice Ninja since its last pull.
+    "pull-from-invoice-ninja": {
+        "task": "invoices.ninja.tasks.pull_all_from_ninja",
+        "schedule": 60 * 60,
+    },
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = 3  # a request that queues work must not hang on a dead broker
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
