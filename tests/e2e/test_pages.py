@@ -300,6 +300,11 @@ def visit_logged_in_pages(checks: PageChecks, site: dict) -> None:
     checks.visit("invoice-with-fees", f"/invoices/{late.pk}/")
 
     checks.visit("settings", "/settings/")
+    checks.visit("ninja-settings", "/settings/invoice-ninja/")
+    page.get_by_label("Invoice Ninja address").fill("http://ninja.example")
+    page.get_by_role("button", name="Connect").click()
+    expect(page.locator("form .errorlist").first).to_be_visible()
+    checks.visit("ninja-settings-errors")
     checks.visit("onboarding", "/welcome/")
     page.get_by_label("Reply-to address").fill("not an address")
     page.get_by_role("button", name="Save and start").click()
