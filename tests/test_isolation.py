@@ -1,12 +1,16 @@
 """One freelancer never sees another's data: walk every URL with alice's ids as bob."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
 from clients.models import ImportJob, Report
+from invoices.bank.models import BankImport
 from invoices.models import LateFee, Reminder
 
 pytestmark = pytest.mark.django_db
@@ -25,6 +29,7 @@ PK_OWNERS = {
     "fee": "fee",
     "authenticator": "authenticator",
     "passkey": "passkey",
+    "bank_statement": "bank_statement",
 }
 SKIPPED_NAMESPACES = {"admin"}
 # Values for the non-id parts of URLs.
@@ -80,6 +85,24 @@ def alices_objects(alice, bob, factories, settings, tmp_path):
         "work_log": factories.work_log(client=client),
         "account_item": factories.account_item(client=client),
         "import_job": ImportJob.objects.create(owner=alice, payload='{"clients": []}'),
+        "bank_statement": BankImport.objects.create(
+            owner=alice,
+            token="alices-statement",
+            filename="statement.xml",
+            source="camt053",
+            expires_at=timezone.now() + timedelta(hours=1),
+            credits=[
+                {
+                    "date": "2026-11-03",
+                    "amount": "10.00",
+                    "currency": "EUR",
+                    "reference": client.name,
+                    "counterparty": client.name,
+                    "bank_id": "B1",
+                    "key": "k1",
+                }
+            ],
+        ),
         "report": Report.objects.create(
             client=client,
             kind="handover",
@@ -115,8 +138,12 @@ def owned_urls(objects):
             if kwarg in OTHER_KWARGS:
                 kwargs[kwarg] = OTHER_KWARGS[kwarg]
                 continue
+            owned = objects[object_kind(pattern.name, kwarg)]
+            if kwarg == "token":  # an unguessable id in the address, as for a statement
+                kwargs[kwarg] = owned.token
+                continue
             assert type(converter).__name__ == "IntConverter", (pattern.name, kwarg)
-            kwargs[kwarg] = objects[object_kind(pattern.name, kwarg)].pk
+            kwargs[kwarg] = owned.pk
         if kwargs:
             urls.append((pattern.name, reverse(pattern.name, kwargs=kwargs)))
     return urls
