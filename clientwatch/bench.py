@@ -300,6 +300,67 @@ def bench_time_import() -> None:
         )
 
 
+def bench_bank() -> None:
+    from invoices.bank.formats import statement_open, statement_read
+    from invoices.bank.models import BankImport
+    from invoices.bank.services import bank_import_confirm, bank_import_create, bank_preview
+
+    print("\n## Bank statement (CAMT.053, one credit per open invoice, 10 invoices per client)")
+    settings.BANK_BACKGROUND_FROM_CREDITS = 10**6  # recorded here, not by a worker
+    for lines in (200, 2000):
+        user = make_freelancer(f"bank{lines}", lines // 10, 0, 0, 0)
+        clients = list(Client.objects.filter(owner=user))
+        Invoice.objects.bulk_create(
+            Invoice(
+                owner=user,
+                client=c,
+                number=f"B{lines}-{c.ref}-{i}",
+                currency="EUR",
+                issued_on=TODAY - timedelta(days=40),
+                due_on=TODAY - timedelta(days=26),
+                amount=Decimal("250.00") + i,
+            )
+            for c in clients
+            for i in range(10)
+        )
+        entries = "".join(
+            f'<Ntry><Amt Ccy="EUR">{250 + i}.00</Amt><CdtDbtInd>CRDT</CdtDbtInd>'
+            f"<BookgDt><Dt>{TODAY - timedelta(days=3)}</Dt></BookgDt>"
+            f"<AcctSvcrRef>{lines}-{c.ref}-{i}</AcctSvcrRef><NtryDtls><TxDtls><RltdPties>"
+            f"<Dbtr><Nm>{c.name}</Nm></Dbtr></RltdPties><RmtInf><Ustrd>Invoice "
+            f"B{lines}-{c.ref}-{i}</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>"
+            for c in clients
+            for i in range(10)
+        )
+        raw = (
+            '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt>'
+            f"<Stmt>{entries}</Stmt></BkToCstmrStmt></Document>"
+        ).encode()
+        start = time.perf_counter()
+        statement = statement_read(statement_open(raw), default_currency="EUR")
+        bank_import = bank_import_create(
+            owner=user, filename="bench.xml", source="camt053", statement=statement
+        )
+        read = time.perf_counter() - start
+        start = time.perf_counter()
+        preview_queries = count_queries(
+            lambda u=user, b=bank_import: bank_preview(owner=u, bank_import=b)
+        )
+        matched = len(bank_preview(owner=user, bank_import=bank_import).proposed)
+        match = (time.perf_counter() - start) / 2
+        counter = QueryCounter()
+        with connection.execute_wrapper(counter):
+            start = time.perf_counter()
+            bank_import_confirm(owner=user, token=bank_import.token, chosen=None)
+            record = time.perf_counter() - start
+        assert BankImport.objects.get(pk=bank_import.pk).state == "done"  # nosec B101
+        print(
+            f"- {lines:>5} lines: read {read:.2f} s, match {match:.2f} s ({matched} proposed, "
+            f"{preview_queries} queries), record {record:.1f} s, {counter.count:,} queries "
+            f"({counter.count / lines:.1f} per line)"
+        )
+
+
 def main() -> None:
     print("# ClientWatch benchmarks")
     print(
@@ -312,6 +373,7 @@ def main() -> None:
     bench_reminders()
     bench_report()
     bench_time_import()
+    bench_bank()
 
 
 if __name__ == "__main__":

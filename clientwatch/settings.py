@@ -88,6 +88,8 @@ INSTALLED_APPS = [
     "template_partials",
     "clients",
     "invoices",
+    "invoices.bank",
+    "invoices.ninja",
     "redflags",
     "clientwatch",  # its ready() hooks login up to the second factor
     "django_otp",
@@ -293,6 +295,13 @@ REMINDER_LEASE_SECONDS = env.int("REMINDER_LEASE_SECONDS", default=10 * 60)
 # From this many clients, invoices and work logs on, an import is handed to the worker: in the
 # request it could outlast the web server's timeout.
 IMPORT_BACKGROUND_FROM_ROWS = env.int("IMPORT_BACKGROUND_FROM_ROWS", default=500)
+# A bank statement with more credits than this is previewed as a summary (the proposed
+# matches only) and its payments are recorded by a worker; a smaller one is edited line
+# by line in the preview and recorded in the request.
+BANK_BACKGROUND_FROM_CREDITS = env.int("BANK_BACKGROUND_FROM_CREDITS", default=100)
+# An Invoice Ninja address may be plain http:// (a server on the same machine in
+# development); in production the API token must travel over https.
+INVOICE_NINJA_ALLOW_HTTP = env.bool("INVOICE_NINJA_ALLOW_HTTP", default=DEBUG)
 
 # Celery. Without REDIS_URL the broker is a pair of local folders, so development
 # needs no server; production points REDIS_URL at Redis.
@@ -334,6 +343,11 @@ CELERY_BEAT_SCHEDULE = {
     "send-pending-receipts": {"task": "invoices.tasks.send_pending_receipts", "schedule": 5 * 60},
     # Imports and reports recorded while the broker was down (or lost) are queued again.
     "requeue-stalled-work": {"task": "clients.tasks.requeue_stalled_work", "schedule": 5 * 60},
+    # Hourly: what changed in each connected Invoice Ninja since its last pull.
+    "pull-from-invoice-ninja": {
+        "task": "invoices.ninja.tasks.pull_all_from_ninja",
+        "schedule": 60 * 60,
+    },
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = 3  # a request that queues work must not hang on a dead broker
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)

@@ -15,6 +15,8 @@ urlpatterns = [
     path("", include("clients.wording_urls")),
     path("", include("clients.rate_urls")),
     path("", include("invoices.urls")),
+    path("", include("invoices.bank.urls")),
+    path("", include("invoices.ninja.urls")),
     path("", include("redflags.urls")),
     # Anyone may post these: a few tries per address, then 429; logins per username too.
     path(

@@ -1,14 +1,18 @@
 """One freelancer never sees another's data: walk every URL with alice's ids as bob."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
 from clients.import_previews import tool_preview_create
 from clients.imports.reading import read_file
 from clients.models import ExchangeRate, ImportJob, Report
+from invoices.bank.models import BankImport
 from invoices.models import LateFee, Reminder
 
 pytestmark = pytest.mark.django_db
@@ -30,6 +34,7 @@ PK_OWNERS = {
     "authenticator": "authenticator",
     "passkey": "passkey",
     "exchange_rate": "exchange_rate",
+    "bank_statement": "bank_statement",
 }
 SKIPPED_NAMESPACES = {"admin"}
 # Values for the non-id parts of URLs.
@@ -96,6 +101,24 @@ def alices_objects(alice, bob, factories, settings, tmp_path):
                 + f'"{client.name}",Logo,Yes,2026-01-05,09:00:00,01:00:00\n'.encode()
             ),
         ),
+        "bank_statement": BankImport.objects.create(
+            owner=alice,
+            token="alices-statement",
+            filename="statement.xml",
+            source="camt053",
+            expires_at=timezone.now() + timedelta(hours=1),
+            credits=[
+                {
+                    "date": "2026-11-03",
+                    "amount": "10.00",
+                    "currency": "EUR",
+                    "reference": client.name,
+                    "counterparty": client.name,
+                    "bank_id": "B1",
+                    "key": "k1",
+                }
+            ],
+        ),
         "report": Report.objects.create(
             client=client,
             kind="handover",
@@ -131,8 +154,12 @@ def owned_urls(objects):
             if kwarg in OTHER_KWARGS:
                 kwargs[kwarg] = OTHER_KWARGS[kwarg]
                 continue
+            owned = objects[object_kind(pattern.name, kwarg)]
+            if kwarg == "token":  # an unguessable id in the address, as for a statement
+                kwargs[kwarg] = owned.token
+                continue
             assert type(converter).__name__ == "IntConverter", (pattern.name, kwarg)
-            kwargs[kwarg] = objects[object_kind(pattern.name, kwarg)].pk
+            kwargs[kwarg] = owned.pk
         if kwargs:
             urls.append((pattern.name, reverse(pattern.name, kwargs=kwargs)))
     return urls

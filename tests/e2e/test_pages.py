@@ -377,6 +377,11 @@ def visit_logged_in_pages(checks: PageChecks, site: dict) -> None:
     page.get_by_role("button", name="Import rates").click()
     expect(page.locator("#rate-problems")).to_contain_text("Nothing was imported")
     checks.visit("settings-rates")
+    checks.visit("ninja-settings", "/settings/invoice-ninja/")
+    page.get_by_label("Invoice Ninja address").fill("http://ninja.example")
+    page.get_by_role("button", name="Connect").click()
+    expect(page.locator("form .errorlist").first).to_be_visible()
+    checks.visit("ninja-settings-errors")
     checks.visit("onboarding", "/welcome/")
     page.get_by_label("Reply-to address").fill("not an address")
     page.get_by_role("button", name="Save and start").click()
@@ -407,6 +412,30 @@ def visit_logged_in_pages(checks: PageChecks, site: dict) -> None:
     page.get_by_role("button", name="Preview").click()
     expect(page.get_by_role("button", name="Update the preview")).to_be_visible()
     checks.visit("tool-preview")
+
+    checks.visit("bank-upload", "/bank/")
+    statement = (
+        "Date;Amount;Description;Name\n"
+        f"{today - timedelta(days=1)};1200,00;Invoice NB-2;Nora North\n"
+        f"{today - timedelta(days=1)};-40,00;Printer paper;Paper Shop\n"
+    )
+    page.get_by_label("Bank statement or payout export").set_input_files(
+        {"name": "bank.csv", "mimeType": "text/csv", "buffer": statement.encode()}
+    )
+    page.get_by_role("button", name="Preview").click()
+    expect(page.get_by_role("button", name="Preview the matches")).to_be_visible()
+    checks.visit("bank-columns")
+    page.get_by_role("button", name="Preview the matches").click()
+    expect(page.get_by_label("Invoice 1")).to_have_value("NB-2")
+    checks.visit("bank-preview")
+    page.get_by_label("Amount 1").fill("5000")
+    page.get_by_role("button", name="Record these payments").click()
+    expect(page.get_by_text("Nothing was recorded: 2 problems")).to_be_visible()
+    checks.visit("bank-preview-errors")
+    page.get_by_label("Amount 1").fill("1200,00")
+    page.get_by_role("button", name="Record these payments").click()
+    expect(page.get_by_text("Recorded 1 payment from the statement.").first).to_be_visible()
+    checks.visit("bank-done")
 
     checks.visit("drop", f"/clients/{frida.pk}/drop/")
     checks.visit("report", f"/reports/{site['report'].pk}/")
