@@ -118,6 +118,8 @@ class Worth:
     @property
     def tenure_years(self) -> int:
         return (self.tenure_days or 0) // 365
+
+
 class StepKind(models.TextChoices):
     """What the freelancer tried (docs/domain.md, "What a client is worth, and what to try
     first"). The slugs are stable: import/export and the rules engine use them."""
