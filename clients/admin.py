@@ -4,6 +4,7 @@ from clients.models import (
     AccountItem,
     AccountSession,
     Client,
+    ExchangeRate,
     FormToken,
     ImportJob,
     ImportPreview,
@@ -51,6 +52,14 @@ class WorkLogAdmin(admin.ModelAdmin):
 class AccountItemAdmin(admin.ModelAdmin):
     list_display = ["name", "client", "handed_over"]
     list_select_related = ["client"]
+
+
+@admin.register(ExchangeRate)
+class ExchangeRateAdmin(admin.ModelAdmin):
+    list_display = ["owner", "base", "quote", "on", "rate"]
+    list_select_related = ["owner"]
+    list_filter = ["base", "quote"]
+    date_hierarchy = "on"
 
 
 @admin.register(ImportJob)

@@ -221,6 +221,7 @@ class ClientForm(GroupedFields, ServiceModelForm):
     # What every client needs first; what has a working default is folded away.
     GROUPS = (
         (_("Who the client is"), ("name", "company", "email", "ref", "language"), False),
+        (_("Address, phone and tax number"), ("postal_address", "phone", "tax_number"), True),
         (
             _("What you agreed"),
             ("billing_mode", "rate", "currency", "payment_terms_days", "started_on"),

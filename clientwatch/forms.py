@@ -348,10 +348,16 @@ RULE_GROUPS = (
             "pattern_window_days",
             "pattern_points",
             "sign_window_days",
+            "tell_first_max_points",
+            "after_step_factor",
         ),
         True,
     ),
-    (_("Effort and reward"), ("effort_window_days", "effort_points"), True),
+    (
+        _("Effort and reward"),
+        ("effort_window_days", "effort_points", "value_share_percent"),
+        True,
+    ),
 )
 
 

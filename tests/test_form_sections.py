@@ -53,13 +53,14 @@ def test_every_client_field_is_in_exactly_one_section(alice):
     form = ClientForm(owner=alice)
     names = [field.name for section in form.fieldsets() for field in section.fields]
     assert sorted(names) == sorted(form.fields) and len(names) == len(set(names))
-    assert [s.folded for s in form.fieldsets()] == [False, False, False, True, True, True]
+    assert [s.folded for s in form.fieldsets()] == [False, True, False, False, True, True, True]
 
 
 def test_the_new_client_form_shows_the_essentials_and_folds_the_rest(alice_client):
     html = alice_client.get(reverse("client_create")).content.decode()
     assert sections(html) == [
         ("Who the client is", "fieldset"),
+        ("Address, phone and tax number", "folded"),
         ("What you agreed", "fieldset"),
         ("Boundaries and availability", "fieldset"),
         ("Deposit, due rule, status and end date", "folded"),
@@ -119,6 +120,8 @@ def test_the_settings_are_in_sections_with_the_advanced_ones_folded(alice_client
         ("Reminders and daily digest", "folded"),
         ("Late fees and interest", "folded"),
         ("Receipts, letters and paper", "folded"),
+        ("Add a rate", "fieldset"),
+        ("Import a reference-rate file", "fieldset"),
         ("Verdicts", "fieldset"),
         ("Paying late", "folded"),
         ("Disputes and scope creep", "folded"),

@@ -41,7 +41,14 @@ SKIPPED_NAMESPACES = {"admin"}
 OTHER_KWARGS = {"stage": "nudge", "kind": "handover"}
 # Pages that take no object id of a freelancer: the development mailbox (tested on its
 # own), the password-reset and email verification links (signed tokens).
-NOT_OWNED = {"dev_mail_message", "password_reset_confirm", "email_verify"}
+NOT_OWNED = {
+    "dev_mail_message",
+    "dev_mail_html",
+    "dev_mail_raw",
+    "dev_mail_part",
+    "password_reset_confirm",
+    "email_verify",
+}
 
 
 def url_patterns(resolver: URLResolver | None = None, prefix: str = ""):

@@ -268,6 +268,9 @@ def visit_logged_in_pages(checks: PageChecks, site: dict) -> None:
     form.get_by_role("button", name="Log incident").click()
     expect(page.locator("#add-incident")).to_contain_text("Upload a PDF, PNG, JPEG")
     checks.visit("client-incident-errors")
+    # A fresh page: the incident form's error above would keep its autofocus beside the
+    # step form's, which no single submit shows.
+    page.reload()
     page.get_by_text("Log a step you took").click()
     form = page.locator("#add-step form")
     date = form.get_by_label("Date")
