@@ -73,8 +73,7 @@ def statement_upload(request: HtmxHttpRequest) -> HttpResponse:
         upload = form.cleaned_data["file"]
         try:
             opened = statement_open(upload.read())
-            if opened.format == plain_csv.FORMAT:
-                assert opened.table is not None
+            if opened.format == plain_csv.FORMAT and opened.table is not None:
                 bank_import = bank_import_create(
                     owner=request.user,
                     filename=upload.name,

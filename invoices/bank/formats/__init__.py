@@ -65,7 +65,8 @@ def statement_read(
         return ofx.read(opened.raw)
     if opened.format == mt940.FORMAT:
         return mt940.read(opened.text)
-    assert opened.table is not None
+    if opened.table is None:  # every other format is a table
+        raise ValueError(f"no reader for {opened.format}")
     if opened.format == stripe.FORMAT:
         return stripe.read(opened.table)
     if opened.format == paypal.FORMAT:

@@ -8,7 +8,7 @@ defusedxml refuses both, and a DTD altogether, before anything is expanded.
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from xml.etree.ElementTree import Element, ParseError
+from xml.etree.ElementTree import Element, ParseError  # nosec B405  # types; parsing is defusedxml's
 
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
